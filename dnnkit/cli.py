@@ -1,0 +1,39 @@
+"""The `dnnkit` command: one module per verb in dnnkit.commands."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import DnnkitError
+
+VERBS = {
+    "data": "verify the cat/non-cat HDF5 files, or build a stand-in or a set from a folder of images",
+    "references": "regenerate the grader-only reference caches (and public cases) from the source solutions",
+    "release": "rebuild release/ with nbgrader generate_assignment, after syncing generated helper files",
+    "demo": "grade a handful of demo submissions end to end and print their scores",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dnnkit", description=__doc__)
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for verb, help_text in VERBS.items():
+        module = importlib.import_module(f"dnnkit.commands.{verb}")
+        verb_parser = sub.add_parser(verb, help=help_text, description=help_text)
+        module.add_arguments(verb_parser)
+        verb_parser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except DnnkitError as err:
+        print(f"dnnkit {args.verb}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Shared fixtures: where the repository and the course's real data files are."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE_SHA256 = {
+    "train_catvnoncat.h5": "fbe56ab67c3ae28d564e3a644189117976d6b31af0a3ce9bb17dbf22908af242",
+    "test_catvnoncat.h5": "6a9d39ce52fa85953c5834695b8534a30ed8cfd54971fb2f080b5a24d002b951",
+}
+
+
+def _shared_datasets() -> Path | None:
+    folder = Path(os.environ.get("DNNKIT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
+    if all((folder / name).is_file() for name in COURSE_SHA256):
+        return folder
+    return None
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def course_datasets() -> Path:
+    """The folder with the course's real HDF5 files (../shared/datasets); skips when absent, fails in CI."""
+    folder = _shared_datasets()
+    if folder is None:
+        if os.environ.get("CI"):
+            pytest.fail("the course's data files are missing from ../shared/datasets (CI must have them)")
+        pytest.skip("the course's data files are not in ../shared/datasets")
+    return folder
