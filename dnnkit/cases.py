@@ -1,0 +1,173 @@
+"""The inputs every graded function is checked on: public cases (released) and hidden cases (grader only).
+
+Inputs are drawn from fixed seeds; inputs that are themselves forward results (the caches the backward
+functions take) are computed with the reference solution, so each function is graded on correct inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+FUNCTIONS = {
+    "step_by_step": (
+        "initialize_parameters", "initialize_parameters_deep", "linear_forward", "linear_activation_forward",
+        "L_model_forward", "compute_cost", "linear_backward", "linear_activation_backward",
+        "L_model_backward", "update_parameters",
+    ),
+    "application": ("two_layer_model", "L_layer_model"),
+}
+
+# Helpers a function calls that are themselves graded: replayed from the reference while it is checked.
+DEPENDENCIES = {
+    "linear_activation_forward": ("linear_forward",),
+    "L_model_forward": ("linear_activation_forward",),
+    "linear_activation_backward": ("linear_backward",),
+    "L_model_backward": ("linear_activation_backward",),
+}
+
+
+def assignment_of(function_name: str) -> str:
+    for assignment, names in FUNCTIONS.items():
+        if function_name in names:
+            return assignment
+    raise KeyError(f"{function_name} is not a graded function")
+
+
+def _parameters(rng, dims) -> dict:
+    """Random parameters for layer sizes `dims`: W scaled by 1/sqrt(n_prev), b non-zero."""
+    params = {}
+    for l in range(1, len(dims)):
+        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])
+        params[f"b{l}"] = rng.standard_normal((dims[l], 1)) * 0.5
+    return params
+
+
+def _labels(rng, m, all_same=None):
+    if all_same is not None:
+        return np.full((1, m), all_same, dtype=np.int64)
+    y = rng.integers(0, 2, size=(1, m), dtype=np.int64)
+    if m > 1:  # both classes present
+        y[0, 0], y[0, -1] = 1, 0
+    return y
+
+
+def _linear(rng, n_prev, n, m):
+    return (rng.standard_normal((n_prev, m)), rng.standard_normal((n, n_prev)), rng.standard_normal((n, 1)))
+
+
+def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tuple]]]:
+    """{function: [(case name, args), ...]}; `ref` is the reference namespace (for forward caches)."""
+    rng = np.random.default_rng(20261126 if hidden else 1)
+    if not hidden:
+        A_prev, W, b = _linear(rng, 3, 1, 2)
+        X = rng.standard_normal((5, 4))
+        fwd_params = _parameters(rng, [5, 4, 3, 1])
+        dZ = rng.standard_normal((3, 4))
+        lin_cache = _linear(rng, 5, 3, 4)
+        act_dA = rng.standard_normal((1, 2))
+        _, act_cache = ref["linear_activation_forward"](*_linear(rng, 3, 1, 2), "relu")
+        bw_X, bw_params = rng.standard_normal((4, 2)), _parameters(rng, [4, 3, 1])
+        AL, caches = ref["L_model_forward"](bw_X, bw_params)
+        up_params = _parameters(rng, [3, 2, 1])
+        up_grads = {k.replace("W", "dW").replace("b", "db"): rng.standard_normal(v.shape)
+                    for k, v in up_params.items()}
+        return {
+            "initialize_parameters": [("n_x=3, n_h=2, n_y=1", (3, 2, 1))],
+            "initialize_parameters_deep": [("layer_dims=[5, 4, 3]", ([5, 4, 3],))],
+            "linear_forward": [("3 inputs, 1 unit, m=2", (A_prev, W, b))],
+            "linear_activation_forward": [("sigmoid, m=2", (A_prev, W, b, "sigmoid")),
+                                          ("relu, m=2", (A_prev, W, b, "relu"))],
+            "L_model_forward": [("3 layers [5, 4, 3, 1], m=4", (X, fwd_params))],
+            "compute_cost": [("m=4", (rng.uniform(0.05, 0.95, (1, 4)), _labels(rng, 4)))],
+            "linear_backward": [("5 inputs, 3 units, m=4", (dZ, lin_cache))],
+            "linear_activation_backward": [("sigmoid, m=2", (act_dA, act_cache, "sigmoid")),
+                                           ("relu, m=2", (act_dA, act_cache, "relu"))],
+            "L_model_backward": [("2 layers [4, 3, 1], m=2", (AL, _labels(rng, 2), caches))],
+            "update_parameters": [("2 layers, learning rate 0.1", (up_params, up_grads, 0.1))],
+        }
+
+    def forward_case(dims, m):
+        X = rng.standard_normal((dims[0], m))
+        return X, _parameters(rng, dims)
+
+    def backward_case(dims, m, all_same=None):
+        X, params = forward_case(dims, m)
+        AL, caches = ref["L_model_forward"](X, params)
+        return AL, _labels(rng, m, all_same), caches
+
+    def activation_backward_case(n_prev, n, m, activation):
+        _, cache = ref["linear_activation_forward"](*_linear(rng, n_prev, n, m), activation)
+        return rng.standard_normal((n, m)), cache, activation
+
+    def update_case(dims, lr):
+        params = _parameters(rng, dims)
+        grads = {}
+        for l in range(1, len(dims)):
+            grads[f"dA{l - 1}"] = rng.standard_normal((dims[l - 1], 3))
+            grads[f"dW{l}"] = rng.standard_normal(params[f"W{l}"].shape)
+            grads[f"db{l}"] = rng.standard_normal(params[f"b{l}"].shape)
+        return params, grads, lr
+
+    return {
+        "initialize_parameters": [("single units", (1, 1, 1)), ("non-square", (7, 4, 2)),
+                                  ("wide input", (20, 7, 1))],
+        "initialize_parameters_deep": [("one layer [1, 1]", ([1, 1],)), ("one layer [3, 1]", ([3, 1],)),
+                                       ("deep (5 layers)", ([6, 5, 4, 3, 2, 1],)),
+                                       ("non-square layers", ([10, 20, 7, 5, 1],))],
+        "linear_forward": [("m=1", _linear(rng, 4, 3, 1)), ("non-square", _linear(rng, 5, 2, 7)),
+                           ("more units than inputs", _linear(rng, 2, 6, 3))],
+        "linear_activation_forward": [("sigmoid, m=1", (*_linear(rng, 4, 3, 1), "sigmoid")),
+                                      ("relu, non-square", (*_linear(rng, 5, 4, 6), "relu")),
+                                      ("sigmoid, wide", (*_linear(rng, 2, 6, 3), "sigmoid")),
+                                      ("relu, m=1", (*_linear(rng, 3, 5, 1), "relu"))],
+        "L_model_forward": [("one hidden layer", forward_case([4, 3, 1], 5)),
+                            ("m=1", forward_case([6, 4, 1], 1)),
+                            ("deep (6 layers)", forward_case([8, 7, 6, 5, 4, 3, 1], 3)),
+                            ("output layer only", forward_case([5, 1], 4)),
+                            ("non-square layers", forward_case([3, 9, 2, 1], 6))],
+        "compute_cost": [("m=1", (rng.uniform(0.05, 0.95, (1, 1)), _labels(rng, 1))),
+                         ("m=10", (rng.uniform(0.05, 0.95, (1, 10)), _labels(rng, 10))),
+                         ("all labels 0", (rng.uniform(0.05, 0.95, (1, 5)), _labels(rng, 5, 0))),
+                         ("all labels 1", (rng.uniform(0.05, 0.95, (1, 5)), _labels(rng, 5, 1)))],
+        "linear_backward": [("m=1", (rng.standard_normal((3, 1)), _linear(rng, 4, 3, 1))),
+                            ("non-square", (rng.standard_normal((2, 7)), _linear(rng, 5, 2, 7))),
+                            ("one unit", (rng.standard_normal((1, 4)), _linear(rng, 6, 1, 4)))],
+        "linear_activation_backward": [("relu, m=1", activation_backward_case(4, 3, 1, "relu")),
+                                       ("sigmoid, non-square", activation_backward_case(5, 2, 6, "sigmoid")),
+                                       ("relu, wide", activation_backward_case(2, 6, 4, "relu")),
+                                       ("sigmoid, m=1", activation_backward_case(3, 1, 1, "sigmoid"))],
+        "L_model_backward": [("one hidden layer", backward_case([3, 5, 1], 6)),
+                             ("m=1", backward_case([4, 3, 1], 1)),
+                             ("deep (6 layers)", backward_case([7, 6, 5, 4, 3, 2, 1], 4)),
+                             ("output layer only", backward_case([5, 1], 4)),
+                             ("all labels 1", backward_case([4, 3, 1], 3, all_same=1))],
+        "update_parameters": [("3 layers, learning rate 0.01", update_case([4, 3, 2, 1], 0.01)),
+                              ("5 layers, learning rate 1.2", update_case([6, 5, 4, 3, 2, 1], 1.2)),
+                              ("one layer, learning rate 0.5", update_case([3, 1], 0.5))],
+    }
+
+
+def application_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tuple]]]:
+    """Small training problems: (X, Y, layers_dims, learning_rate, num_iterations, print_cost)."""
+    rng = np.random.default_rng(777 if hidden else 2)
+
+    def problem(n_x, m, dims, lr, iterations):
+        X = rng.uniform(0, 1, (n_x, m))
+        w = rng.standard_normal((1, n_x))
+        Y = (w @ (X - 0.5) > 0).astype(np.int64)  # learnable labels
+        return X, Y, dims, lr, iterations, False
+
+    if not hidden:
+        return {
+            "two_layer_model": [("(6, 4, 1), 301 iterations", problem(6, 8, (6, 4, 1), 0.1, 301))],
+            "L_layer_model": [("[6, 5, 3, 1], 301 iterations", problem(6, 8, [6, 5, 3, 1], 0.1, 301))],
+        }
+    return {
+        "two_layer_model": [("(10, 5, 1), learning rate 0.05", problem(10, 15, (10, 5, 1), 0.05, 201)),
+                            ("m=1, learning rate 0.3", problem(3, 1, (3, 7, 1), 0.3, 101))],
+        "L_layer_model": [("[10, 6, 4, 1], learning rate 0.05", problem(10, 12, [10, 6, 4, 1], 0.05, 201)),
+                          ("deep (5 layers)", problem(5, 9, [5, 6, 5, 4, 3, 1], 0.2, 101)),
+                          ("output layer only", problem(8, 6, [8, 1], 0.5, 101))],
+    }
+
+
+INPUTS = {"step_by_step": step_by_step_inputs, "application": application_inputs}

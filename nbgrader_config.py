@@ -1,0 +1,32 @@
+"""nbgrader configuration of the course (plain nbgrader verbs work in this folder; so does dnnkit)."""
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "dnn-forward-backward"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# SQLite gradebook inside the course folder; set DNNKIT_DB_URL (e.g. postgresql://...) to use a server.
+c.CourseDirectory.db_url = os.environ.get(
+    "DNNKIT_DB_URL", "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db"))
+
+# Students see this in every exercise they have not done yet.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Short cell timeouts: the slowest graded cell trains a tiny network for a few hundred steps.
+c.Execute.timeout = 60
+# Tracebacks without source lines, so no hidden test code reaches a student through an error.
+c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
+
+# Feedback shows no hidden test.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# A warning printed on stderr does not zero a grade cell; an error still does.
+c.IgnorePattern.pattern = r"^(?:(?!Traceback)[\s\S])*Warning"
+c.IgnorePattern.enabled = True
+
+# The application notebook reads datasets/ from the course folder, not from the assignment folder.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
