@@ -129,7 +129,7 @@ def _standin_image(rng: np.random.RandomState, cat: bool) -> np.ndarray:
     centre, a non-cat a cooler ball, box or band anywhere.  Only arithmetic and uniform draws from
     the legacy RandomState are used, so the bytes are the same on every platform and numpy."""
     u = rng.uniform
-    base = u(30, 210, size=3)
+    base = u(15, 175, size=3)
     img = base + u(-50, 50) * (_YY / 63.0 - 0.5)[..., None] + u(-28, 28, size=(64, 64, 3))
     for _ in range(rng.randint(0, 3)):  # clutter shared by both classes
         x0, y0 = rng.randint(0, 56, size=2)

@@ -95,7 +95,7 @@ def save_plain(path, obj, meta: dict | None = None) -> None:
         for name, array in members.items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             with archive.open(info, "w") as handle:
-                np.lib.format.write_array(handle, np.ascontiguousarray(array), allow_pickle=False)
+                np.lib.format.write_array(handle, array, allow_pickle=False)
     os.replace(tmp, path)
 
 
@@ -115,7 +115,7 @@ def digest(obj) -> str:
     h = hashlib.sha256(json.dumps(layout, sort_keys=True).encode())
     for a in arrays:
         h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(np.ascontiguousarray(a).tobytes())
+        h.update(a.tobytes())
     return h.hexdigest()
 
 

@@ -1,0 +1,371 @@
+"""Comparisons that tell a student what is wrong, and the case files they run on.
+
+Released to students verbatim as ``dnn_checks.py`` (``dnnkit release`` copies it), and used unchanged by the
+grader, so a visible test and a grade never disagree. Standalone: stdlib and numpy only.
+
+A *case* is plain data: ``{"name": str, "args": tuple, "expected": object, "deps": {name: [[key, out], ...]}}``.
+``deps`` records what the reference solution got back from the helper functions it called (for example
+``L_model_forward`` calling ``linear_activation_forward``); while a student's function runs on the case, those
+helpers are *replayed*, so a bug in one function costs only that function's points.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import inspect
+import json
+import numbers
+import os
+import zipfile
+
+import numpy as np
+
+RTOL = 1e-6
+ATOL = 1e-9
+MAX_PROBLEMS = 5
+
+# ---------------------------------------------------------------------------------------------------------
+# Plain data: nested tuples / lists / dicts of arrays, numbers, strings and None, stored in an .npz file
+# (a zip of .npy arrays plus one JSON layout), loaded with allow_pickle=False so loading never runs code.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def flatten(obj, arrays: list) -> object:
+    """The JSON layout of `obj`; every array or number is appended to `arrays` and named by its index."""
+    if obj is None:
+        return {"t": "none"}
+    if isinstance(obj, str):
+        return {"t": "str", "v": str(obj)}
+    if isinstance(obj, (bool, np.bool_)):
+        arrays.append(np.array(bool(obj)))
+        return {"t": "bool", "i": len(arrays) - 1}
+    if isinstance(obj, numbers.Integral) and not isinstance(obj, np.generic):
+        arrays.append(np.array(int(obj), dtype=np.int64))
+        return {"t": "int", "i": len(arrays) - 1}
+    if isinstance(obj, numbers.Real) and not isinstance(obj, np.generic):
+        arrays.append(np.array(float(obj), dtype=np.float64))
+        return {"t": "float", "i": len(arrays) - 1}
+    if isinstance(obj, (np.ndarray, np.generic)):
+        array = np.array(obj, copy=True)
+        if array.dtype.hasobject:
+            raise TypeError("arrays of Python objects are not plain data")
+        arrays.append(array.view(np.ndarray))
+        return {"t": "array" if isinstance(obj, np.ndarray) else "scalar", "i": len(arrays) - 1}
+    if isinstance(obj, (tuple, list)):
+        return {"t": "tuple" if isinstance(obj, tuple) else "list", "v": [flatten(x, arrays) for x in obj]}
+    if isinstance(obj, dict):
+        if not all(isinstance(k, str) for k in obj):
+            raise TypeError("dict keys must be strings to be plain data")
+        return {"t": "dict", "v": [[str(k), flatten(v, arrays)] for k, v in obj.items()]}
+    raise TypeError(f"{type(obj).__name__} is not plain data")
+
+
+def unflatten(layout, arrays) -> object:
+    """Inverse of `flatten`: `arrays` is indexable by the integers the layout names."""
+    kind = layout["t"]
+    if kind == "none":
+        return None
+    if kind == "str":
+        return layout["v"]
+    if kind in ("bool", "int", "float"):
+        return {"bool": bool, "int": int, "float": float}[kind](arrays[layout["i"]][()])
+    if kind == "array":
+        return np.array(arrays[layout["i"]])
+    if kind == "scalar":
+        return np.array(arrays[layout["i"]])[()]
+    if kind in ("tuple", "list"):
+        items = [unflatten(x, arrays) for x in layout["v"]]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {k: unflatten(v, arrays) for k, v in layout["v"]}
+    raise ValueError(f"unknown layout entry {kind!r}")
+
+
+def save_plain(path, obj, meta: dict | None = None) -> None:
+    """Write `obj` to an .npz file whose bytes depend only on `obj` and `meta` (fixed zip timestamps)."""
+    arrays: list = []
+    layout = flatten(obj, arrays)
+    members = {"__layout__": np.array(json.dumps(layout, sort_keys=True))}
+    if meta is not None:
+        members["__meta__"] = np.array(json.dumps(meta, sort_keys=True))
+    members.update({f"a{i}": a for i, a in enumerate(arrays)})
+    tmp = f"{path}.tmp"
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in members.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(info, "w") as handle:
+                np.lib.format.write_array(handle, array, allow_pickle=False)
+    os.replace(tmp, path)
+
+
+def load_plain(path) -> tuple[object, dict | None]:
+    """Read a file written by `save_plain`: returns (obj, meta)."""
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {int(k[1:]): npz[k] for k in npz.files if k.startswith("a")}
+        layout = json.loads(str(npz["__layout__"]))
+        meta = json.loads(str(npz["__meta__"])) if "__meta__" in npz.files else None
+    return unflatten(layout, arrays), meta
+
+
+def digest(obj) -> str:
+    """sha256 of plain data: equal for equal values (type, shape, dtype and bytes), whatever object holds them."""
+    arrays: list = []
+    layout = flatten(obj, arrays)
+    h = hashlib.sha256(json.dumps(layout, sort_keys=True).encode())
+    for a in arrays:
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Running a function on a case, with its helpers recorded (reference) or replayed (student).
+# ---------------------------------------------------------------------------------------------------------
+
+
+def call_key(function, args, kwargs) -> str:
+    """A digest of a call's arguments, bound to `function`'s parameter names so positional == keyword."""
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return digest(list(bound.arguments.values()))
+    except (TypeError, ValueError):
+        return digest([list(args), dict(sorted(kwargs.items()))])
+
+
+@contextlib.contextmanager
+def _swapped(namespace: dict, wrappers: dict):
+    saved = {name: namespace[name] for name in wrappers if name in namespace}
+    namespace.update({name: wrappers[name] for name in saved})
+    try:
+        yield
+    finally:
+        namespace.update(saved)
+
+
+def record_calls(function, args, dep_names) -> tuple[object, dict]:
+    """Call `function(*args)` and record every call it makes to the helpers `dep_names`: (result, deps)."""
+    namespace = function.__globals__
+    deps: dict = {name: [] for name in dep_names if name in namespace}
+
+    def recorder(name, original):
+        def wrapper(*a, **kw):
+            key = call_key(original, a, kw)
+            out = original(*a, **kw)
+            deps[name].append([key, copy.deepcopy(out)])
+            return out
+        return wrapper
+
+    with _swapped(namespace, {n: recorder(n, namespace[n]) for n in deps}):
+        result = function(*copy.deepcopy(args))
+    return result, deps
+
+
+def run_case(function, case: dict):
+    """Call `function` on a copy of the case's arguments, replaying the recorded helper calls.
+
+    A helper call whose arguments were not recorded falls through to the helper the student wrote."""
+    namespace = getattr(function, "__globals__", {})
+
+    def replayer(original, table):
+        outputs = {key: out for key, out in table}
+
+        def wrapper(*a, **kw):
+            key = call_key(original, a, kw)
+            if key in outputs:
+                return copy.deepcopy(outputs[key])
+            return original(*a, **kw)
+        return wrapper
+
+    wrappers = {name: replayer(namespace[name], table)
+                for name, table in case.get("deps", {}).items() if name in namespace}
+    with _swapped(namespace, wrappers):
+        return function(*copy.deepcopy(case["args"]))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Naming the parts of what a function returns, so a message can say "caches[1][0][1] (W2)".
+# ---------------------------------------------------------------------------------------------------------
+
+RETURNS = {
+    "linear_forward": ("Z", "cache"),
+    "linear_activation_forward": ("A", "cache"),
+    "L_model_forward": ("AL", "caches"),
+    "linear_backward": ("dA_prev", "dW", "db"),
+    "linear_activation_backward": ("dA_prev", "dW", "db"),
+    "two_layer_model": ("parameters", "costs"),
+    "L_layer_model": ("parameters", "costs"),
+}
+
+
+def _meaning(function_name: str, path: tuple) -> str:
+    """What the part at `path` of `function_name`'s result is, in the course's names ('' if nothing to add)."""
+    linear = ("A_prev", "W", "b")
+    if function_name == "linear_forward" and len(path) == 2 and path[0] == 1:
+        return f"linear cache: {linear[path[1]]}" if path[1] < 3 else ""
+    if function_name == "linear_activation_forward" and len(path) >= 2 and path[0] == 1:
+        if path[1] == 1 and len(path) == 2:
+            return "activation cache: Z"
+        if path[1] == 0 and len(path) == 3 and path[2] < 3:
+            return f"linear cache: {linear[path[2]]}"
+        return "linear cache" if path[1:] == (0,) else ""
+    if function_name == "L_model_forward" and len(path) >= 2 and path[0] == 1 and isinstance(path[1], int):
+        layer = path[1] + 1
+        rest = path[2:]
+        if rest == ():
+            return f"layer {layer}'s cache"
+        if rest == (1,):
+            return f"Z{layer}"
+        if rest == (0,):
+            return f"layer {layer}'s linear cache"
+        if len(rest) == 2 and rest[0] == 0 and rest[1] < 3:
+            return (f"A{layer - 1}", f"W{layer}", f"b{layer}")[rest[1]]
+    names = RETURNS.get(function_name)
+    if names and len(path) == 1 and isinstance(path[0], int) and path[0] < len(names):
+        return names[path[0]]
+    return ""
+
+
+def part_name(function_name: str, path: tuple, root: str = "result") -> str:
+    """`result[1][0][1] (W2)`-style name of a part of a function's return value."""
+    text = root + "".join(f"[{p!r}]" for p in path)
+    meaning = _meaning(function_name, path)
+    return f"{text} ({meaning})" if meaning else text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Comparing a result with the expected one.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, (tuple, list)):
+        return "sequence"
+    return "value"
+
+
+def _describe_type(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bool = True,
+            rtol: float = RTOL, atol: float = ATOL) -> list[str]:
+    """Every difference between `got` and `expected`, as readable sentences.
+
+    reveal=False leaves out values (for hidden cases): shapes, dtypes, indices and error sizes only."""
+    where = part_name(function_name, path)
+    kind = _kind(expected)
+    if kind == "sequence":
+        if not isinstance(got, (tuple, list)):
+            return [f"{where}: expected a {type(expected).__name__} of {len(expected)} values, "
+                    f"got {_describe_type(got)}"]
+        if len(got) != len(expected):
+            return [f"{where}: expected {len(expected)} values, got {len(got)}"]
+        return [p for i, (g, e) in enumerate(zip(got, expected))
+                for p in compare(g, e, function_name, path + (i,), reveal, rtol, atol)]
+    if kind == "dict":
+        if not isinstance(got, dict):
+            return [f"{where}: expected a dict with keys {sorted(expected)}, got {_describe_type(got)}"]
+        problems = []
+        missing = [k for k in expected if k not in got]
+        extra = [k for k in got if k not in expected]
+        if missing:
+            problems.append(f"{where}: missing keys {missing}")
+        if extra:
+            problems.append(f"{where}: unexpected keys {extra}")
+        for key in expected:
+            if key in got:
+                problems += compare(got[key], expected[key], function_name, path + (key,), reveal, rtol, atol)
+        return problems
+    if isinstance(expected, str) or expected is None:
+        if got != expected:
+            return [f"{where}: expected {expected!r}, got {got!r}" if reveal else f"{where}: wrong value"]
+        return []
+    return _compare_arrays(got, expected, where, reveal, rtol, atol)
+
+
+def _compare_arrays(got, expected, where, reveal, rtol, atol) -> list[str]:
+    expected = np.asarray(expected)
+    if isinstance(got, (tuple, list, dict, str)) or got is None:
+        return [f"{where}: expected {_describe_type(expected)} of {expected.dtype}, got {_describe_type(got)}"]
+    try:
+        got_array = np.asarray(got)
+    except Exception as err:  # an object numpy cannot convert
+        return [f"{where}: cannot be read as an array ({type(err).__name__})"]
+    if got_array.dtype.hasobject:
+        return [f"{where}: expected numbers, got an array of Python objects"]
+    if got_array.shape != expected.shape:
+        return [f"{where}: shape {got_array.shape}, expected {expected.shape}"]
+    if got_array.dtype.kind != expected.dtype.kind or (
+            expected.dtype.kind == "f" and got_array.dtype != expected.dtype):
+        return [f"{where}: dtype {got_array.dtype}, expected {expected.dtype}"]
+    bad = ~np.isfinite(got_array) if got_array.dtype.kind in "fc" else np.zeros(got_array.shape, bool)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        return [f"{where}: {int(bad.sum())} NaN/Inf value(s), the first at index {first}"]
+    try:
+        np.testing.assert_allclose(got_array, expected, rtol=rtol, atol=atol)
+        return []
+    except AssertionError as err:
+        mismatch = ~np.isclose(got_array, expected, rtol=rtol, atol=atol)
+        first = tuple(int(i) for i in np.argwhere(mismatch)[0]) if mismatch.ndim else ()
+        largest = float(np.max(np.abs(got_array.astype(float) - expected.astype(float))))
+        text = (f"{where}: {int(mismatch.sum())} of {mismatch.size} values differ; first at index {first}, "
+                f"largest absolute error {largest:.3g}")
+        if reveal:
+            text += f"; there got {got_array[first]!r}, expected {expected[first]!r}"
+            numpy_says = [ln.strip() for ln in str(err).splitlines() if ln.strip().startswith("Max")]
+            if numpy_says:
+                text += " (" + "; ".join(numpy_says) + ")"
+        return [text]
+
+
+def report(function_name: str, case_name: str, problems: list[str]) -> str:
+    shown = problems[:MAX_PROBLEMS]
+    more = len(problems) - len(shown)
+    lines = [f"{function_name}, case '{case_name}': {len(problems)} problem(s)"] + [f"  - {p}" for p in shown]
+    if more:
+        lines.append(f"  ... and {more} more")
+    return "\n".join(lines)
+
+
+def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
+    """Run `function` on every case and raise AssertionError at the first case it gets wrong.
+
+    Returns the number of cases passed."""
+    if not callable(function):
+        raise AssertionError(f"{function_name} is not a function (got {type(function).__name__})")
+    for case in cases:
+        try:
+            got = run_case(function, case)
+        except NotImplementedError:
+            raise AssertionError(f"{function_name} is not implemented yet (it still raises NotImplementedError)")
+        except Exception as err:
+            raise AssertionError(f"{function_name}, case '{case['name']}': raised "
+                                 f"{type(err).__name__}: {err}") from None
+        problems = compare(got, case["expected"], function_name, reveal=reveal)
+        if problems:
+            raise AssertionError(report(function_name, case["name"], problems))
+    return len(cases)
+
+
+def check_public(function_name: str, function, path: str = "public_cases.npz") -> None:
+    """Visible test: run `function` on the released public cases and print a one-line verdict."""
+    cases, _ = load_plain(path)
+    if function_name not in cases:
+        raise KeyError(f"{path} has no cases for {function_name}")
+    passed = check_function(function, function_name, cases[function_name])
+    print(f"{function_name}: all {passed} public cases pass")
+
+
+def public_args(function_name: str, index: int = 0, path: str = "public_cases.npz") -> tuple:
+    """The arguments of public case `index` of `function_name`, to try a function on by hand."""
+    cases, _ = load_plain(path)
+    return copy.deepcopy(cases[function_name][index]["args"])
