@@ -11,6 +11,7 @@ VERBS = {
     "data": "verify the cat/non-cat HDF5 files, or build a stand-in or a set from a folder of images",
     "references": "regenerate the grader-only reference caches (and public cases) from the source solutions",
     "release": "rebuild release/ with nbgrader generate_assignment, after syncing generated helper files",
+    "demo": "grade a handful of demo submissions end to end and print their scores",
 }
 
 
@@ -18,10 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dnnkit", description=__doc__)
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb, help_text in VERBS.items():
-        try:
-            module = importlib.import_module(f"dnnkit.commands.{verb}")
-        except ModuleNotFoundError:  # TEMP while the data verb is being written
-            continue
+        module = importlib.import_module(f"dnnkit.commands.{verb}")
         verb_parser = sub.add_parser(verb, help=help_text, description=help_text)
         module.add_arguments(verb_parser)
         verb_parser.set_defaults(run=module.run)

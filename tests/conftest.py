@@ -34,3 +34,26 @@ def course_datasets() -> Path:
             pytest.fail("the course's data files are missing from ../shared/datasets (CI must have them)")
         pytest.skip("the course's data files are not in ../shared/datasets")
     return folder
+
+
+def make_course_copy(dest: Path, with_release: bool = True) -> Path:
+    """A throw-away course folder holding the repository's source/, release/, references/ and config."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "nbgrader_config.py", dest / "nbgrader_config.py")
+    for folder in ("source", "references") + (("release",) if with_release else ()):
+        shutil.copytree(REPO / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "datasets").mkdir(exist_ok=True)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def real_course(tmp_path_factory, course_datasets) -> Path:
+    """A course copy whose datasets/ holds the course's real files (copied into tmp, never into the repo)."""
+    import shutil
+
+    root = make_course_copy(tmp_path_factory.mktemp("course") / "course")
+    for name in COURSE_SHA256:
+        shutil.copy(course_datasets / name, root / "datasets" / name)
+    return root

@@ -1,0 +1,53 @@
+"""`dnnkit demo`: the whole path on demo students: datasets, release, submissions, autograde, feedback,
+grades CSV, and a table of scores per student and function."""
+from __future__ import annotations
+
+import shutil
+
+from .. import DnnkitError
+from ..cases import FUNCTIONS
+from ..course import Course
+from ..gradebook import format_table, function_scores
+from ..nbgrader_cli import nbgrader
+from ..submissions import solved_notebook, write_submission
+
+# student: {assignment: mistakes made (see dnnkit.mistakes)}; None = handed in the untouched stub
+DEMO_STUDENTS = {
+    "demo-ada": {"step_by_step": (), "application": ()},
+    "demo-ben": {"step_by_step": ("db_wrong_axis", "dAL_wrong_sign"),
+                 "application": ("two_layer_fixed_learning_rate",)},
+    "demo-cleo": {"step_by_step": ("missing_bias", "relu_on_output", "cost_without_1_minus_y"),
+                  "application": ("cost_recorded_every_iteration",)},
+    "demo-dan": {"step_by_step": None, "application": None},
+}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--skip-release", action="store_true",
+                        help="grade against the existing release/ instead of regenerating it first")
+
+
+def run(args) -> int:
+    from ..cli import main as dnnkit_main
+
+    course = Course()
+    if dnnkit_main(["data"]) != 0:
+        raise DnnkitError("datasets/ is not usable; see the message above")
+    if not args.skip_release and dnnkit_main(["release"]) != 0:
+        raise DnnkitError("release failed; see the message above")
+    for student, work in DEMO_STUDENTS.items():
+        for assignment, mistakes in work.items():
+            shutil.rmtree(course.root / "submitted" / student / assignment, ignore_errors=True)
+            nb = None if mistakes is None else solved_notebook(course, assignment, mistakes)
+            write_submission(course, assignment, student, nb)
+    print(f"submitted/: {len(DEMO_STUDENTS)} demo students (correct, two with mistakes, one unchanged stub)")
+    for assignment in FUNCTIONS:
+        nbgrader(course.root, "autograde", assignment, "--student", "demo-*", "--force")
+        nbgrader(course.root, "generate_feedback", assignment, "--student", "demo-*", "--force")
+        print(f"autograded/*/{assignment}, feedback/*/{assignment}: written by nbgrader")
+    csv_path = course.root / "autograded" / "grades.csv"
+    nbgrader(course.root, "export", "--to", str(csv_path))
+    print(f"{csv_path.relative_to(course.root)}: written by nbgrader export\n")
+    for assignment in FUNCTIONS:
+        print(format_table(assignment, function_scores(course.root, assignment)) + "\n")
+    return 0
