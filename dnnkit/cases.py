@@ -111,6 +111,7 @@ def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tu
         "initialize_parameters": [("single units", (1, 1, 1)), ("non-square", (7, 4, 2)),
                                   ("wide input", (20, 7, 1))],
         "initialize_parameters_deep": [("one layer [1, 1]", ([1, 1],)), ("one layer [3, 1]", ([3, 1],)),
+                                       ("one hidden layer", ([4, 6, 1],)),
                                        ("deep (5 layers)", ([6, 5, 4, 3, 2, 1],)),
                                        ("non-square layers", ([10, 20, 7, 5, 1],))],
         "linear_forward": [("m=1", _linear(rng, 4, 3, 1)), ("non-square", _linear(rng, 5, 2, 7)),
@@ -130,7 +131,8 @@ def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tu
                          ("all labels 1", (rng.uniform(0.05, 0.95, (1, 5)), _labels(rng, 5, 1)))],
         "linear_backward": [("m=1", (rng.standard_normal((3, 1)), _linear(rng, 4, 3, 1))),
                             ("non-square", (rng.standard_normal((2, 7)), _linear(rng, 5, 2, 7))),
-                            ("one unit", (rng.standard_normal((1, 4)), _linear(rng, 6, 1, 4)))],
+                            ("one unit", (rng.standard_normal((1, 4)), _linear(rng, 6, 1, 4))),
+                            ("more units than inputs", (rng.standard_normal((5, 3)), _linear(rng, 2, 5, 3)))],
         "linear_activation_backward": [("relu, m=1", activation_backward_case(4, 3, 1, "relu")),
                                        ("sigmoid, non-square", activation_backward_case(5, 2, 6, "sigmoid")),
                                        ("relu, wide", activation_backward_case(2, 6, 4, "relu")),
@@ -142,7 +144,8 @@ def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tu
                              ("all labels 1", backward_case([4, 3, 1], 3, all_same=1))],
         "update_parameters": [("3 layers, learning rate 0.01", update_case([4, 3, 2, 1], 0.01)),
                               ("5 layers, learning rate 1.2", update_case([6, 5, 4, 3, 2, 1], 1.2)),
-                              ("one layer, learning rate 0.5", update_case([3, 1], 0.5))],
+                              ("one layer, learning rate 0.5", update_case([3, 1], 0.5)),
+                              ("one hidden layer, learning rate 0.05", update_case([5, 8, 1], 0.05))],
     }
 
 

@@ -37,14 +37,13 @@ def function_scores(root: Path, assignment: str) -> dict[str, dict[str, float] |
 
 
 def format_table(assignment: str, table: dict) -> str:
-    """A plain-text table: one row per student, one column per graded function."""
+    """A plain-text table: one row per graded function (and the total), one column per student."""
+    students = list(table)
     names = list(FUNCTIONS[assignment]) + ["total"]
-    widths = [max(len(n), 5) for n in names]
-    student_width = max([len("student"), *map(len, table)])
-    lines = [f"{assignment}:", "  " + "student".ljust(student_width) + "  "
-             + "  ".join(n.rjust(w) for n, w in zip(names, widths))]
-    for student, row in table.items():
-        cells = (["not graded".rjust(widths[0])] if row is None
-                 else [f"{row[n]:g}".rjust(w) for n, w in zip(names, widths)])
-        lines.append("  " + student.ljust(student_width) + "  " + "  ".join(cells))
+    first = max(len(n) for n in names + [assignment])
+    widths = [max(len(s), 6) for s in students]
+    lines = [assignment.ljust(first) + "  " + "  ".join(s.rjust(w) for s, w in zip(students, widths))]
+    for name in names:
+        cells = ["-" if table[s] is None else f"{table[s][name]:g}" for s in students]
+        lines.append(name.ljust(first) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths)))
     return "\n".join(lines)

@@ -1,0 +1,475 @@
+"""checks.py: the messages students see, the plain-data .npz format, and running cases with replayed helpers."""
+from __future__ import annotations
+
+import copy
+import zipfile
+
+import numpy as np
+import pytest
+
+from dnnkit import checks
+from dnnkit.checks import check_function, compare, part_name
+
+
+def _forward_result(rng, dims, m):
+    """An (AL, caches) pair shaped like L_model_forward's result, built here (not by the reference)."""
+    A = rng.standard_normal((dims[0], m))
+    caches = []
+    for l in range(1, len(dims)):
+        W = rng.standard_normal((dims[l], dims[l - 1]))
+        b = rng.standard_normal((dims[l], 1))
+        Z = W @ A + b
+        caches.append(((A, W, b), Z))
+        A = np.maximum(Z, 0) if l < len(dims) - 1 else 1 / (1 + np.exp(-Z))
+    return A, caches
+
+
+# ------------------------------------------------------------------ naming of parts of a result
+
+
+def test_wrong_W2_in_L_model_forward_caches_is_named():
+    rng = np.random.default_rng(0)
+    expected = _forward_result(rng, [4, 3, 2, 1], 5)
+    got = copy.deepcopy(expected)
+    got[1][1][0][1][0, 0] += 1.0  # caches[1] is layer 2's cache; [0][1] is its linear cache's W
+    problems = compare(got, expected, "L_model_forward")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("result[1][1][0][1] (W2): ")
+
+
+@pytest.mark.parametrize("l", [0, 1, 2])
+def test_L_model_forward_cache_parts_are_named_by_layer(l):
+    assert part_name("L_model_forward", (1, l, 0, 0)) == f"result[1][{l}][0][0] (A{l})"
+    assert part_name("L_model_forward", (1, l, 0, 1)) == f"result[1][{l}][0][1] (W{l + 1})"
+    assert part_name("L_model_forward", (1, l, 0, 2)) == f"result[1][{l}][0][2] (b{l + 1})"
+    assert part_name("L_model_forward", (1, l, 1)) == f"result[1][{l}][1] (Z{l + 1})"
+
+
+def test_top_level_and_other_functions_parts_are_named():
+    assert part_name("L_model_forward", (0,)) == "result[0] (AL)"
+    assert part_name("L_model_forward", (1,)) == "result[1] (caches)"
+    assert part_name("linear_backward", (2,)) == "result[2] (db)"
+    assert part_name("linear_forward", (1, 1)) == "result[1][1] (linear cache: W)"
+    assert part_name("linear_activation_forward", (1, 1)) == "result[1][1] (activation cache: Z)"
+    assert part_name("linear_activation_forward", (1, 0, 2)) == "result[1][0][2] (linear cache: b)"
+    assert part_name("L_model_backward", ("dW1",)) == "result['dW1']"
+
+
+def test_every_wrong_part_of_a_forward_result_is_named_in_the_message():
+    rng = np.random.default_rng(1)
+    expected = _forward_result(rng, [3, 2, 1], 2)
+    got = copy.deepcopy(expected)
+    got[1][0][1][0, 0] += 1.0  # Z1
+    got[1][1][0][0][1, 1] -= 2.0  # A1 as held by layer 2's cache
+    problems = compare(got, expected, "L_model_forward")
+    assert len(problems) == 2
+    assert problems[0].startswith("result[1][0][1] (Z1): ")
+    assert problems[1].startswith("result[1][1][0][0] (A1): ")
+
+
+# ------------------------------------------------------------------ shape, dtype, non-finite, values
+
+
+def test_shape_mismatch_names_both_shapes():
+    (problem,) = compare(np.zeros(3), np.zeros((3, 1)), "linear_backward", path=(2,))
+    assert problem.startswith("result[2] (db): ")
+    assert "(3,)" in problem and "(3, 1)" in problem
+
+
+@pytest.mark.parametrize("got_dtype", [np.int64, np.float32])
+def test_dtype_mismatch_names_both_dtypes(got_dtype):
+    expected = np.array([[1.0, 2.0]])
+    (problem,) = compare(expected.astype(got_dtype), expected)
+    assert np.dtype(got_dtype).name in problem and "float64" in problem
+
+
+def test_int_expected_float_got_is_a_dtype_problem():
+    (problem,) = compare(np.array([1.0, 2.0]), np.array([1, 2], dtype=np.int64))
+    assert "float64" in problem and "int64" in problem
+
+
+def test_nan_and_inf_reported_with_count_and_first_index():
+    expected = np.ones((2, 3))
+    got = expected.copy()
+    got[0, 2] = np.nan
+    got[1, 0] = np.inf
+    got[1, 2] = -np.inf
+    (problem,) = compare(got, expected)
+    assert "3 NaN/Inf" in problem
+    assert "(0, 2)" in problem
+
+
+def test_value_mismatch_reveal_shows_index_error_and_values():
+    expected = np.array([[0.1, 0.123456789], [0.3, 0.4]])
+    got = expected.copy()
+    got[0, 1] = 0.75
+    got[1, 1] = 0.45
+    (problem,) = compare(got, expected, reveal=True)
+    assert "2 of 4 values differ" in problem
+    assert "first at index (0, 1)" in problem
+    largest = float(np.max(np.abs(got - expected)))
+    assert f"{largest:.3g}" in problem
+    assert "0.75" in problem and "0.123456789" in problem
+
+
+def test_value_mismatch_hidden_leaks_no_expected_value():
+    expected = np.array([[0.1, 0.123456789], [0.3, 0.4]])
+    got = expected.copy()
+    got[0, 1] = 0.75
+    (problem,) = compare(got, expected, reveal=False)
+    assert "first at index (0, 1)" in problem
+    assert "error" not in problem  # an error's size would give away the size of a hidden value
+    for value in expected.ravel():
+        assert repr(value) not in problem
+        assert repr(float(value)) not in problem
+    assert "123456" not in problem
+    assert "0.75" not in problem  # the student's own value is not needed either
+
+
+def test_scalar_value_mismatch_hidden_leaks_nothing():
+    (problem,) = compare(np.float64(0.9876543), 0.5432109, function_name="compute_cost", reveal=False)
+    assert "5432109" not in problem and "0.543" not in problem
+    (problem,) = compare(0.0, 0.5432109, function_name="compute_cost", reveal=False)  # zeros: error == value
+    assert "543" not in problem
+    (problem,) = compare("relu", "sigmoid", reveal=False)
+    assert "sigmoid" not in problem
+
+
+def test_values_within_tolerance_pass():
+    expected = np.linspace(-1, 1, 6).reshape(2, 3)
+    assert compare(expected * (1 + 1e-9), expected) == []
+
+
+# ------------------------------------------------------------------ structure
+
+
+def test_tuple_of_two_expected_got_three():
+    (problem,) = compare((np.zeros(1), np.zeros(1), np.zeros(1)), (np.zeros(1), np.zeros(1)), "linear_forward")
+    assert "expected 2 values, got 3" in problem
+
+
+def test_tuple_of_two_expected_got_array():
+    (problem,) = compare(np.zeros((2, 3)), (np.zeros(1), np.zeros(1)), "linear_forward")
+    assert "tuple of 2" in problem and "array of shape (2, 3)" in problem
+
+
+def test_dict_missing_and_extra_keys():
+    expected = {"dW1": np.zeros((2, 2)), "db1": np.zeros((2, 1))}
+    got = {"dW1": np.zeros((2, 2)), "db": np.zeros((2, 1))}
+    problems = compare(got, expected, "L_model_backward")
+    assert any("missing keys ['db1']" in p for p in problems), problems
+    assert any("unexpected keys ['db']" in p for p in problems), problems
+    assert len(problems) == 2
+
+
+def test_dict_expected_got_tuple():
+    (problem,) = compare((1.0,), {"W1": np.zeros(1)})
+    assert "dict" in problem and "tuple of 1" in problem
+
+
+def test_dict_wrong_value_names_the_key():
+    expected = {"W1": np.zeros((2, 2)), "b1": np.zeros((2, 1))}
+    got = copy.deepcopy(expected)
+    got["b1"][1, 0] = 1.0
+    (problem,) = compare(got, expected, "update_parameters")
+    assert problem.startswith("result['b1']: ")
+
+
+@pytest.mark.parametrize("got", [0.25, np.array(0.25), np.float64(0.25)], ids=["float", "0-d", "np.float64"])
+@pytest.mark.parametrize("expected", [0.25, np.array(0.25), np.float64(0.25)], ids=["float", "0-d", "np.float64"])
+def test_scalar_forms_are_interchangeable(got, expected):
+    assert compare(got, expected, "compute_cost") == []
+    assert compare(got + 0.5, expected, "compute_cost") != []
+
+
+def test_tuple_and_list_are_interchangeable():
+    expected = (np.ones(2), [np.zeros(1), 3.0])
+    assert compare([np.ones(2), (np.zeros(1), 3.0)], expected) == []
+    assert compare(list(expected), expected) == []
+    assert compare([np.ones(2), (np.zeros(1), 4.0)], expected) != []
+
+
+# ------------------------------------------------------------------ check_function
+
+
+def _case(name, args, expected):
+    return {"name": name, "args": args, "expected": expected, "deps": {}}
+
+
+def test_check_function_not_implemented():
+    def stub(x):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not implemented") as info:
+        check_function(stub, "linear_forward", [_case("m=1", (1.0,), 1.0)])
+    assert "linear_forward" in str(info.value)
+
+
+def test_check_function_other_exception_names_case_and_type():
+    def broken(x):
+        raise ValueError("shapes (3,1) and (4,2) not aligned")
+
+    with pytest.raises(AssertionError) as info:
+        check_function(broken, "linear_forward", [_case("ok", (1.0,), 1.0), _case("non-square", (2.0,), 2.0)])
+    message = str(info.value)
+    assert "linear_forward" in message and "case 'ok'" in message and "ValueError" in message
+
+
+def test_check_function_names_the_first_failing_case():
+    def double(x):
+        return 2 * x if x < 2 else 0.0
+
+    cases = [_case("small", (1.0,), 2.0), _case("large", (3.0,), 6.0)]
+    with pytest.raises(AssertionError) as info:
+        check_function(double, "compute_cost", cases)
+    assert "case 'large'" in str(info.value) and "case 'small'" not in str(info.value)
+    assert check_function(lambda x: 2 * x, "compute_cost", cases) == 2
+
+
+def test_check_function_rejects_non_callable():
+    with pytest.raises(AssertionError, match="not a function"):
+        check_function(None, "linear_forward", [_case("m=1", (1.0,), 1.0)])
+
+
+# ------------------------------------------------------------------ plain data
+
+
+def _assert_same_plain(a, b):
+    assert type(a) is type(b), (a, b)
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _assert_same_plain(x, y)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for k in a:
+            _assert_same_plain(a[k], b[k])
+    elif isinstance(a, np.generic):
+        assert a.dtype == b.dtype and a == b
+    else:
+        assert a == b
+
+
+PLAIN = {
+    "zeta": (np.arange(6.0).reshape(2, 3), [1, 2.5, "relu", None, True], ()),
+    "alpha": {"nested": [(np.float64(0.1), np.int64(7), np.float32(1.5)), []], "empty": {}},
+    "int_array": np.array([[1, 0, 1]], dtype=np.int64),
+    "zero_d": np.array(3.25),
+    "fortran": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+    "bool": np.array([True, False]),
+    "big": 2**40,
+    "tiny": 1e-300,
+}
+
+
+def test_plain_round_trip_preserves_values_and_types(tmp_path):
+    path = tmp_path / "data.npz"
+    checks.save_plain(path, PLAIN, meta={"k": [1, "x"]})
+    obj, meta = checks.load_plain(path)
+    _assert_same_plain(obj, PLAIN)
+    assert meta == {"k": [1, "x"]}
+    assert type(obj["zeta"]) is tuple and type(obj["zeta"][1]) is list
+    assert type(obj["alpha"]["nested"][0][0]) is np.float64
+    assert type(obj["zeta"][1][0]) is int and type(obj["zeta"][1][1]) is float
+    assert type(obj["zeta"][1][4]) is bool
+    assert isinstance(obj["zero_d"], np.ndarray) and obj["zero_d"].shape == ()
+    assert list(obj) == list(PLAIN)  # key order kept
+
+
+def test_plain_without_meta(tmp_path):
+    checks.save_plain(tmp_path / "x.npz", [1.5])
+    assert checks.load_plain(tmp_path / "x.npz") == ([1.5], None)
+
+
+def test_plain_files_are_byte_identical(tmp_path):
+    checks.save_plain(tmp_path / "a.npz", PLAIN, meta={"v": 1})
+    checks.save_plain(tmp_path / "b.npz", copy.deepcopy(PLAIN), meta={"v": 1})
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    checks.save_plain(tmp_path / "c.npz", PLAIN, meta={"v": 2})
+    assert (tmp_path / "a.npz").read_bytes() != (tmp_path / "c.npz").read_bytes()
+
+
+@pytest.mark.parametrize("bad", [
+    np.array([{"a": 1}, None], dtype=object),
+    {"x": [1, np.array([1.0, "s"], dtype=object)]},
+    object(),
+    (1, {2, 3}),
+    {1: np.zeros(1)},
+    b"bytes",
+], ids=["object array", "nested object array", "object", "set", "int key", "bytes"])
+def test_non_plain_data_is_rejected(tmp_path, bad):
+    with pytest.raises(TypeError):
+        checks.save_plain(tmp_path / "bad.npz", bad)
+    assert not (tmp_path / "bad.npz").exists()
+
+
+def test_pickled_object_array_is_never_loaded(tmp_path):
+    path = tmp_path / "evil.npz"
+    layout = np.array('{"t": "array", "i": 0}')
+    np.savez(path, __layout__=layout, a0=np.array([{"payload": 1}, None], dtype=object))
+    with zipfile.ZipFile(path) as archive:  # the file really holds a pickle
+        assert b"payload" in archive.read("a0.npy")
+    with pytest.raises(ValueError, match="allow_pickle"):
+        checks.load_plain(path)
+
+
+# ------------------------------------------------------------------ digest
+
+
+def test_digest_equal_for_equal_values_in_different_objects():
+    a = np.arange(12.0).reshape(3, 4)
+    items = [a, 1, "x", {"k": (2.0, None)}]
+    assert checks.digest(items) == checks.digest(list(items))
+    assert checks.digest(items) == checks.digest(copy.deepcopy(items))
+    assert checks.digest(a) == checks.digest(a.copy())
+    assert checks.digest(a) == checks.digest(np.asfortranarray(a))
+    assert checks.digest(a.T) == checks.digest(np.ascontiguousarray(a.T))
+
+
+def test_digest_differs_with_dtype_shape_value_and_structure():
+    a = np.arange(12.0).reshape(3, 4)
+    base = checks.digest(a)
+    assert checks.digest(a.astype(np.float32)) != base
+    assert checks.digest(a.view(np.int64)) != base  # same bytes, other dtype
+    assert checks.digest(a.reshape(4, 3)) != base  # same bytes, other shape
+    assert checks.digest(a.reshape(12)) != base
+    b = a.copy()
+    b[2, 3] += 1e-12
+    assert checks.digest(b) != base
+    assert checks.digest([a]) != checks.digest((a,))
+    assert checks.digest(1) != checks.digest(1.0)
+
+
+# ------------------------------------------------------------------ recording and replaying helpers
+
+HELPERS_SRC = '''
+import numpy as np
+
+def helper(x, scale=2.0):
+    return x * scale
+
+def student(x):
+    first = helper(x)
+    first += 1000.0          # mutates what the helper returned: must not spoil a replayed table
+    second = helper(x, scale=2.0)
+    return second + 1.0
+
+def raiser(x):
+    helper(x)
+    raise RuntimeError("boom")
+'''
+
+BROKEN_HELPER_SRC = '''
+def helper(x, scale=2.0):
+    return x * 100.0
+'''
+
+
+def _namespace():
+    namespace: dict = {}
+    exec(HELPERS_SRC, namespace)
+    return namespace
+
+
+def _broken_helper():
+    namespace: dict = {}
+    exec(BROKEN_HELPER_SRC, namespace)
+    return namespace["helper"]
+
+
+def test_call_key_positional_equals_keyword():
+    ns = _namespace()
+    helper, x = ns["helper"], np.array([1.0, 2.0])
+    key = checks.call_key(helper, (x,), {})
+    assert checks.call_key(helper, (), {"x": x}) == key
+    assert checks.call_key(helper, (x, 2.0), {}) == key
+    assert checks.call_key(helper, (x,), {"scale": 2.0}) == key
+    assert checks.call_key(helper, (x.copy(),), {}) == key
+    assert checks.call_key(helper, (x,), {"scale": 3.0}) != key
+    assert checks.call_key(helper, (x + 1,), {}) != key
+
+
+def test_record_calls_records_the_helper_calls():
+    ns = _namespace()
+    x = np.array([1.0, 2.0, 3.0])
+    result, deps = checks.record_calls(ns["student"], (x,), ("helper", "not_there"))
+    np.testing.assert_array_equal(result, x * 2.0 + 1.0)
+    assert list(deps) == ["helper"]
+    assert len(deps["helper"]) == 2
+    for key, out in deps["helper"]:
+        assert key == checks.call_key(ns["helper"], (x,), {})
+        np.testing.assert_array_equal(out, x * 2.0)  # the copy recorded, not the one mutated afterwards
+    assert ns["helper"].__name__ == "helper" and ns["helper"](1.0) == 2.0  # namespace restored
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])  # args not mutated
+
+
+def _recorded_case(ns, x, tmp_path=None):
+    expected, deps = checks.record_calls(ns["student"], (x,), ("helper",))
+    case = {"name": "recorded", "args": (x,), "expected": expected, "deps": deps}
+    if tmp_path is not None:  # as the case is shipped: through a plain-data file
+        checks.save_plain(tmp_path / "case.npz", [case])
+        case = checks.load_plain(tmp_path / "case.npz")[0][0]
+    return case
+
+
+@pytest.mark.parametrize("through_file", [False, True])
+def test_run_case_replays_a_broken_helper(tmp_path, through_file):
+    ns = _namespace()
+    x = np.array([1.0, 2.0, 3.0])
+    case = _recorded_case(ns, x, tmp_path if through_file else None)
+    broken = _broken_helper()
+    ns["helper"] = broken
+    np.testing.assert_array_equal(ns["student"](x), x * 100.0 + 1.0)  # really broken without replay
+    got = checks.run_case(ns["student"], case)
+    np.testing.assert_array_equal(got, x * 2.0 + 1.0)
+    assert ns["helper"] is broken
+    assert checks.check_function(ns["student"], "student", [case]) == 1
+
+
+def test_run_case_restores_namespace_when_the_function_raises():
+    ns = _namespace()
+    x = np.array([1.0])
+    case = _recorded_case(ns, x)
+    broken = _broken_helper()
+    ns["helper"] = broken
+    with pytest.raises(RuntimeError, match="boom"):
+        checks.run_case(ns["raiser"], case)
+    assert ns["helper"] is broken
+    with pytest.raises(AssertionError, match="RuntimeError"):
+        checks.check_function(ns["raiser"], "raiser", [case])
+    assert ns["helper"] is broken
+
+
+def test_run_case_falls_through_for_unrecorded_arguments():
+    ns = _namespace()
+    case = _recorded_case(ns, np.array([1.0, 2.0]))
+    ns["helper"] = _broken_helper()
+    other = np.array([5.0, 7.0])
+    got = checks.run_case(ns["student"], dict(case, args=(other,)))
+    np.testing.assert_array_equal(got, other * 100.0 + 1.0)
+
+
+def test_unrecorded_call_to_an_unwritten_helper_is_named_as_such():
+    ns = _namespace()
+    case = _recorded_case(ns, np.array([1.0, 2.0]))
+    stub: dict = {}
+    exec("def helper(x, scale=2.0):\n    raise NotImplementedError()\n", stub)
+    ns["helper"] = stub["helper"]
+    with pytest.raises(AssertionError) as info:
+        checks.check_function(ns["student"], "student", [dict(case, args=(np.array([5.0, 7.0]),))])
+    message = str(info.value)
+    assert "UnexpectedCall" in message and "helper" in message and "never passes" in message
+    assert "not implemented yet (it still raises" not in message  # not blamed on the function itself
+
+
+def test_run_case_does_not_mutate_the_case():
+    ns = _namespace()
+    x = np.array([1.0, 2.0])
+    case = _recorded_case(ns, x)
+    before = copy.deepcopy(case)
+    checks.run_case(ns["student"], case)
+    checks.run_case(ns["student"], case)
+    assert checks.digest(case) == checks.digest(before)

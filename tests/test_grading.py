@@ -1,0 +1,66 @@
+"""Plain nbgrader grading end to end: a correct submission scores full, an unchanged stub scores zero, and
+each typical mistake costs exactly its function's points; feedback shows no hidden test."""
+from __future__ import annotations
+
+import pytest
+
+from dnnkit.cases import FUNCTIONS
+from dnnkit.course import Course
+from dnnkit.gradebook import function_scores
+from dnnkit.mistakes import CATALOG
+from dnnkit.nbgrader_cli import nbgrader
+from dnnkit.submissions import solved_notebook, write_submission
+
+pytestmark = pytest.mark.slow
+POINTS = 10
+
+
+def _assignment(function_name):
+    return next(a for a, names in FUNCTIONS.items() if function_name in names)
+
+
+@pytest.fixture(scope="module")
+def graded(real_course):
+    """Autograde one submission per catalogued mistake, plus a correct one and an unchanged stub."""
+    course = Course(real_course)
+    for assignment in FUNCTIONS:
+        nbgrader(real_course, "generate_assignment", assignment, "--force")
+        write_submission(course, assignment, "correct", solved_notebook(course, assignment))
+        write_submission(course, assignment, "stub")
+    for mistake in CATALOG:
+        assignment = _assignment(mistake.function)
+        write_submission(course, assignment, f"m-{mistake.name}", solved_notebook(course, assignment, (mistake.name,)))
+    for assignment in FUNCTIONS:
+        nbgrader(real_course, "autograde", assignment, "--force")
+        nbgrader(real_course, "generate_feedback", assignment, "--force")
+    return {assignment: function_scores(real_course, assignment) for assignment in FUNCTIONS}
+
+
+@pytest.mark.parametrize("assignment", list(FUNCTIONS))
+def test_correct_submission_scores_full(graded, assignment):
+    row = graded[assignment]["correct"]
+    assert row == {**{name: POINTS for name in FUNCTIONS[assignment]}, "total": POINTS * len(FUNCTIONS[assignment])}
+
+
+@pytest.mark.parametrize("assignment", list(FUNCTIONS))
+def test_unchanged_stub_scores_zero(graded, assignment):
+    assert graded[assignment]["stub"]["total"] == 0
+
+
+@pytest.mark.parametrize("mistake", CATALOG, ids=[m.name for m in CATALOG])
+def test_a_mistake_costs_only_its_function(graded, mistake):
+    assignment = _assignment(mistake.function)
+    row = graded[assignment][f"m-{mistake.name}"]
+    expected = {name: 0 if name == mistake.function else POINTS for name in FUNCTIONS[assignment]}
+    assert {name: row[name] for name in FUNCTIONS[assignment]} == expected
+
+
+def test_feedback_shows_no_hidden_test(graded, real_course):
+    pages = list((real_course / "feedback").rglob("*.html"))
+    assert len(pages) == 2 * len(FUNCTIONS) + len(CATALOG)  # correct + stub per assignment, one per mistake
+    failing = (real_course / "feedback" / "m-db_wrong_axis" / "step_by_step" / "step_by_step.html").read_text()
+    assert "linear_backward, case" in failing  # the student is told which function and case failed
+    for page in pages:
+        html = page.read_text()
+        for leak in ("check_hidden", "BEGIN HIDDEN", "dnnkit", "references", "hidden.py", "Traceback (most recent"):
+            assert leak not in html, f"{page} shows {leak!r}"
