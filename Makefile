@@ -25,7 +25,8 @@ system-deps:
 
 ## The whole test suite (installs what it needs first).
 test: $(BIN)/.installed system-deps
-	$(BIN)/pytest -p no:cacheprovider
+	# one BLAS thread: with two, any other load on a 2-core machine makes OpenBLAS crawl
+	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -p no:cacheprovider
 
 clean-demo:
 	rm -rf submitted autograded/*/ feedback gradebook.db autograded/grades.csv

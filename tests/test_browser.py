@@ -243,7 +243,8 @@ class LabPage:
                 where = f"screenshot: {shot}"
             except Exception as shot_err:  # noqa: BLE001
                 where = f"(no screenshot: {shot_err})"
-            raise AssertionError(f"{type(err).__name__}: {err}\n{where}\nserver log: {self.server.log}")
+            what = str(err) if isinstance(err, AssertionError) else f"{type(err).__name__}: {err}"
+            raise AssertionError(f"{what}\n{where}\nserver log: {self.server.log}") from err
 
     def open(self, relpath: str) -> None:
         """Open a notebook on a reset workspace; assert it is the one and only notebook, in the current tab."""

@@ -1,0 +1,118 @@
+"""Runs one submission's code inside the sandbox and writes what its functions return, as plain data.
+
+Standalone (stdlib, numpy, IPython and the released dnn_checks.py): it is copied into the sandbox and run as
+`python runner.py PLAN.json OUT_FOLDER`. It decides nothing: the grader, outside, reads the files it writes
+and trusts none of them more than it trusts the student. Progress goes to OUT/events.jsonl, one JSON object
+per line, so that the grader knows which cell or function was running if the process dies or hangs.
+"""
+import json
+import os
+import sys
+
+MAX_LINE = 2000
+MAX_CELL_TEXT = 20000
+
+
+def _event(stream, **fields):
+    stream.write(json.dumps(fields) + "\n")
+    stream.flush()
+    os.fsync(stream.fileno())
+
+
+def _clip(text):
+    lines = [line if len(line) <= MAX_LINE else line[:MAX_LINE] + " …[line cut]" for line in text.split("\n")]
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT] + "\n…[output cut]\n"
+
+
+def _outputs(captured, error):
+    outputs = []
+    if captured.stdout:
+        outputs.append({"output_type": "stream", "name": "stdout", "text": _clip(captured.stdout)})
+    if captured.stderr:
+        outputs.append({"output_type": "stream", "name": "stderr", "text": _clip(captured.stderr)})
+    for rich in captured.outputs[:5]:
+        data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _clip(str(v)))
+                for k, v in rich.data.items() if isinstance(v, str)}
+        if data:
+            outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
+    if error:
+        outputs.append({"output_type": "error", "ename": error["ename"], "evalue": _clip(error["evalue"]),
+                        "traceback": [_clip(f"{error['ename']}: {error['evalue']}")]})
+    return outputs
+
+
+def run_cells(shell, plan, events):
+    from IPython.utils.capture import capture_output
+
+    for cell in plan["cells"]:
+        if cell["index"] in plan["skip_cells"]:
+            continue
+        _event(events, e="cell", i=cell["index"], phase="start")
+        error = None
+        with capture_output(stdout=True, stderr=True, display=True) as captured:
+            try:
+                result = shell.run_cell(cell["source"], store_history=True)
+                failure = result.error_before_exec or result.error_in_exec
+            except BaseException as err:  # SystemExit, KeyboardInterrupt from student code
+                failure = err
+        if failure is not None:
+            error = {"ename": type(failure).__name__, "evalue": str(failure)[:MAX_LINE]}
+        _event(events, e="cell", i=cell["index"], phase="end", outputs=_outputs(captured, error), error=error)
+
+
+def call_functions(shell, plan, out, events):
+    import dnn_checks
+
+    inputs, _ = dnn_checks.load_plain(plan["inputs"])
+    namespace = shell.user_ns
+    for name in plan["functions"]:
+        if name in plan["skip_functions"]:
+            continue
+        _event(events, e="function", name=name, phase="start")
+        function = namespace.get(name)
+        results = {}
+        for group in ("public", "hidden"):
+            results[group] = []
+            for case in inputs[name][group]:
+                entry = {"ok": False, "value": None, "error": ""}
+                try:
+                    if not callable(function):
+                        raise NameError(f"{name} is not defined as a function")
+                    value = dnn_checks.run_case(function, case)
+                    dnn_checks.flatten(value, [])  # plain data only
+                    entry = {"ok": True, "value": value, "error": ""}
+                except BaseException as err:
+                    entry["error"] = f"{type(err).__name__}: {str(err)[:MAX_LINE]}"
+                results[group].append(entry)
+        try:
+            dnn_checks.save_plain(os.path.join(out, f"{name}.npz"), results)
+            _event(events, e="function", name=name, phase="end", error=None)
+        except BaseException as err:
+            _event(events, e="function", name=name, phase="end", error=f"{type(err).__name__}: {err}"[:MAX_LINE])
+
+
+def main(plan_path, out):
+    with open(plan_path) as handle:
+        plan = json.load(handle)
+    events = open(os.path.join(out, "events.jsonl"), "a")
+    sys.path.insert(0, plan["release"])
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.showtraceback = lambda *args, **kwargs: None  # errors are reported as outputs, without source lines
+    shell.showsyntaxerror = lambda *args, **kwargs: None
+    try:
+        shell.enable_matplotlib("inline")
+    except Exception:
+        pass
+    run_cells(shell, plan, events)
+    _event(events, e="cells_done")
+    call_functions(shell, plan, out, events)
+    _event(events, e="done")
+    events.close()
+    os._exit(0)  # skip atexit handlers and finalizers the student's code may have installed
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

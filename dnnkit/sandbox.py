@@ -1,0 +1,113 @@
+"""The sandbox student code runs in: bubblewrap (Debian's `bubblewrap`), an unprivileged user, rlimits.
+
+Inside: read-only system libraries, the Python environment and the assignment's released files; a private
+writable working folder; no network, no other processes, no view of source/, references/, the gradebook, other
+students' submissions or anyone's home. Outside it, nothing the student's code produced is trusted.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import DnnkitError
+
+SANDBOX_UID = 65534  # nobody: a real unprivileged user, so the process limit applies (root is exempt)
+WORK = "/sandbox/work"  # private, writable
+GRADER = "/sandbox/grader"  # the runner, its plan and the hidden inputs; read-only
+RELEASE = "/sandbox/release"  # the assignment's released files; read-only
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission resource limits (nbgrader_config.py: c.DnnkitGrade.*)."""
+    memory_bytes: int = 2 * 1024**3
+    cpu_seconds: int = 600
+    processes: int = 64
+    file_bytes: int = 256 * 1024**2
+    open_files: int = 256
+
+
+def bubblewrap() -> str | None:
+    return shutil.which("bwrap")
+
+
+def _python_roots() -> list[Path]:
+    """Folders the interpreter and its packages live in (the venv and the base installation)."""
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent}
+    roots |= {Path(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")}
+    kept: list[Path] = []
+    for root in sorted(roots, key=lambda p: len(p.parts)):
+        if not any(root == k or k in root.parents for k in kept):
+            kept.append(root)
+    return kept
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib64", "lib32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for path in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives",
+                 "/etc/fonts", "/etc/ssl/certs"):
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def _ro_bind_with_parents(path: Path, dest: Path | None = None) -> list[str]:
+    """Bind `path` read-only, creating its parent folders world-traversable (bwrap makes them 0700)."""
+    dest = dest or path
+    args: list[str] = []
+    for parent in reversed(dest.parents):
+        if str(parent) != "/":
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args + ["--ro-bind", str(path), str(dest)]
+
+
+def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Limits,
+            env: dict[str, str] | None = None) -> list[str]:
+    """The command that runs `argv` inside the sandbox, with `work` writable and `grader`, `release` read-only."""
+    bwrap = bubblewrap()
+    if bwrap is None:
+        raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
+                          "or pass --unsafe-no-sandbox to run student code without it")
+    args = [bwrap, *_system_binds()]
+    for root in _python_roots():
+        args += _ro_bind_with_parents(root)
+    args += ["--perms", "0755", "--dir", "/sandbox", "--bind", str(work), WORK,
+             "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE,
+             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+             "--die-with-parent", "--new-session", "--chdir", WORK, "--clearenv"]
+    base_env = {"HOME": WORK, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
+                "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{WORK}/.mpl", "PYTHONDONTWRITEBYTECODE": "1",
+                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # this machine's OpenBLAS needs them, see env notes
+        if key in os.environ:
+            base_env[key] = os.environ[key]
+    for key, value in {**base_env, **(env or {})}.items():
+        args += ["--setenv", key, value]
+    setpriv = ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--no-new-privs"]
+    prlimit = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
+               f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", f"--nofile={limits.open_files}",
+               "--core=0", "--"]
+    return args + ["--", *setpriv, *prlimit, *argv]
+
+
+def unsandboxed_command(argv: list[str], limits: Limits) -> list[str]:
+    """--unsafe-no-sandbox: the same rlimits, nothing else."""
+    return ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
+            f"--fsize={limits.file_bytes}", "--core=0", "--", *argv]
+
+
+def prepare_work_folder(work: Path) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        os.chown(work, SANDBOX_UID, SANDBOX_UID)
