@@ -30,3 +30,13 @@ c.IgnorePattern.enabled = True
 
 # The application notebook reads datasets/ from the course folder, not from the assignment folder.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# `dnnkit grade`: limits of the sandbox each submission runs in, and its timeouts (seconds).
+c.DnnkitGrade.memory_bytes = 2 * 1024**3
+c.DnnkitGrade.cpu_seconds = 600
+c.DnnkitGrade.processes = 64
+c.DnnkitGrade.file_bytes = 256 * 1024**2
+c.DnnkitGrade.open_files = 256
+c.DnnkitGrade.cell_seconds = 30
+c.DnnkitGrade.function_seconds = 60
+c.DnnkitGrade.startup_seconds = 60

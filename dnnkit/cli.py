@@ -11,6 +11,7 @@ VERBS = {
     "data": "verify the cat/non-cat HDF5 files, or build a stand-in or a set from a folder of images",
     "references": "regenerate the grader-only reference caches (and public cases) from the source solutions",
     "release": "rebuild release/ with nbgrader generate_assignment, after syncing generated helper files",
+    "grade": "grade submissions in a sandbox, scores decided outside it; gradebook, autograded/, grades CSV",
     "demo": "grade a handful of demo submissions end to end and print their scores",
 }
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
+from . import DnnkitError
 from .cases import FUNCTIONS
 
 
@@ -17,6 +18,24 @@ def course_config(root: Path):
 def open_gradebook(root: Path) -> Gradebook:
     config = course_config(root)
     return Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
+
+
+def record_scores(root: Path, assignment: str, student: str, scores: dict[str, float]) -> None:
+    """Write auto scores {grade cell id: score} for a student's submission, as nbgrader's autograde does."""
+    with open_gradebook(root) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise DnnkitError(f"the gradebook has no assignment {assignment!r}; run `dnnkit release {assignment}` "
+                              "(nbgrader generate_assignment) first") from None
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name in scores:
+                    grade.auto_score = float(scores[grade.name])
+                    grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def function_scores(root: Path, assignment: str) -> dict[str, dict[str, float] | None]:

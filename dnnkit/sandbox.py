@@ -72,8 +72,9 @@ def _ro_bind_with_parents(path: Path, dest: Path | None = None) -> list[str]:
 
 
 def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Limits,
-            env: dict[str, str] | None = None) -> list[str]:
-    """The command that runs `argv` inside the sandbox, with `work` writable and `grader`, `release` read-only."""
+            env: dict[str, str] | None = None, extra_ro_binds: dict[str, str] | None = None) -> list[str]:
+    """The command that runs `argv` inside the sandbox, with `work` writable and `grader`, `release` (and
+    `extra_ro_binds`, host path -> sandbox path) read-only."""
     bwrap = bubblewrap()
     if bwrap is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
@@ -83,6 +84,7 @@ def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Li
         args += _ro_bind_with_parents(root)
     args += ["--perms", "0755", "--dir", "/sandbox", "--bind", str(work), WORK,
              "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE,
+             *[a for host, dest in (extra_ro_binds or {}).items() for a in ("--ro-bind", host, dest)],
              "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
              "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--chdir", WORK, "--clearenv"]

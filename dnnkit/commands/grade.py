@@ -1,0 +1,149 @@
+"""`dnnkit grade ASSIGNMENT`: grade submissions in the sandbox, scores decided outside it; record them in the
+nbgrader gradebook, write autograded/ notebooks and autograded/grades-ASSIGNMENT.csv. Resumable."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+import nbformat
+
+from .. import DnnkitError
+from ..cases import FUNCTIONS
+from ..course import Course
+from ..gradebook import course_config, record_scores
+from ..grading import FunctionResult, Grader, SubmissionResult, Timeouts
+from ..refcache import load_verified
+from ..sandbox import Limits, bubblewrap
+
+RESULT_FILE = "dnnkit-result.json"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("assignment", choices=list(FUNCTIONS))
+    parser.add_argument("--student", action="append", default=[], metavar="ID",
+                        help="grade only this student (repeatable); a named student without a submission gets "
+                             "status 'missing'")
+    parser.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run student code without bubblewrap (only where it is unavailable; unsafe)")
+
+
+def settings(root: Path) -> tuple[Limits, Timeouts]:
+    """Limits and timeouts from nbgrader_config.py's c.DnnkitGrade section (defaults where absent)."""
+    section = course_config(root).get("DnnkitGrade", {})
+    limits = Limits(**{k: int(section[k]) for k in Limits.__dataclass_fields__ if k in section})
+    timeouts = Timeouts(**{k: float(section[k]) for k in Timeouts.__dataclass_fields__ if k in section})
+    return limits, timeouts
+
+
+def submission_digest(folder: Path) -> str:
+    """sha256 over the submission folder's notebooks (names and bytes): a changed submission is regraded."""
+    h = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.ipynb")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def result_record(result: SubmissionResult, digest: str) -> dict:
+    return {"student": result.student, "assignment": result.assignment, "status": result.status,
+            "flags": result.flags, "submission_sha256": digest, "score": result.score, "max_score": result.max_score,
+            "functions": {n: {"score": f.score, "max_score": f.max_score, "verdict": f.verdict, "message": f.message,
+                              "visible_passed": f.visible_passed} for n, f in result.functions.items()}}
+
+
+def write_outputs(course: Course, result: SubmissionResult, digest: str) -> None:
+    """autograded/<student>/<assignment>/: the executed notebook, the released files, then the gradebook,
+    and last the result record that marks the submission as done (so a killed run redoes it)."""
+    folder = course.root / "autograded" / result.student / result.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    if result.notebook is not None:
+        for item in course.release(result.assignment).iterdir():
+            if item.is_file() and item.suffix != ".ipynb":
+                shutil.copy(item, folder / item.name)
+        nbformat.write(result.notebook, folder / f"{result.assignment}.ipynb")
+        record_scores(course.root, result.assignment, result.student,
+                      {f"test_{n}": f.score for n, f in result.functions.items()})
+    _atomic_write(folder / RESULT_FILE, json.dumps(result_record(result, digest), indent=1))
+
+
+def write_csv(course: Course, assignment: str) -> Path:
+    """autograded/grades-ASSIGNMENT.csv from every result record of the assignment."""
+    names = list(FUNCTIONS[assignment])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student_id", *names, "score", "max_score", "status", "flags"])
+    for path in sorted((course.root / "autograded").glob(f"*/{assignment}/{RESULT_FILE}")):
+        record = json.loads(path.read_text())
+        writer.writerow([record["student"], *[f"{record['functions'][n]['score']:g}" for n in names],
+                         f"{record['score']:g}", f"{record['max_score']:g}", record["status"],
+                         " | ".join(record["flags"])])
+    target = course.root / "autograded" / f"grades-{assignment}.csv"
+    target.parent.mkdir(exist_ok=True)
+    _atomic_write(target, buffer.getvalue())
+    return target
+
+
+def already_graded(course: Course, assignment: str, student: str, digest: str) -> bool:
+    path = course.root / "autograded" / student / assignment / RESULT_FILE
+    try:
+        return json.loads(path.read_text()).get("submission_sha256") == digest
+    except (OSError, ValueError):
+        return False
+
+
+def students_to_grade(course: Course, assignment: str, named: list[str]) -> list[str]:
+    submitted = course.root / "submitted"
+    found = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    return sorted(set(named)) if named else found
+
+
+def run(args) -> int:
+    course = Course()
+    assignment = args.assignment
+    if not args.unsafe_no_sandbox and bubblewrap() is None:
+        raise DnnkitError("bubblewrap is not installed, so student code cannot be sandboxed; "
+                          "`apt-get install bubblewrap`, or pass --unsafe-no-sandbox to grade without it")
+    if args.unsafe_no_sandbox:
+        print("dnnkit grade: WARNING: --unsafe-no-sandbox: student code runs with your permissions", file=sys.stderr)
+    if not course.notebook(assignment, "release").is_file():
+        raise DnnkitError(f"release/{assignment}/{assignment}.ipynb is missing; run `dnnkit release {assignment}`")
+    hidden = load_verified(course, assignment)
+    limits, timeouts = settings(course.root)
+    grader = Grader(course, assignment, hidden, limits, timeouts, sandboxed=not args.unsafe_no_sandbox)
+    broke = 0
+    students = students_to_grade(course, assignment, args.student)
+    for number, student in enumerate(students, 1):
+        folder = course.root / "submitted" / student / assignment
+        digest = submission_digest(folder)
+        if not args.force and already_graded(course, assignment, student, digest):
+            print(f"[{number}/{len(students)}] {student}: already graded (use --force to regrade)")
+            continue
+        try:
+            result = grader.grade(student, folder)
+        except Exception as err:  # the grader's own fault: record it, keep going, exit non-zero
+            broke += 1
+            result = SubmissionResult(student, assignment, status="incomplete",
+                                      flags=[f"grader error: {type(err).__name__}: {err}"])
+            result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
+            traceback.print_exc()
+        write_outputs(course, result, digest)
+        write_csv(course, assignment)
+        print(f"[{number}/{len(students)}] {student}: {result.score:g}/{result.max_score:g} {result.status}"
+              + (f" — {'; '.join(result.flags)}" if result.flags else ""))
+    csv_path = write_csv(course, assignment)
+    print(f"{csv_path.relative_to(course.root)}: {len(students)} submission(s)")
+    return 1 if broke else 0

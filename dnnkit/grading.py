@@ -1,0 +1,373 @@
+"""Grading one submission: run it in the sandbox, then decide every score outside it.
+
+The sandboxed runner (dnnkit/runner.py) executes the notebook and calls each graded function on the public and
+hidden inputs, writing what they return as plain data. Here, in the trusted process, those files are loaded
+with allow_pickle=False, compared with the reference outputs (dnnkit.checks, the code students' visible tests
+use) and turned into scores. A hung or dead process costs the cell or function it was in; the runner is then
+started again without it, so functions already checked keep their result.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import checks
+from .cases import FUNCTIONS
+from .course import Course
+from .intake import take_in
+from .sandbox import GRADER, RELEASE, WORK, Limits, command, prepare_work_folder, unsandboxed_command
+
+PACKAGE = Path(__file__).resolve().parent
+MAX_EVENTS_BYTES = 64 * 1024**2
+MAX_RESULT_BYTES = 64 * 1024**2
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    cell_seconds: float = 30.0
+    function_seconds: float = 60.0
+    startup_seconds: float = 60.0
+
+
+@dataclass
+class FunctionResult:
+    name: str
+    score: float = 0.0
+    max_score: float = 10.0
+    verdict: str = "not run"  # passed / failed / not run / timed out / crashed
+    message: str = ""
+    visible_passed: bool | None = None  # did its visible test cell pass inside the notebook?
+    public_passed: bool = False  # do the same public cases pass when checked outside?
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    assignment: str
+    status: str = "graded"
+    flags: list[str] = field(default_factory=list)
+    functions: dict[str, FunctionResult] = field(default_factory=dict)
+    notebook: nbformat.NotebookNode | None = None
+
+    @property
+    def score(self) -> float:
+        return sum(f.score for f in self.functions.values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(f.max_score for f in self.functions.values())
+
+
+def _strip_expected(cases: dict) -> dict:
+    return {name: [{k: v for k, v in case.items() if k != "expected"} for case in group]
+            for name, group in cases.items()}
+
+
+def _read_events(path: Path, offset: int) -> tuple[list[dict], int]:
+    """New complete lines of the runner's event log since `offset` (garbage lines are skipped)."""
+    if not path.is_file() or offset >= MAX_EVENTS_BYTES:
+        return [], offset
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        chunk = handle.read(MAX_EVENTS_BYTES - offset)
+    end = chunk.rfind(b"\n") + 1
+    events = []
+    for line in chunk[:end].splitlines():
+        try:
+            event = json.loads(line)
+            if isinstance(event, dict):
+                events.append(event)
+        except ValueError:
+            continue
+    return events, offset + end
+
+
+def _load_result(path: Path):
+    """A function's results file, or None if it is missing, too large, or not plain data."""
+    try:
+        with zipfile.ZipFile(path) as archive:  # refuse zip bombs before numpy expands anything
+            if sum(info.file_size for info in archive.infolist()) > MAX_RESULT_BYTES:
+                return None
+        value, _ = checks.load_plain(path)
+        return value
+    except Exception:
+        return None
+
+
+class Grader:
+    """Grades submissions of one assignment. Thread-safe apart from the gradebook (see dnnkit.commands.grade)."""
+
+    def __init__(self, course: Course, assignment: str, hidden_cases: dict, limits: Limits = Limits(),
+                 timeouts: Timeouts = Timeouts(), sandboxed: bool = True, points: float = 10.0):
+        self.course, self.assignment = course, assignment
+        self.limits, self.timeouts, self.sandboxed, self.points = limits, timeouts, sandboxed, points
+        self.release = course.release(assignment)
+        self.master = nbformat.read(course.notebook(assignment, "release"), as_version=4)
+        public, _ = checks.load_plain(self.release / "public_cases.npz")
+        self.expected = {"public": public, "hidden": hidden_cases}
+        self.inputs = {name: {"public": _strip_expected({name: public[name]})[name],
+                              "hidden": _strip_expected({name: hidden_cases[name]})[name]}
+                       for name in FUNCTIONS[assignment]}
+
+    # -- running ------------------------------------------------------------------------------------------
+
+    def _prepare(self, scratch: Path) -> tuple[Path, Path, Path]:
+        grader, work = scratch / "grader", scratch / "work"
+        grader.mkdir()
+        shutil.copy(PACKAGE / "runner.py", grader / "runner.py")
+        shutil.copy(PACKAGE / "checks.py", grader / "dnn_checks.py")
+        checks.save_plain(scratch / "inputs.npz", self.inputs)  # handed over later (see _attempt)
+        prepare_work_folder(work)
+        for item in self.release.iterdir():  # the released helper files, as in nbgrader's autograded folder
+            if item.is_file() and item.suffix != ".ipynb":
+                shutil.copy(item, work / item.name)
+        out = work / ".dnnkit-out"
+        prepare_work_folder(out)
+        if not self.sandboxed and self.course.datasets.is_dir():
+            (scratch / "datasets").symlink_to(self.course.datasets)
+        return grader, work, out
+
+    def _start(self, grader: Path, work: Path, plan: dict) -> subprocess.Popen:
+        inside = {"grader": GRADER, "work": WORK} if self.sandboxed else {"grader": str(grader), "work": str(work)}
+        plan = {**plan, "inputs": f"{inside['grader']}/inputs.npz", "work": inside["work"]}
+        (grader / "plan.json").write_text(json.dumps(plan))
+        argv = [sys.executable, "-E", "-s", f"{inside['grader']}/runner.py", f"{inside['grader']}/plan.json",
+                f"{inside['work']}/.dnnkit-out"]
+        env = {"NBGRADER_EXECUTION": "autograde"}
+        if self.sandboxed:
+            binds = {str(self.course.datasets): "/sandbox/datasets"} if self.course.datasets.is_dir() else {}
+            full, run_env = command(argv, work, grader, self.release, self.limits, env=env, extra_ro_binds=binds), None
+        else:
+            full, run_env = unsandboxed_command(argv, self.limits), {**os.environ, **env}
+        return subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True, env=run_env)
+
+    @staticmethod
+    def _kill(process: subprocess.Popen) -> None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+    def _attempt(self, process, events_path: Path, hand_over, state) -> str:
+        """Follow one runner process until it finishes, dies or overruns: "finished", "died" or "timed out"."""
+        step, started, offset, cells_done = ("startup", None), time.monotonic(), 0, False
+        while True:
+            events, offset = _read_events(events_path, offset)
+            for event in events:
+                kind, phase = event.get("e"), event.get("phase")
+                if kind == "cell" and not cells_done:  # cell events after cells_done are ignored: see runner
+                    if phase == "start":
+                        step, started = ("cell", event.get("i")), time.monotonic()
+                    elif phase == "end":
+                        state["cell_outputs"][event.get("i")] = event
+                        step, started = ("between", None), time.monotonic()
+                elif kind == "cells_done" and not cells_done:
+                    cells_done = True
+                    hand_over()
+                    step, started = ("between", None), time.monotonic()
+                elif kind == "function" and cells_done and phase == "start":
+                    step, started = ("function", event.get("name")), time.monotonic()
+                elif kind == "function" and cells_done and phase == "end":
+                    state["functions_done"].add(event.get("name"))
+                    step, started = ("between", None), time.monotonic()
+                elif kind == "done" and cells_done:
+                    state["done"] = True
+            state["step"] = step
+            limit = {"cell": self.timeouts.cell_seconds, "function": self.timeouts.function_seconds}.get(
+                step[0], self.timeouts.startup_seconds)
+            if process.poll() is not None:
+                events, offset = _read_events(events_path, offset)
+                if events:
+                    continue
+                return "finished" if state.get("done") else "died"
+            if time.monotonic() - started > limit:
+                self._kill(process)
+                return "timed out"
+            time.sleep(0.02)
+
+    def run(self, nb: nbformat.NotebookNode) -> tuple[dict, list[str]]:
+        """Run the notebook's code cells and the function calls in the sandbox, restarting past faults."""
+        names = FUNCTIONS[self.assignment]
+        cells = [{"index": i, "source": c.source} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        state = {"cell_outputs": {}, "functions_done": set(), "cell_faults": {}, "function_faults": {},
+                 "results": {}}
+        flags: list[str] = []
+        with tempfile.TemporaryDirectory(prefix="dnnkit-grade-") as tmp:
+            scratch = Path(tmp)
+            grader, work, out = self._prepare(scratch)
+
+            def hand_over():
+                shutil.copy(scratch / "inputs.npz", grader / "inputs.npz")
+
+            for _ in range(len(cells) + len(names) + 2):
+                state["done"], state["cell_outputs"] = False, {}
+                for stale in (out / "events.jsonl", grader / "inputs.npz"):
+                    stale.unlink(missing_ok=True)
+                plan = {"cells": cells, "skip_cells": sorted(state["cell_faults"]), "functions": list(names),
+                        "skip_functions": sorted(state["functions_done"] | set(state["function_faults"]))}
+                process = self._start(grader, work, plan)
+                ended = self._attempt(process, out / "events.jsonl", hand_over, state)
+                self._kill(process)
+                if ended == "finished":
+                    break
+                kind, where = state["step"]
+                if kind == "cell" and isinstance(where, int) and where not in state["cell_faults"]:
+                    state["cell_faults"][where] = ended
+                    flags.append(f"cell {where} {ended}; the notebook was run again without it")
+                elif kind == "function" and where in names and where not in state["function_faults"]:
+                    state["function_faults"][where] = ended
+                    flags.append(f"{where}: the process {ended} while it ran on the grader's cases")
+                else:
+                    flags.append(f"the notebook's process {ended} outside any cell or function; "
+                                 "the functions not yet checked could not run")
+                    for name in names:
+                        if name not in state["functions_done"]:
+                            state["function_faults"].setdefault(name, ended)
+                    break
+            for name in state["functions_done"]:
+                state["results"][name] = _load_result(out / f"{name}.npz")
+        return state, flags
+
+    # -- judging ------------------------------------------------------------------------------------------
+
+    def judge(self, name: str, results) -> FunctionResult:
+        """Compare one function's returned values with the reference outputs: the grade."""
+        verdict = FunctionResult(name, max_score=self.points)
+        if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
+            verdict.verdict, verdict.message = "failed", "its results could not be read"
+            return verdict
+        for group in ("public", "hidden"):
+            expected_cases = self.expected[group][name]
+            got_cases = results[group]
+            if not isinstance(got_cases, list) or len(got_cases) != len(expected_cases):
+                verdict.verdict, verdict.message = "failed", f"{group} results incomplete"
+                return verdict
+            for case, got in zip(expected_cases, got_cases):
+                label = f"{group} case '{case['name']}'" if group == "public" else f"hidden case '{case['name']}'"
+                if not isinstance(got, dict) or got.get("ok") is not True:
+                    error = got.get("error", "") if isinstance(got, dict) else ""
+                    kind = str(error).split(":")[0][:60]  # the type only: the message is the student's text
+                    if kind == "NotImplementedError":
+                        message = "not implemented (still raises NotImplementedError)"
+                    else:
+                        message = f"{label}: raised {kind}"
+                    verdict.verdict, verdict.message = "failed", f"{name}: {message}"
+                    return verdict
+                # no values in the verdict: it reaches the feedback, and a value could carry hidden inputs out
+                problems = checks.compare(got.get("value"), case["expected"], name, reveal=False)
+                if problems:
+                    verdict.verdict = "failed"
+                    verdict.message = checks.report(name, case["name"], problems).replace(
+                        f"case '{case['name']}'", label, 1)
+                    return verdict
+            verdict.public_passed = verdict.public_passed or group == "public"
+        verdict.score, verdict.verdict = self.points, "passed"
+        verdict.message = f"{name}: all public and hidden cases pass"
+        return verdict
+
+    def grade(self, student: str, folder: Path) -> SubmissionResult:
+        result = SubmissionResult(student, self.assignment)
+        intake = take_in(folder, self.assignment, self.master)
+        result.flags += intake.flags
+        names = FUNCTIONS[self.assignment]
+        result.functions = {n: FunctionResult(n, max_score=self.points) for n in names}
+        if intake.notebook is None:
+            result.status = intake.status
+            for f in result.functions.values():
+                f.message = f"{f.name}: not graded ({intake.status})"
+            return result
+        nb = intake.notebook
+        state, run_flags = self.run(nb)
+        result.flags += run_flags
+        for name in names:
+            if name in state["function_faults"]:
+                f = result.functions[name]
+                f.verdict = "timed out" if state["function_faults"][name] == "timed out" else "crashed"
+                f.message = f"{name}: the process {state['function_faults'][name]} while it ran (0 points)"
+                result.status = "incomplete"
+            elif name in state["results"]:
+                result.functions[name] = self.judge(name, state["results"][name])
+        if state["cell_faults"]:
+            result.status = "incomplete"
+        self._visible_results(nb, state, result)
+        result.notebook = self._executed_notebook(nb, state, result)
+        return result
+
+    def _visible_results(self, nb, state, result) -> None:
+        for i, cell in enumerate(nb.cells):
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            name = gid[len("test_"):] if gid.startswith("test_") else None
+            if name in result.functions and i in state["cell_outputs"]:
+                function = result.functions[name]
+                function.visible_passed = state["cell_outputs"][i].get("error") is None
+                if function.visible_passed and not function.public_passed and function.verdict == "failed":
+                    result.flags.append(f"{name}: possible tampering: its visible test passed in the notebook, "
+                                        "but the same public cases fail when checked outside it")
+
+    def _executed_notebook(self, nb, state, result) -> nbformat.NotebookNode:
+        executed = nbformat.from_dict(json.loads(json.dumps(nb)))
+        count = 0
+        for i, cell in enumerate(executed.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = []
+            event = state["cell_outputs"].get(i)
+            if i in state["cell_faults"]:
+                cell.outputs.append(nbformat.v4.new_output(
+                    "error", ename="CellFault", evalue=f"this cell {state['cell_faults'][i]}; it was skipped",
+                    traceback=[f"CellFault: this cell {state['cell_faults'][i]}; it was skipped"]))
+            elif event:
+                count += 1
+                cell.execution_count = count
+                for output in event.get("outputs", [])[:10]:
+                    try:
+                        cell.outputs.append(nbformat.v4.output_from_msg(
+                            {"header": {"msg_type": "stream" if output["output_type"] == "stream" else
+                                        output["output_type"]}, "content": _content(output)}))
+                    except Exception:
+                        continue
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            if gid.startswith("test_") and gid[5:] in result.functions:
+                verdict = result.functions[gid[5:]]
+                cell.outputs.append(nbformat.v4.new_output(
+                    "stream", name="stdout", text=f"[grader] {verdict.message} ({verdict.score:g}/{verdict.max_score:g})\n"))
+        return executed
+
+
+def clip(text, line_chars: int = 2000, cell_chars: int = 20000) -> str:
+    """Output as the grader keeps it: each line and the whole text cut to a size (the runner's own cut is
+    done inside the sandbox and so is not trusted)."""
+    text = str(text)[: cell_chars * 2]
+    lines = [ln if len(ln) <= line_chars else ln[:line_chars] + " …[line cut]" for ln in text.split("\n")]
+    text = "\n".join(lines)
+    return text if len(text) <= cell_chars else text[:cell_chars] + "\n…[output cut]\n"
+
+
+def _content(output: dict) -> dict:
+    kind = output.get("output_type")
+    if kind == "stream":
+        name = output.get("name") if output.get("name") in ("stdout", "stderr") else "stdout"
+        return {"name": name, "text": clip(output.get("text", ""))}
+    if kind == "error":
+        return {"ename": clip(output.get("ename", ""), 100, 100), "evalue": clip(output.get("evalue", "")),
+                "traceback": [clip(t) for t in list(output.get("traceback", []))[:3]]}
+    data = {}
+    for key, value in dict(output.get("data", {})).items():
+        if key in ("image/png", "image/jpeg") and isinstance(value, str) and len(value) < 2_000_000:
+            data[key] = value
+        elif key == "text/plain":
+            data[key] = clip(value)
+    return {"data": data, "metadata": {}}
