@@ -1,9 +1,11 @@
 """Reading scores from the course's nbgrader gradebook (SQLite or a server, as nbgrader_config.py says)."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
 from . import DnnkitError
@@ -22,7 +24,9 @@ def open_gradebook(root: Path) -> Gradebook:
 
 def record_scores(root: Path, assignment: str, student: str, scores: dict[str, float]) -> None:
     """Write auto scores {grade cell id: score} for a student's submission, as nbgrader's autograde does."""
-    with open_gradebook(root) as gb:
+    with open_gradebook(root) as gb, warnings.catch_warnings():
+        # nbgrader's own update_or_create_submission makes SQLAlchemy warn about autoflush; harmless (see notes)
+        warnings.simplefilter("ignore", category=SAWarning)
         try:
             gb.find_assignment(assignment)
         except MissingEntry:

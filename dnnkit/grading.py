@@ -35,8 +35,8 @@ MAX_RESULT_BYTES = 64 * 1024**2
 
 @dataclass(frozen=True)
 class Timeouts:
-    cell_seconds: float = 30.0
-    function_seconds: float = 60.0
+    cell_seconds: float = 10.0
+    function_seconds: float = 20.0
     startup_seconds: float = 60.0
 
 

@@ -140,12 +140,18 @@ class UnexpectedCall(Exception):
 
 @contextlib.contextmanager
 def _swapped(namespace: dict, wrappers: dict):
-    saved = {name: namespace[name] for name in wrappers if name in namespace}
-    namespace.update({name: wrappers[name] for name in saved})
+    """Put `wrappers` into `namespace` for the duration; names that were absent are removed again."""
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in wrappers}
+    namespace.update(wrappers)
     try:
         yield
     finally:
-        namespace.update(saved)
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 def record_calls(function, args, dep_names) -> tuple[object, dict]:
@@ -172,22 +178,25 @@ def run_case(function, case: dict):
     A helper call whose arguments were not recorded falls through to the helper the student wrote."""
     namespace = getattr(function, "__globals__", {})
 
-    def replayer(original, table):
+    def replayer(name, original, table):
         outputs = {key: out for key, out in table}
 
         def wrapper(*a, **kw):
-            key = call_key(original, a, kw)
+            key = call_key(original, a, kw) if original else digest([*a, *kw.values()])
             if key in outputs:
                 return copy.deepcopy(outputs[key])
+            if original is None:
+                raise UnexpectedCall(f"it called {name} with arguments the reference solution never passes to "
+                                     f"it, and {name} is not defined")
             try:
                 return original(*a, **kw)
             except NotImplementedError:
-                raise UnexpectedCall(f"it called {original.__name__} with arguments the reference solution never "
-                                     f"passes to it, and {original.__name__} is not implemented yet") from None
+                raise UnexpectedCall(f"it called {name} with arguments the reference solution never passes to "
+                                     f"it, and {name} is not implemented yet") from None
         return wrapper
 
-    wrappers = {name: replayer(namespace[name], table)
-                for name, table in case.get("deps", {}).items() if name in namespace}
+    # a helper the student never defined is replayed too: its absence costs only its own points
+    wrappers = {name: replayer(name, namespace.get(name), table) for name, table in case.get("deps", {}).items()}
     with _swapped(namespace, wrappers):
         return function(*copy.deepcopy(case["args"]))
 

@@ -1,0 +1,77 @@
+"""Helpers for tests of `dnnkit grade`: a throw-away course, submissions made from the reference answers
+with chosen edits, and the grades CSV read back."""
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from conftest import make_course_copy
+from dnnkit.course import Course
+from dnnkit.nbgrader_cli import nbgrader
+from dnnkit.submissions import solved_notebook, write_submission
+
+
+def grading_course(root: Path, datasets: Path | None = None, assignments=("step_by_step",)) -> Course:
+    """A course copy with its gradebook set up by nbgrader generate_assignment."""
+    make_course_copy(root)
+    if datasets is not None:
+        for name in ("train_catvnoncat.h5", "test_catvnoncat.h5"):
+            (root / "datasets" / name).write_bytes((datasets / name).read_bytes())
+    for assignment in assignments:
+        nbgrader(root, "generate_assignment", assignment, "--force")
+    return Course(root)
+
+
+def submit(course: Course, student: str, assignment: str = "step_by_step", answers: dict[str, str] | None = None,
+           transform=None) -> Path:
+    """A correct submission, with solution cells replaced by `answers` {function: code} and the notebook then
+    passed through `transform(nb)` (which may edit it in place or return a new one)."""
+    nb = solved_notebook(course, assignment)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if answers and gid in answers:
+            cell.source = answers[gid]
+    if transform is not None:
+        nb = transform(nb) or nb
+    return write_submission(course, assignment, student, nb)
+
+
+def answer(course: Course, function: str, assignment: str = "step_by_step", before: str = "", after: str = "",
+           replace: tuple[str, str] | None = None) -> str:
+    """The reference answer of `function` with code added before/after it, or one text replaced."""
+    nb = solved_notebook(course, assignment)
+    source = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == function)
+    if replace:
+        assert replace[0] in source, f"{replace[0]!r} not in {function}'s answer"
+        source = source.replace(*replace)
+    return f"{before}\n{source}\n{after}".strip("\n") + "\n"
+
+
+def dnnkit_grade(course: Course, assignment: str = "step_by_step", *args: str, timeout: float = 900):
+    """Run `dnnkit grade` as an instructor would; returns the completed process."""
+    env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root)}
+    return subprocess.run([sys.executable, "-m", "dnnkit.cli", "grade", assignment, *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def read_grades(course: Course, assignment: str = "step_by_step") -> dict[str, dict[str, str]]:
+    with open(course.root / "autograded" / f"grades-{assignment}.csv", newline="") as handle:
+        return {row["student_id"]: row for row in csv.DictReader(handle)}
+
+
+def scores(row: dict[str, str], functions) -> dict[str, float]:
+    return {name: float(row[name]) for name in functions}
+
+
+def feedback_html(course: Course, student: str, assignment: str = "step_by_step") -> str:
+    nbgrader(course.root, "generate_feedback", assignment, "--student", student, "--force")
+    return (course.root / "feedback" / student / assignment / f"{assignment}.html").read_text()
+
+
+def executed_notebook(course: Course, student: str, assignment: str = "step_by_step"):
+    return nbformat.read(course.root / "autograded" / student / assignment / f"{assignment}.ipynb", 4)
