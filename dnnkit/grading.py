@@ -332,11 +332,12 @@ class Grader:
             elif event:
                 count += 1
                 cell.execution_count = count
-                for output in event.get("outputs", [])[:10]:
+                outputs = event.get("outputs", [])
+                for output in outputs[:10] if isinstance(outputs, list) else []:
                     try:
+                        content = _content(output, self.limits.output_line_chars, self.limits.output_cell_chars)
                         cell.outputs.append(nbformat.v4.output_from_msg(
-                            {"header": {"msg_type": "stream" if output["output_type"] == "stream" else
-                                        output["output_type"]}, "content": _content(output)}))
+                            {"header": {"msg_type": output["output_type"]}, "content": content}))
                     except Exception:
                         continue
             gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
@@ -356,18 +357,22 @@ def clip(text, line_chars: int = 2000, cell_chars: int = 20000) -> str:
     return text if len(text) <= cell_chars else text[:cell_chars] + "\n…[output cut]\n"
 
 
-def _content(output: dict) -> dict:
+def _content(output: dict, line_chars: int, cell_chars: int) -> dict:
+    """The content of one output the runner reported, rebuilt from known fields only and cut to size."""
     kind = output.get("output_type")
     if kind == "stream":
         name = output.get("name") if output.get("name") in ("stdout", "stderr") else "stdout"
-        return {"name": name, "text": clip(output.get("text", ""))}
+        return {"name": name, "text": clip(output.get("text", ""), line_chars, cell_chars)}
     if kind == "error":
-        return {"ename": clip(output.get("ename", ""), 100, 100), "evalue": clip(output.get("evalue", "")),
-                "traceback": [clip(t) for t in list(output.get("traceback", []))[:3]]}
+        return {"ename": clip(output.get("ename", ""), 100, 100),
+                "evalue": clip(output.get("evalue", ""), line_chars, line_chars),
+                "traceback": [clip(t, line_chars, line_chars) for t in list(output.get("traceback", []))[:3]]}
+    if kind != "display_data":
+        raise ValueError(kind)
     data = {}
     for key, value in dict(output.get("data", {})).items():
         if key in ("image/png", "image/jpeg") and isinstance(value, str) and len(value) < 2_000_000:
             data[key] = value
         elif key == "text/plain":
-            data[key] = clip(value)
+            data[key] = clip(value, line_chars, cell_chars)
     return {"data": data, "metadata": {}}

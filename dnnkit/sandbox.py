@@ -29,6 +29,8 @@ class Limits:
     processes: int = 64
     file_bytes: int = 256 * 1024**2
     open_files: int = 256
+    output_line_chars: int = 2000  # cut by the grader, outside the sandbox
+    output_cell_chars: int = 20000
 
 
 def bubblewrap() -> str | None:

@@ -1,0 +1,156 @@
+"""`dnnkit grade` when things go wrong: hangs, crashes and kills cost only what they must, a killed run resumes
+without losing or redoing anything, and no student's grade depends on another's submission."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dnnkit.cases import FUNCTIONS
+from dnnkit.gradebook import function_scores
+from grading_support import answer, dnnkit_grade, grading_course, read_grades, scores, submit
+
+pytestmark = pytest.mark.slow
+NAMES = FUNCTIONS["step_by_step"]
+FULL = {name: 10.0 for name in NAMES}
+
+
+def lose(*functions):
+    return {**FULL, **{f: 0.0 for f in functions}}
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory):
+    course = grading_course(tmp_path_factory.mktemp("faults") / "course")
+    submit(course, "clean")
+    submit(course, "sigint-proof-loop", answers={"linear_backward": answer(
+        course, "linear_backward", before="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)",
+        replace=("m = A_prev.shape[1]", "m = A_prev.shape[1]\n    while True:\n        pass"))})
+    submit(course, "exits-in-function", answers={"compute_cost": answer(
+        course, "compute_cost", replace=("m = Y.shape[1]", "import os; os._exit(3)"))})
+    submit(course, "killed-in-function", answers={"update_parameters": answer(
+        course, "update_parameters", replace=("L = len(parameters) // 2",
+                                              "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"))})
+    submit(course, "segfault-in-function", answers={"linear_forward": answer(
+        course, "linear_forward", replace=("Z = np.dot(W, A) + b", "import ctypes; ctypes.string_at(0)"))})
+    submit(course, "dies-defining", answers={"initialize_parameters": answer(
+        course, "initialize_parameters", after="import os\nos._exit(1)")})
+    submit(course, "hangs-defining", answers={"L_model_backward": answer(
+        course, "L_model_backward", after="import time\ntime.sleep(10**6)")})
+    submit(course, "memory-hog", answers={"linear_activation_backward": answer(
+        course, "linear_activation_backward",
+        replace=("linear_cache, activation_cache = cache", "hog = [bytearray(2**28) for _ in range(64)]"))})
+    started = time.monotonic()
+    done = dnnkit_grade(course)
+    return course, done, read_grades(course), time.monotonic() - started
+
+
+def test_every_submission_gets_a_row_and_exit_0(faulty):
+    course, done, rows, _ = faulty
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(rows) == 8
+
+
+@pytest.mark.parametrize("student, lost, status, flag", [
+    ("clean", (), "graded", None),
+    ("sigint-proof-loop", ("linear_backward",), "incomplete", "linear_backward: the process timed out"),
+    ("exits-in-function", ("compute_cost",), "incomplete", "compute_cost: the process died"),
+    ("killed-in-function", ("update_parameters",), "incomplete", "update_parameters: the process died"),
+    ("segfault-in-function", ("linear_forward",), "incomplete", "linear_forward: the process died"),
+    ("dies-defining", ("initialize_parameters",), "incomplete", "died; the notebook was run again without it"),
+    ("hangs-defining", ("L_model_backward",), "incomplete", "timed out; the notebook was run again without it"),
+    ("memory-hog", ("linear_activation_backward",), "graded", None),  # a MemoryError is an ordinary error
+])
+def test_a_fault_costs_only_its_function(faulty, student, lost, status, flag):
+    _, _, rows, _ = faulty
+    row = rows[student]
+    assert scores(row, NAMES) == lose(*lost)
+    assert row["status"] == status
+    if flag is None:
+        assert row["flags"] == ""
+    else:
+        assert flag in row["flags"]
+
+
+def test_gradebook_matches_the_csv(faulty):
+    course, _, rows, _ = faulty
+    book = function_scores(course.root, "step_by_step")
+    for student, row in rows.items():
+        assert {n: book[student][n] for n in NAMES} == scores(row, NAMES), student
+
+
+def test_the_clean_grade_does_not_depend_on_the_others(faulty, tmp_path):
+    course, _, rows, _ = faulty
+    alone = grading_course(tmp_path / "alone")
+    shutil.copytree(course.root / "submitted" / "clean", alone.root / "submitted" / "clean")
+    assert dnnkit_grade(alone).returncode == 0
+    assert read_grades(alone)["clean"] == rows["clean"]
+
+
+def test_a_named_student_without_submission_is_missing(faulty):
+    course, _, _, _ = faulty
+    done = dnnkit_grade(course, "step_by_step", "--student", "ghost")
+    assert done.returncode == 0
+    row = read_grades(course)["ghost"]
+    assert row["status"] == "missing" and float(row["score"]) == 0 and row["max_score"] == "100"
+
+
+def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
+    course = grading_course(tmp_path / "course")
+    students = [f"s{i}" for i in range(5)]
+    for student in students:
+        submit(course, student)
+    env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root)}
+    first = subprocess.Popen([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    marker = course.root / "autograded" / "s1" / "step_by_step" / "dnnkit-result.json"
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGKILL)  # half-way: two graded, one maybe running, two not started
+    first.wait()
+    graded_before = {s for s in students
+                     if (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").exists()}
+    assert 2 <= len(graded_before) < len(students)
+    stamps = {s: (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").stat().st_mtime_ns
+              for s in graded_before}
+    second = dnnkit_grade(course)
+    assert second.returncode == 0, second.stderr[-2000:]
+    for s in graded_before:
+        assert f"{s}: already graded" in second.stdout
+        assert (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").stat().st_mtime_ns == stamps[s]
+    rows = read_grades(course)
+    assert sorted(rows) == students
+    assert all(float(rows[s]["score"]) == 100 and rows[s]["status"] == "graded" for s in students)
+    book = function_scores(course.root, "step_by_step")
+    assert all(book[s]["total"] == 100 for s in students)
+
+
+def test_without_bubblewrap_grading_refuses_unless_told(tmp_path, monkeypatch):
+    course = grading_course(tmp_path / "course")
+    submit(course, "someone")
+    bin_dir = tmp_path / "bin"  # a PATH with the tools grading needs, but no bwrap
+    bin_dir.mkdir()
+    for tool in ("prlimit", "setpriv", "alembic"):
+        found = shutil.which(tool, path=f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}")
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root), "PATH": str(bin_dir)}
+    refused = subprocess.run([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step"], env=env,
+                             capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "bubblewrap" in refused.stderr and "--unsafe-no-sandbox" in refused.stderr
+    assert not (course.root / "autograded" / "grades-step_by_step.csv").exists()
+    unsafe = subprocess.run([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step", "--unsafe-no-sandbox"],
+                            env=env, capture_output=True, text=True)
+    assert unsafe.returncode == 0, unsafe.stderr[-2000:]
+    assert "WARNING" in unsafe.stderr and "unsafe" in unsafe.stderr
+    assert float(read_grades(course)["someone"]["score"]) == 100
+    record = json.loads((course.root / "autograded/someone/step_by_step/dnnkit-result.json").read_text())
+    assert record["status"] == "graded"
