@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test release system-deps clean-demo
+.PHONY: demo test release sandbox-deps system-deps clean-demo
 
 $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,16 +12,23 @@ $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	touch $@
 
 ## Prepare datasets, regenerate release/, grade the demo submissions and print their scores.
-demo: $(BIN)/.installed
+demo: $(BIN)/.installed sandbox-deps
 	$(BIN)/dnnkit demo
 
 ## Regenerate the generated helper files, reference caches and release/ from source/.
 release: $(BIN)/.installed
 	$(BIN)/dnnkit release
 
-## Debian packages the tests drive: Chromium for the JupyterLab browser tests (needs root and apt).
+## bubblewrap, the sandbox `dnnkit grade` runs student code in (Debian package; needs root and apt).
+## Without it the demo falls back to plain `nbgrader autograde`.
+sandbox-deps:
+	@command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q bubblewrap; } \
+	  || echo "bubblewrap could not be installed: the demo grades with plain nbgrader autograde"
+
+## Debian packages the tests drive: bubblewrap, and Chromium for the browser tests (needs root and apt).
 system-deps:
-	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	@command -v bwrap >/dev/null && command -v chromium >/dev/null \
+	  || { apt-get update -q && apt-get install -y -q bubblewrap chromium; }
 
 ## The whole test suite (installs what it needs first).
 test: $(BIN)/.installed system-deps

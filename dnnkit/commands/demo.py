@@ -1,5 +1,6 @@
-"""`dnnkit demo`: the whole path on demo students: datasets, release, submissions, autograde, feedback,
-grades CSV, and a table of scores per student and function."""
+"""`dnnkit demo`: the whole path on demo students: datasets, release, submissions, `dnnkit grade` (plain
+nbgrader autograde where bubblewrap is missing), feedback, grades CSV, and a table of scores per student and
+function."""
 from __future__ import annotations
 
 import shutil
@@ -9,6 +10,7 @@ from ..cases import FUNCTIONS
 from ..course import Course
 from ..gradebook import format_table, function_scores
 from ..nbgrader_cli import nbgrader
+from ..sandbox import bubblewrap
 from ..submissions import solved_notebook, write_submission
 
 # student: {assignment: mistakes made (see dnnkit.mistakes)}; None = handed in the untouched stub
@@ -41,10 +43,18 @@ def run(args) -> int:
             nb = None if mistakes is None else solved_notebook(course, assignment, mistakes)
             write_submission(course, assignment, student, nb)
     print(f"submitted/: {len(DEMO_STUDENTS)} demo students (correct, two with mistakes, one unchanged stub)")
+    sandboxed = bubblewrap() is not None
     for assignment in FUNCTIONS:
-        nbgrader(course.root, "autograde", assignment, "--student", "demo-*", "--force")
+        if sandboxed:
+            students = [arg for s in DEMO_STUDENTS for arg in ("--student", s)]
+            if dnnkit_main(["grade", assignment, "--force", *students]) != 0:
+                raise DnnkitError(f"dnnkit grade {assignment} failed; see the messages above")
+        else:
+            print("bubblewrap is not installed: grading with plain nbgrader autograde instead of dnnkit grade")
+            nbgrader(course.root, "autograde", assignment, "--student", "demo-*", "--force")
         nbgrader(course.root, "generate_feedback", assignment, "--student", "demo-*", "--force")
-        print(f"autograded/*/{assignment}, feedback/*/{assignment}: written by nbgrader")
+        print(f"autograded/*/{assignment}: graded by {'dnnkit grade' if sandboxed else 'nbgrader autograde'}; "
+              f"feedback/*/{assignment}: written by nbgrader generate_feedback")
     csv_path = course.root / "autograded" / "grades.csv"
     nbgrader(course.root, "export", "--to", str(csv_path))
     print(f"{csv_path.relative_to(course.root)}: written by nbgrader export\n")
