@@ -25,10 +25,11 @@ sandbox-deps:
 	@command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q bubblewrap; } \
 	  || echo "bubblewrap could not be installed: the demo grades with plain nbgrader autograde"
 
-## Debian packages the tests drive: bubblewrap, and Chromium for the browser tests (needs root and apt).
+## Debian packages the tests drive: bubblewrap, Chromium for the browser tests, PostgreSQL for the gradebook
+## server tests (needs root and apt; the tests start and stop the server themselves).
 system-deps:
-	@command -v bwrap >/dev/null && command -v chromium >/dev/null \
-	  || { apt-get update -q && apt-get install -y -q bubblewrap chromium; }
+	@command -v bwrap >/dev/null && command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { apt-get update -q && apt-get install -y -q bubblewrap chromium postgresql; }
 
 ## The whole test suite (installs what it needs first).
 test: $(BIN)/.installed system-deps

@@ -105,20 +105,29 @@ def _load_result(path: Path):
         return None
 
 
-class Grader:
-    """Grades submissions of one assignment. Thread-safe apart from the gradebook (see dnnkit.commands.grade)."""
+class SandboxRun:
+    """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out.
 
-    def __init__(self, course: Course, assignment: str, hidden_cases: dict, limits: Limits = Limits(),
-                 timeouts: Timeouts = Timeouts(), sandboxed: bool = True, points: float = 10.0):
-        self.course, self.assignment = course, assignment
-        self.limits, self.timeouts, self.sandboxed, self.points = limits, timeouts, sandboxed, points
+    Holds the inputs but never the expected outputs, so it can run on another machine (Dask) unchanged.
+    Picklable; thread-safe (each submission gets its own folders and process)."""
+
+    def __init__(self, course: Course, assignment: str, inputs: dict, limits: Limits, timeouts: Timeouts,
+                 sandboxed: bool):
+        self.assignment, self.inputs = assignment, inputs
+        self.limits, self.timeouts, self.sandboxed = limits, timeouts, sandboxed
         self.release = course.release(assignment)
+        self.datasets = course.datasets if course.datasets.is_dir() else None
         self.master = nbformat.read(course.notebook(assignment, "release"), as_version=4)
-        public, _ = checks.load_plain(self.release / "public_cases.npz")
-        self.expected = {"public": public, "hidden": hidden_cases}
-        self.inputs = {name: {"public": _strip_expected({name: public[name]})[name],
-                              "hidden": _strip_expected({name: hidden_cases[name]})[name]}
-                       for name in FUNCTIONS[assignment]}
+
+    def execute(self, student: str, folder: Path) -> dict:
+        """Intake and sandboxed run of one submission: plain data for Grader.finish."""
+        intake = take_in(Path(folder), self.assignment, self.master)
+        outcome = {"student": student, "flags": list(intake.flags), "status": intake.status,
+                   "notebook": intake.notebook, "state": None}
+        if intake.notebook is not None:
+            state, run_flags = self.run(intake.notebook)
+            outcome["state"], outcome["flags"] = state, outcome["flags"] + run_flags
+        return outcome
 
     # -- running ------------------------------------------------------------------------------------------
 
@@ -134,8 +143,8 @@ class Grader:
                 shutil.copy(item, work / item.name)
         out = work / ".dnnkit-out"
         prepare_work_folder(out)
-        if not self.sandboxed and self.course.datasets.is_dir():
-            (scratch / "datasets").symlink_to(self.course.datasets)
+        if not self.sandboxed and self.datasets is not None:
+            (scratch / "datasets").symlink_to(self.datasets)
         return grader, work, out
 
     def _start(self, grader: Path, work: Path, plan: dict) -> subprocess.Popen:
@@ -146,7 +155,7 @@ class Grader:
                 f"{inside['work']}/.dnnkit-out"]
         env = {"NBGRADER_EXECUTION": "autograde"}
         if self.sandboxed:
-            binds = {str(self.course.datasets): "/sandbox/datasets"} if self.course.datasets.is_dir() else {}
+            binds = {str(self.datasets): "/sandbox/datasets"} if self.datasets is not None else {}
             full, run_env = command(argv, work, grader, self.release, self.limits, env=env, extra_ro_binds=binds), None
         else:
             full, run_env = unsandboxed_command(argv, self.limits), {**os.environ, **env}
@@ -241,7 +250,22 @@ class Grader:
                 state["results"][name] = _load_result(out / f"{name}.npz")
         return state, flags
 
-    # -- judging ------------------------------------------------------------------------------------------
+
+class Grader:
+    """The trusted half: decides the scores from what a SandboxRun reported, outside the sandbox."""
+
+    def __init__(self, course: Course, assignment: str, hidden_cases: dict, limits: Limits = Limits(),
+                 timeouts: Timeouts = Timeouts(), sandboxed: bool = True, points: float = 10.0):
+        self.assignment, self.limits, self.points = assignment, limits, points
+        public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
+        self.expected = {"public": public, "hidden": hidden_cases}
+        inputs = {name: {"public": _strip_expected({name: public[name]})[name],
+                         "hidden": _strip_expected({name: hidden_cases[name]})[name]}
+                  for name in FUNCTIONS[assignment]}
+        self.runner = SandboxRun(course, assignment, inputs, limits, timeouts, sandboxed)
+
+    def grade(self, student: str, folder: Path) -> SubmissionResult:
+        return self.finish(self.runner.execute(student, folder))
 
     def judge(self, name: str, results) -> FunctionResult:
         """Compare one function's returned values with the reference outputs: the grade."""
@@ -278,20 +302,17 @@ class Grader:
         verdict.message = f"{name}: all public and hidden cases pass"
         return verdict
 
-    def grade(self, student: str, folder: Path) -> SubmissionResult:
-        result = SubmissionResult(student, self.assignment)
-        intake = take_in(folder, self.assignment, self.master)
-        result.flags += intake.flags
+    def finish(self, outcome: dict) -> SubmissionResult:
+        """The grade of one submission from its SandboxRun outcome."""
+        result = SubmissionResult(outcome["student"], self.assignment, flags=list(outcome["flags"]))
         names = FUNCTIONS[self.assignment]
         result.functions = {n: FunctionResult(n, max_score=self.points) for n in names}
-        if intake.notebook is None:
-            result.status = intake.status
+        nb, state = outcome["notebook"], outcome["state"]
+        if nb is None or state is None:
+            result.status = outcome["status"] if outcome["status"] != "graded" else "incomplete"
             for f in result.functions.values():
-                f.message = f"{f.name}: not graded ({intake.status})"
+                f.message = f"{f.name}: not graded ({result.status})"
             return result
-        nb = intake.notebook
-        state, run_flags = self.run(nb)
-        result.flags += run_flags
         for name in names:
             if name in state["function_faults"]:
                 f = result.functions[name]

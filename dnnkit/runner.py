@@ -115,10 +115,11 @@ def main(plan_path, out):
     shell = InteractiveShell.instance()
     shell.showtraceback = lambda *args, **kwargs: None  # errors are reported as outputs, without source lines
     shell.showsyntaxerror = lambda *args, **kwargs: None
-    try:
-        shell.enable_matplotlib("inline")
-    except Exception:
-        pass
+    if any("matplotlib" in cell["source"] or "plt." in cell["source"] for cell in plan["cells"]):
+        try:  # importing matplotlib costs about a second: only where the notebook plots
+            shell.enable_matplotlib("inline")
+        except Exception:
+            pass
     run_cells(shell, plan, events)
     _event(events, e="cells_done")
     call_functions(shell, plan, out, events)

@@ -185,6 +185,16 @@ def symlink_to_classmate(course, student):
     (folder(course, student) / NOTEBOOK).symlink_to(Path("..", "..", CLEAN, ASSIGNMENT, NOTEBOOK))
 
 
+def symlink_to_teachers_source(course, student):
+    # the instructor's own notebook, solutions and hidden tests included: course/source/step_by_step/
+    (folder(course, student) / NOTEBOOK).symlink_to(Path("..", "..", "..", "source", ASSIGNMENT, NOTEBOOK))
+
+
+def symlinked_assignment_folder(course, student):
+    (course.root / "submitted" / student).mkdir(parents=True)
+    (course.root / "submitted" / student / ASSIGNMENT).symlink_to(Path("..", CLEAN, ASSIGNMENT))
+
+
 # notebook-shaped JSON whose fields have the wrong types
 def kernelspec_not_a_dict(course, student):
     def kernel(nb):
@@ -233,6 +243,8 @@ CASES = {
     "s18_unknown_grade_id": unknown_grade_id,
     "s19a_symlink_passwd": symlink_to_system_file,
     "s19b_symlink_classmate": symlink_to_classmate,
+    "s19c_symlink_source": symlink_to_teachers_source,
+    "s19d_symlink_folder": symlinked_assignment_folder,
     "s20a_kernelspec_str": kernelspec_not_a_dict,
     "s20b_nbgrader_str": nbgrader_metadata_not_a_dict,
     "s20c_grade_id_list": grade_id_not_a_string,
@@ -437,6 +449,17 @@ def test_19b_symlink_to_classmate_is_not_graded(run):
     check(run, "s19b_symlink_classmate", ZERO, "incomplete", "link")
 
 
+def test_19c_symlink_to_teachers_notebook_is_not_graded(run):
+    # followed, it would earn full marks and put the instructor's solutions into autograded/ and the feedback
+    check(run, "s19c_symlink_source", ZERO, "incomplete", "link")
+    path = run.course.root / "autograded" / "s19c_symlink_source" / ASSIGNMENT / NOTEBOOK
+    assert not path.exists() or "BEGIN SOLUTION" not in path.read_text()
+
+
+def test_19d_symlinked_assignment_folder_is_not_graded(run):
+    check(run, "s19d_symlink_folder", ZERO, "incomplete", "link")
+
+
 def test_20a_kernelspec_not_a_mapping(run):
     check(run, "s20a_kernelspec_str", FULL, "graded", "kernelspec")
 
@@ -454,18 +477,42 @@ def test_20d_deeply_nested_json(run):
     check(run, "s20d_deep_json", ZERO, "incomplete", "nothing could be graded")
 
 
-# -- a submission that would block any reader --------------------------------------------------------------------
+# -- special files, each graded alone (--student) in a second course: one of them stops the whole run ------------
 
-def test_21_fifo_named_like_the_notebook_does_not_hang(tmp_path_factory):
-    """A named pipe has no writer: opening it to read blocks forever. The grader must not open it."""
-    course = grading_course(tmp_path_factory.mktemp("fifo") / "course")
-    os.mkfifo(folder(course, "fifo") / NOTEBOOK)
-    submit(course, "ok")
+@pytest.fixture(scope="module")
+def side_course(tmp_path_factory):
+    return grading_course(tmp_path_factory.mktemp("side") / "course")
+
+
+def grade_alone(course, student: str, timeout: float = 45) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
     try:
-        done = dnnkit_grade(course, timeout=60)
+        done = dnnkit_grade(course, ASSIGNMENT, "--student", student, timeout=timeout)
     except subprocess.TimeoutExpired:
-        pytest.fail("dnnkit grade hung on a submission whose step_by_step.ipynb is a named pipe (FIFO)")
+        pytest.fail(f"dnnkit grade --student {student} still running after {timeout:g} s: it hangs")
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    rows = read_grades(course)
-    assert scores(rows["ok"], NAMES) == FULL
-    assert scores(rows["fifo"], NAMES) == ZERO and rows["fifo"]["status"] in ("missing", "incomplete")
+    return done, read_grades(course).get(student)
+
+
+def test_21_fifo_named_like_the_notebook_does_not_hang(side_course):
+    # a named pipe without a writer: whoever opens it to read waits forever
+    os.mkfifo(folder(side_course, "fifo") / NOTEBOOK)
+    _, r = grade_alone(side_course, "fifo")
+    assert r is not None and scores(r, NAMES) == ZERO and r["status"] in ("missing", "incomplete"), r
+
+
+def test_22_file_name_not_utf8_does_not_crash(side_course):
+    # names from an archive made on another system may not decode; the notebook beside it is fine
+    path = submit(side_course, "badname")
+    with open(os.path.join(os.fsencode(path.parent), b"notes-\xff\xfe.ipynb"), "wb") as handle:
+        handle.write(b"{}")
+    _, r = grade_alone(side_course, "badname")
+    assert r is not None and scores(r, NAMES) == FULL and r["status"] == "graded", r
+    assert "extra notebook" in r["flags"], r
+
+
+def test_23_folder_named_like_a_notebook_does_not_crash(side_course):
+    path = submit(side_course, "dirnb")
+    (path.parent / "old.ipynb").mkdir()
+    (path.parent / "old.ipynb" / "x.txt").write_text("x")
+    _, r = grade_alone(side_course, "dirnb")
+    assert r is not None and scores(r, NAMES) == FULL and r["status"] == "graded", r

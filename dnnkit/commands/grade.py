@@ -2,6 +2,7 @@
 nbgrader gradebook, write autograded/ notebooks and autograded/grades-ASSIGNMENT.csv. Resumable."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -10,9 +11,12 @@ import os
 import shutil
 import sys
 import traceback
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import as_completed as futures_as_completed
 from pathlib import Path
 
 import nbformat
+from tqdm import tqdm
 
 from .. import DnnkitError
 from ..cases import FUNCTIONS
@@ -33,6 +37,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--force", action="store_true", help="regrade submissions already graded")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run student code without bubblewrap (only where it is unavailable; unsafe)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="submissions graded at once on this machine (default: the number of cores)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="send the sandboxed runs to this Dask cluster; scores are still decided here")
 
 
 def settings(root: Path) -> tuple[Limits, Timeouts]:
@@ -124,26 +132,70 @@ def run(args) -> int:
     hidden = load_verified(course, assignment)
     limits, timeouts = settings(course.root)
     grader = Grader(course, assignment, hidden, limits, timeouts, sandboxed=not args.unsafe_no_sandbox)
-    broke = 0
     students = students_to_grade(course, assignment, args.student)
-    for number, student in enumerate(students, 1):
+    todo = []
+    for student in students:
         folder = course.root / "submitted" / student / assignment
         digest = submission_digest(folder)
         if not args.force and already_graded(course, assignment, student, digest):
-            print(f"[{number}/{len(students)}] {student}: already graded (use --force to regrade)")
-            continue
-        try:
-            result = grader.grade(student, folder)
-        except Exception as err:  # the grader's own fault: record it, keep going, exit non-zero
-            broke += 1
-            result = SubmissionResult(student, assignment, status="incomplete",
-                                      flags=[f"grader error: {type(err).__name__}: {err}"])
-            result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
-            traceback.print_exc()
-        write_outputs(course, result, digest)
-        write_csv(course, assignment)
-        print(f"[{number}/{len(students)}] {student}: {result.score:g}/{result.max_score:g} {result.status}"
-              + (f" — {'; '.join(result.flags)}" if result.flags else ""))
+            print(f"{student}: already graded (use --force to regrade)")
+        else:
+            todo.append((student, folder, digest))
+    broke = 0
+    with executor(args) as pool, tqdm(total=len(todo), unit="submission", desc=f"grading {assignment}",
+                                       file=sys.stderr, disable=not todo) as bar:
+        futures = {pool.submit(grader.runner.execute, student, folder): (student, digest)
+                   for student, folder, digest in todo}
+        failed = 0
+        for future in as_completed(futures):  # this thread is the one gradebook and CSV writer
+            student, digest = futures[future]
+            try:
+                result = grader.finish(future.result())
+            except Exception as err:  # the grader's own fault: record it, keep going, exit non-zero
+                broke += 1
+                result = SubmissionResult(student, assignment, status="incomplete",
+                                          flags=[f"grader error: {type(err).__name__}: {err}"])
+                result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
+                traceback.print_exc()
+            write_outputs(course, result, digest)
+            write_csv(course, assignment)
+            failed += result.status != "graded"
+            bar.update()
+            bar.set_postfix(running=min(args.workers, len(todo) - bar.n), not_graded=failed)
+            bar.write(f"{student}: {result.score:g}/{result.max_score:g} {result.status}"
+                      + (f" — {'; '.join(result.flags)}" if result.flags else ""), file=sys.stdout)
     csv_path = write_csv(course, assignment)
     print(f"{csv_path.relative_to(course.root)}: {len(students)} submission(s)")
     return 1 if broke else 0
+
+
+@contextlib.contextmanager
+def executor(args):
+    """Where the sandboxed runs happen: local threads (each drives its own sandbox process) or Dask."""
+    if args.scheduler:
+        from distributed import Client
+
+        with Client(args.scheduler) as client:
+            yield DaskPool(client)
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
+            yield pool
+
+
+class DaskPool:
+    """The submit() of an Executor, on a Dask cluster; futures work with as_completed below."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def submit(self, function, *args):
+        return self.client.submit(function, *args, pure=False, retries=3)
+
+
+def as_completed(futures):
+    first = next(iter(futures), None)
+    if first is not None and type(first).__module__.startswith("distributed"):
+        from distributed import as_completed as dask_as_completed
+
+        return dask_as_completed(list(futures))
+    return futures_as_completed(futures)
