@@ -16,6 +16,13 @@ VERBS = {
 }
 
 
+def _skip_slow_optional_imports() -> None:
+    """jsonschema (under nbformat) imports the optional `rfc3987_syntax` format checker when it is installed,
+    which compiles a grammar for 2 s; nbformat never checks that format. Only the dnnkit command does this."""
+    if "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # makes `import rfc3987_syntax` raise ImportError: jsonschema skips it
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dnnkit", description=__doc__)
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -28,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _skip_slow_optional_imports()
     args = build_parser().parse_args(argv)
     try:
         return args.run(args) or 0

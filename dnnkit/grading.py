@@ -175,6 +175,8 @@ class SandboxRun:
         step, started, offset, cells_done = ("startup", None), time.monotonic(), 0, False
         while True:
             events, offset = _read_events(events_path, offset)
+            if events and "first_event" not in state:
+                state["first_event"] = time.monotonic()  # the runner is up: Python, IPython and numpy loaded
             for event in events:
                 kind, phase = event.get("e"), event.get("phase")
                 if kind == "cell" and not cells_done:  # cell events after cells_done are ignored: see runner
@@ -227,8 +229,13 @@ class SandboxRun:
                     stale.unlink(missing_ok=True)
                 plan = {"cells": cells, "skip_cells": sorted(state["cell_faults"]), "functions": list(names),
                         "skip_functions": sorted(state["functions_done"] | set(state["function_faults"]))}
+                launched = time.monotonic()
                 process = self._start(grader, work, plan)
                 ended = self._attempt(process, out / "events.jsonl", hand_over, state)
+                timings = state.setdefault("timings", {"kernel_start": 0.0, "execution": 0.0})
+                first = state.pop("first_event", None)
+                timings["kernel_start"] += (first or time.monotonic()) - launched
+                timings["execution"] += time.monotonic() - (first or time.monotonic())
                 self._kill(process)
                 if ended == "finished":
                     break

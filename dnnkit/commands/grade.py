@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
@@ -142,6 +143,7 @@ def run(args) -> int:
         else:
             todo.append((student, folder, digest))
     broke = 0
+    split = {"start-up": process_age(), "kernel_start": 0.0, "execution": 0.0, "checking": 0.0, "writing": 0.0}
     with executor(args) as pool, tqdm(total=len(todo), unit="submission", desc=f"grading {assignment}",
                                        file=sys.stderr, disable=not todo) as bar:
         futures = {pool.submit(grader.runner.execute, student, folder): (student, digest)
@@ -150,15 +152,22 @@ def run(args) -> int:
         for future in as_completed(futures):  # this thread is the one gradebook and CSV writer
             student, digest = futures[future]
             try:
-                result = grader.finish(future.result())
+                outcome = future.result()
+                for key, value in ((outcome.get("state") or {}).get("timings") or {}).items():
+                    split[key] += value
+                checked = time.monotonic()
+                result = grader.finish(outcome)
+                split["checking"] += time.monotonic() - checked
             except Exception as err:  # the grader's own fault: record it, keep going, exit non-zero
                 broke += 1
                 result = SubmissionResult(student, assignment, status="incomplete",
                                           flags=[f"grader error: {type(err).__name__}: {err}"])
                 result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
                 traceback.print_exc()
+            written = time.monotonic()
             write_outputs(course, result, digest)
             write_csv(course, assignment)
+            split["writing"] += time.monotonic() - written
             failed += result.status != "graded"
             bar.update()
             bar.set_postfix(running=min(args.workers, len(todo) - bar.n), not_graded=failed)
@@ -166,7 +175,19 @@ def run(args) -> int:
                       + (f" — {'; '.join(result.flags)}" if result.flags else ""), file=sys.stdout)
     csv_path = write_csv(course, assignment)
     print(f"{csv_path.relative_to(course.root)}: {len(students)} submission(s)")
+    print("time split (s; kernel start and execution summed over parallel runs): "
+          + ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in split.items()))
     return 1 if broke else 0
+
+
+def process_age() -> float:
+    """Seconds since this process started (interpreter and imports included)."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 @contextlib.contextmanager

@@ -1,0 +1,72 @@
+"""Benchmark: the same 20 step_by_step submissions graded by plain `nbgrader autograde` and by
+`dnnkit grade --workers 2`, in one run, each in its own throw-away course folder. Prints both wall times, the
+ratio, and how dnnkit's time splits. Run: .venv/bin/python benchmarks/grading.py [--submissions 20]"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from dnnkit.course import Course  # noqa: E402
+from dnnkit.mistakes import CATALOG  # noqa: E402
+from dnnkit.nbgrader_cli import nbgrader  # noqa: E402
+from dnnkit.submissions import solved_notebook, write_submission  # noqa: E402
+
+
+def make_course(root: Path, submissions: int) -> Course:
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    for folder in ("source", "release", "references"):
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    nbgrader(root, "generate_assignment", "step_by_step", "--force")
+    course = Course(root)
+    mistakes = [m.name for m in CATALOG if m.function not in ("two_layer_model", "L_layer_model")]
+    for i in range(submissions):  # a class: most correct, some with one typical mistake
+        chosen = () if i % 3 else (mistakes[i % len(mistakes)],)
+        write_submission(course, "step_by_step", f"student{i:03d}", solved_notebook(course, "step_by_step", chosen))
+    return course
+
+
+def timed(command: list[str], cwd: Path, env: dict) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return elapsed, done.stdout + done.stderr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--submissions", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    with tempfile.TemporaryDirectory(prefix="dnnkit-bench-") as tmp:
+        plain = make_course(Path(tmp) / "plain", args.submissions)
+        kit = make_course(Path(tmp) / "kit", args.submissions)
+        startup, _ = timed([sys.executable, "-m", "nbgrader", "db", "student", "list"], plain.root, env)
+        t_plain, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "step_by_step"], plain.root, env)
+        t_kit, log = timed([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step",
+                            "--workers", str(args.workers)], kit.root, {**env, "DNNKIT_COURSE_ROOT": str(kit.root)})
+    split = re.search(r"time split.*?: (.*)", log)
+    print(f"machine: {os.cpu_count()} cores; {args.submissions} step_by_step submissions")
+    print(f"plain nbgrader autograde (serial):  {t_plain:7.1f} s   (of which ~{startup:.1f} s is nbgrader's start-up)")
+    print(f"dnnkit grade --workers {args.workers} (sandboxed): {t_kit:7.1f} s")
+    print(f"speed-up: {t_plain / t_kit:.2f}x  (goal: >= 1.8x on 2 cores)")
+    if split:
+        print("dnnkit time split: " + split.group(1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""`dnnkit grade --scheduler` on a Dask cluster that loses a worker mid-run: 200+ submissions, one worker
+process killed hard while it runs a submission; every submission must still be graded, recorded and scored
+exactly once, with the scores the grader decides in its own process."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dnnkit.cases import FUNCTIONS
+from dnnkit.gradebook import function_scores
+from dnnkit.mistakes import BY_NAME
+from dnnkit.submissions import solved_notebook
+from grading_support import grading_course, read_grades, scores
+
+pytestmark = pytest.mark.slow
+distributed = pytest.importorskip("distributed")
+
+ASSIGNMENT = "step_by_step"
+NAMES = FUNCTIONS[ASSIGNMENT]
+POINTS = 10.0
+STUDENTS = 210
+MISTAKE_EVERY = 7  # every 7th student made mistakes: 30 of 210
+VARIANTS = (  # each variant's mistakes, cycled through by the students who made some
+    ("missing_bias",),
+    ("cost_without_1_over_m",),
+    ("db_wrong_axis",),
+    ("learning_rate_ignored",),
+    ("weights_not_small", "dAL_wrong_sign"),
+)
+KILL_AFTER = 30  # result files on disk before a worker is killed
+GRADE_TIMEOUT = 15 * 60
+
+
+def plan() -> dict[str, tuple[str, ...]]:
+    """{student: mistakes made} — most students none."""
+    made = {}
+    for i in range(STUDENTS):
+        made[f"s{i:03d}"] = VARIANTS[(i // MISTAKE_EVERY) % len(VARIANTS)] if i % MISTAKE_EVERY == 3 else ()
+    return made
+
+
+def expected_scores(mistakes: tuple[str, ...]) -> dict[str, float]:
+    lost = {BY_NAME[m].function for m in mistakes}
+    return {name: 0.0 if name in lost else POINTS for name in NAMES}
+
+
+def write_submissions(course, made: dict[str, tuple[str, ...]], templates: Path) -> None:
+    """Each variant's notebook written once with nbformat, then copied for every student who made it."""
+    templates.mkdir()
+    for mistakes in set(made.values()):
+        nbformat.write(solved_notebook(course, ASSIGNMENT, mistakes=mistakes),
+                       templates / ("+".join(mistakes) or "correct"))
+    for student, mistakes in made.items():
+        folder = course.root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        shutil.copy(templates / ("+".join(mistakes) or "correct"), folder / f"{ASSIGNMENT}.ipynb")
+
+
+def result_files(root: Path) -> list[Path]:
+    return list((root / "autograded").glob(f"*/{ASSIGNMENT}/dnnkit-result.json"))
+
+
+def _executing(dask_worker) -> list[str]:
+    """Run on a worker: what its running tasks are (their specs name the submission folder)."""
+    return [repr(ts.run_spec) for ts in list(dask_worker.state.executing)]
+
+
+def kill_a_busy_worker(client, root: Path) -> dict:
+    """SIGKILL the process of one worker that is running a submission now; which one and what it ran."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pids = client.run(os.getpid)
+        for address, pid in sorted(pids.items()):
+            try:
+                running = client.run(_executing, workers=[address])[address]
+            except Exception:
+                continue
+            students = sorted({s for spec in running
+                               for s in re.findall(rf"submitted/(s\d{{3}})/{ASSIGNMENT}", spec)})
+            if students:
+                os.kill(pid, signal.SIGKILL)
+                done = {p.parent.parent.name for p in result_files(root)}
+                return {"address": address, "pid": pid, "students": students,
+                        "unfinished": [s for s in students if s not in done]}
+        time.sleep(0.2)
+    raise AssertionError("no worker was seen running a submission within 60 s")
+
+
+def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
+    started = time.monotonic()
+    course = grading_course(tmp_path / "course")
+    made = plan()
+    write_submissions(course, made, tmp_path / "templates")
+    assert len(list((course.root / "submitted").glob(f"*/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"))) == STUDENTS
+
+    env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root), "OPENBLAS_NUM_THREADS": "1"}
+    cluster = distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = grader = None
+    try:
+        client = distributed.Client(cluster.scheduler_address)
+        grader = subprocess.Popen(
+            [sys.executable, "-m", "dnnkit.cli", "grade", ASSIGNMENT, "--scheduler", cluster.scheduler_address],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.DEVNULL, cwd=course.root)
+        # read the pipes in threads, so a full pipe never stalls the grader while we poll
+        import threading
+
+        out, err = [], []
+        readers = [threading.Thread(target=lambda s=s, b=b: b.append(s.read()), daemon=True)
+                   for s, b in ((grader.stdout, out), (grader.stderr, err))]
+        for reader in readers:
+            reader.start()
+
+        while len(result_files(course.root)) < KILL_AFTER:
+            assert grader.poll() is None, f"the grader exited early ({grader.returncode})"
+            assert time.monotonic() - started < GRADE_TIMEOUT, "fewer than 30 submissions graded in 15 minutes"
+            time.sleep(0.2)
+        killed = kill_a_busy_worker(client, course.root)
+        graded_at_kill = len(result_files(course.root))
+        # the nanny brings a worker back: the cluster has three again
+        client.wait_for_workers(3, timeout=120)
+
+        try:
+            grader.wait(timeout=max(60, GRADE_TIMEOUT - (time.monotonic() - started)))
+        except subprocess.TimeoutExpired:
+            grader.kill()
+            grader.wait()
+            pytest.fail(f"the grader hung: {len(result_files(course.root))}/{STUDENTS} submissions graded; "
+                        f"killed worker: {killed}")
+        for reader in readers:
+            reader.join(timeout=30)
+        stdout, stderr = "".join(out), "".join(err)
+        new_pids = client.run(os.getpid)
+    finally:
+        if grader is not None and grader.poll() is None:
+            grader.kill()
+            grader.wait()
+        if client is not None:
+            client.close()
+        cluster.close()
+    elapsed = time.monotonic() - started
+    print(f"{STUDENTS} submissions in {elapsed:.0f} s; worker {killed['address']} (pid {killed['pid']}) killed "
+          f"after {graded_at_kill} results while running {killed['students']}")
+
+    assert grader.returncode == 0, stderr[-3000:]
+    assert killed["pid"] not in new_pids.values()  # the kill took: the worker process was replaced
+    assert killed["unfinished"], f"the killed worker's submission {killed['students']} had already finished"
+
+    # the CSV: exactly one row per student, none missing, none doubled
+    csv_path = course.root / "autograded" / f"grades-{ASSIGNMENT}.csv"
+    lines = csv_path.read_text().splitlines()
+    ids = [line.split(",", 1)[0] for line in lines[1:]]
+    assert sorted(ids) == sorted(made), (
+        f"doubled: {[s for s, n in Counter(ids).items() if n > 1]}, missing: {sorted(set(made) - set(ids))}")
+    rows = read_grades(course, ASSIGNMENT)
+
+    # every row's scores are the expected ones (a mistake costs exactly its function's points)
+    wrong = {s: scores(rows[s], NAMES) for s in made if scores(rows[s], NAMES) != expected_scores(made[s])}
+    assert not wrong, f"{len(wrong)} rows with unexpected scores, e.g. {dict(list(wrong.items())[:3])}"
+    for student, mistakes in made.items():
+        row = rows[student]
+        assert float(row["score"]) == sum(expected_scores(mistakes).values()), student
+        assert float(row["max_score"]) == POINTS * len(NAMES), student
+        assert row["status"] == "graded" and row["flags"] == "", (student, row["status"], row["flags"])
+
+    # one result record per student, naming that student, none half-written
+    records = result_files(course.root)
+    assert Counter(p.parent.parent.name for p in records) == Counter(made)
+    for path in records:
+        record = json.loads(path.read_text())
+        assert record["student"] == path.parent.parent.name and record["assignment"] == ASSIGNMENT
+        assert {n: f["score"] for n, f in record["functions"].items()} == expected_scores(made[record["student"]])
+    assert not list((course.root / "autograded").rglob("*.tmp"))
+
+    # the gradebook says what the CSV says, for every student
+    book = function_scores(course.root, ASSIGNMENT)
+    assert set(book) == set(made)
+    differ = {s: (book[s], scores(rows[s], NAMES)) for s in made
+              if book[s] is None or {n: book[s][n] for n in NAMES} != scores(rows[s], NAMES)
+              or book[s]["total"] != float(rows[s]["score"])}
+    assert not differ, f"gradebook and CSV differ for {len(differ)} students, e.g. {dict(list(differ.items())[:3])}"
+
+    # the grader's output names each student once: no submission recorded twice
+    named = Counter(m.group(1) for m in re.finditer(r"^(s\d{3}): ", stdout, re.MULTILINE))
+    assert named == Counter(made), (
+        f"named twice: {[s for s, n in named.items() if n > 1]}, never: {sorted(set(made) - set(named))}")
+    assert "already graded" not in stdout
+    assert f"grades-{ASSIGNMENT}.csv: {STUDENTS} submission(s)" in stdout
