@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -118,6 +119,8 @@ class SandboxRun:
         self.release = course.release(assignment)
         self.datasets = course.datasets if course.datasets.is_dir() else None
         self.master = nbformat.read(course.notebook(assignment, "release"), as_version=4)
+        self.prewarm = True
+        self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
 
     def execute(self, student: str, folder: Path) -> dict:
         """Intake and sandboxed run of one submission: plain data for Grader.finish."""
@@ -147,12 +150,14 @@ class SandboxRun:
             (scratch / "datasets").symlink_to(self.datasets)
         return grader, work, out
 
-    def _start(self, grader: Path, work: Path, plan: dict) -> subprocess.Popen:
-        inside = {"grader": GRADER, "work": WORK} if self.sandboxed else {"grader": str(grader), "work": str(work)}
-        plan = {**plan, "inputs": f"{inside['grader']}/inputs.npz", "work": inside["work"]}
-        (grader / "plan.json").write_text(json.dumps(plan))
+    def _inside(self, grader: Path, work: Path) -> dict:
+        return {"grader": GRADER, "work": WORK} if self.sandboxed else {"grader": str(grader), "work": str(work)}
+
+    def _start(self, grader: Path, work: Path) -> subprocess.Popen:
+        """Start a runner; it loads Python, IPython and numpy, then waits for its plan (see _send_plan)."""
+        inside = self._inside(grader, work)
         argv = [sys.executable, "-E", "-s", f"{inside['grader']}/runner.py", f"{inside['grader']}/plan.json",
-                f"{inside['work']}/.dnnkit-out"]
+                f"{inside['work']}/.dnnkit-out", inside["work"]]
         env = {"NBGRADER_EXECUTION": "autograde"}
         if self.sandboxed:
             binds = {str(self.datasets): "/sandbox/datasets"} if self.datasets is not None else {}
@@ -161,6 +166,50 @@ class SandboxRun:
             full, run_env = unsandboxed_command(argv, self.limits), {**os.environ, **env}
         return subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True, env=run_env)
+
+    def _send_plan(self, grader: Path, work: Path, plan: dict) -> None:
+        inside = self._inside(grader, work)
+        plan = {**plan, "inputs": f"{inside['grader']}/inputs.npz", "work": inside["work"]}
+        (grader / "plan.tmp").write_text(json.dumps(plan))
+        os.replace(grader / "plan.tmp", grader / "plan.json")
+
+    def _new_box(self) -> dict:
+        """A fresh sandbox for one submission: its folders and a runner already loading."""
+        holder = tempfile.TemporaryDirectory(prefix="dnnkit-grade-")
+        scratch = Path(holder.name)
+        grader, work, out = self._prepare(scratch)
+        box = {"holder": holder, "scratch": scratch, "grader": grader, "work": work, "out": out,
+               "process": self._start(grader, work)}
+        with self._lock:
+            self._boxes[id(box)] = box
+        return box
+
+    def _take_box(self) -> dict:
+        """This thread's warm spare sandbox if it has one (never shared between students), else a new one."""
+        box = getattr(self._local, "spare", None)
+        self._local.spare = None
+        return box or self._new_box()
+
+    def _drop_box(self, box: dict) -> None:
+        self._kill(box["process"])
+        box["holder"].cleanup()
+        with self._lock:
+            self._boxes.pop(id(box), None)
+
+    def close(self) -> None:
+        """Stop every spare sandbox still waiting for a submission (call once all runs are done)."""
+        with self._lock:
+            boxes = list(self._boxes.values())
+        for box in boxes:
+            self._drop_box(box)
+
+    def __getstate__(self):  # sent to Dask workers: no live processes, no spares there
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_local", "_lock", "_boxes")}
+        return {**state, "prewarm": False}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
 
     @staticmethod
     def _kill(process: subprocess.Popen) -> None:
@@ -216,21 +265,23 @@ class SandboxRun:
         state = {"cell_outputs": {}, "functions_done": set(), "cell_faults": {}, "function_faults": {},
                  "results": {}}
         flags: list[str] = []
-        with tempfile.TemporaryDirectory(prefix="dnnkit-grade-") as tmp:
-            scratch = Path(tmp)
-            grader, work, out = self._prepare(scratch)
-
+        box = self._take_box()
+        scratch, grader, work, out = box["scratch"], box["grader"], box["work"], box["out"]
+        try:
             def hand_over():
                 shutil.copy(scratch / "inputs.npz", grader / "inputs.npz")
 
-            for _ in range(len(cells) + len(names) + 2):
+            for attempt in range(len(cells) + len(names) + 2):
                 state["done"], state["cell_outputs"] = False, {}
-                for stale in (out / "events.jsonl", grader / "inputs.npz"):
-                    stale.unlink(missing_ok=True)
                 plan = {"cells": cells, "skip_cells": sorted(state["cell_faults"]), "functions": list(names),
                         "skip_functions": sorted(state["functions_done"] | set(state["function_faults"]))}
                 launched = time.monotonic()
-                process = self._start(grader, work, plan)
+                if attempt:  # a fresh process after a fault; the first one was started warm
+                    for stale in (out / "events.jsonl", grader / "inputs.npz", grader / "plan.json"):
+                        stale.unlink(missing_ok=True)
+                    box["process"] = self._start(grader, work)
+                self._send_plan(grader, work, plan)
+                process = box["process"]
                 ended = self._attempt(process, out / "events.jsonl", hand_over, state)
                 timings = state.setdefault("timings", {"kernel_start": 0.0, "execution": 0.0})
                 first = state.pop("first_event", None)
@@ -255,6 +306,10 @@ class SandboxRun:
                     break
             for name in state["functions_done"]:
                 state["results"][name] = _load_result(out / f"{name}.npz")
+        finally:
+            self._drop_box(box)
+        if self.prewarm:  # start the next submission's sandbox now, while the grader judges this one
+            self._local.spare = self._new_box()
         return state, flags
 
 

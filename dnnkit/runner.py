@@ -1,7 +1,7 @@
 """Runs one submission's code inside the sandbox and writes what its functions return, as plain data.
 
 Standalone (stdlib, numpy, IPython and the released dnn_checks.py): it is copied into the sandbox and run as
-`python runner.py PLAN.json OUT_FOLDER`. It decides nothing: the grader, outside, reads the files it writes
+`python runner.py PLAN.json OUT_FOLDER WORK_FOLDER`; it loads IPython and numpy, then waits for the plan. It decides nothing: the grader, outside, reads the files it writes
 and trusts none of them more than it trusts the student. Progress goes to OUT/events.jsonl, one JSON object
 per line, so that the grader knows which cell or function was running if the process dies or hangs.
 """
@@ -104,17 +104,19 @@ def call_functions(shell, plan, out, events):
             _event(events, e="function", name=name, phase="end", error=f"{type(err).__name__}: {err}"[:MAX_LINE])
 
 
-def main(plan_path, out):
-    with open(plan_path) as handle:
-        plan = json.load(handle)
-    events = open(os.path.join(out, "events.jsonl"), "a")
-    sys.path[:0] = [plan["work"], os.path.dirname(os.path.abspath(__file__))]
-    os.chdir(plan["work"])
+def main(plan_path, out, work):
+    sys.path[:0] = [work, os.path.dirname(os.path.abspath(__file__))]
+    os.chdir(work)
+    import numpy  # noqa: F401  (loaded before the plan arrives: the grader keeps such a process warm)
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
     shell.showtraceback = lambda *args, **kwargs: None  # errors are reported as outputs, without source lines
     shell.showsyntaxerror = lambda *args, **kwargs: None
+    _wait_for(plan_path, seconds=600)
+    with open(plan_path) as handle:
+        plan = json.load(handle)
+    events = open(os.path.join(out, "events.jsonl"), "a")
     if any("matplotlib" in cell["source"] or "plt." in cell["source"] for cell in plan["cells"]):
         try:  # importing matplotlib costs about a second: only where the notebook plots
             shell.enable_matplotlib("inline")
@@ -129,4 +131,4 @@ def main(plan_path, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

@@ -2,7 +2,9 @@
 what it did in the flags, gives every student exactly one row, and neither crashes nor hangs.
 
 One course, one student per case, one `dnnkit grade` run (then a second one, which must resume and change
-nothing). Each test checks one student's row: the exact points per function, the status, and a flag."""
+nothing). Each test checks one student's row: the exact points per function, the status, and a flag.
+Special files that stop or block the whole run (a FIFO, undecodable or folder "notebooks") are graded one by one
+(--student) in a second course, as is the timing of the huge notebook."""
 from __future__ import annotations
 
 import copy
@@ -332,7 +334,7 @@ def test_second_run_resumes_and_changes_nothing(run):
 
 
 def test_whole_run_is_quick(run):
-    assert run.seconds < 150, f"dnnkit grade took {run.seconds:.0f} s for {len(CASES)} submissions"
+    assert run.seconds < 240, f"dnnkit grade took {run.seconds:.0f} s for {len(CASES)} submissions"
 
 
 # -- one test per case -----------------------------------------------------------------------------------------
@@ -476,7 +478,7 @@ def side_course(tmp_path_factory):
     return grading_course(tmp_path_factory.mktemp("side") / "course")
 
 
-def grade_alone(course, student: str, timeout: float = 45) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
+def grade_alone(course, student: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
     try:
         done = dnnkit_grade(course, ASSIGNMENT, "--student", student, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -492,13 +494,13 @@ def test_16_garbage_and_huge_cells_graded_quickly(side_course):
     _, r = grade_alone(side_course, "garbage")
     seconds = time.monotonic() - started
     assert r is not None and scores(r, NAMES) == FULL and r["status"] == "graded", r
-    assert seconds < 30, f"{seconds:.0f} s to grade one notebook with a 5 MB cell"
+    assert seconds < 45, f"{seconds:.0f} s to grade one notebook with a 5 MB cell"
 
 
 def test_21_fifo_named_like_the_notebook_does_not_hang(side_course):
     # a named pipe without a writer: whoever opens it to read waits forever
     os.mkfifo(folder(side_course, "fifo") / NOTEBOOK)
-    _, r = grade_alone(side_course, "fifo")
+    _, r = grade_alone(side_course, "fifo", timeout=30)  # nothing to run: a few seconds when it works
     assert r is not None and scores(r, NAMES) == ZERO and r["status"] in ("missing", "incomplete"), r
 
 

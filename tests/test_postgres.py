@@ -7,9 +7,10 @@ import os
 
 import psycopg
 import pytest
+from sqlalchemy import create_engine, text
 
 from dnnkit.cases import FUNCTIONS
-from dnnkit.gradebook import function_scores
+from dnnkit.gradebook import course_config, function_scores
 from dnnkit.mistakes import BY_NAME
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
@@ -36,6 +37,26 @@ def pg_url():
         pytest.skip("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)")
     with postgres_server("gradebook", bindir) as url:
         yield url
+
+
+def _libpq(url: str) -> str:
+    """The URL for psycopg itself: without SQLAlchemy's +driver part, if any."""
+    scheme, rest = url.split("://", 1)
+    return scheme.split("+")[0] + "://" + rest
+
+
+def test_documented_url_opens_the_server(pg_url, repo_root, monkeypatch):
+    """requirements.txt and nbgrader_config.py say DNNKIT_DB_URL=postgresql://...; the kit installs psycopg 3
+    (not psycopg2), so SQLAlchemy must reach the server through it with exactly that URL."""
+    monkeypatch.setenv(DB_VAR, pg_url)
+    db_url = course_config(repo_root).CourseDirectory.db_url
+    assert db_url == pg_url
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def _submissions(course) -> None:
@@ -119,7 +140,7 @@ def test_postgres_database_holds_the_grades(graded, pg_url):
     each equal to the CSV's score of that function."""
     pg_course = graded[2]
     rows = read_grades(pg_course)
-    with psycopg.connect(pg_url) as conn:
+    with psycopg.connect(_libpq(pg_url)) as conn:
         found = conn.execute(
             """SELECT sa.student_id, bc.name, g.auto_score
                  FROM grade g

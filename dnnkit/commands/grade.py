@@ -144,7 +144,7 @@ def run(args) -> int:
             todo.append((student, folder, digest))
     broke = 0
     split = {"start-up": process_age(), "kernel_start": 0.0, "execution": 0.0, "checking": 0.0, "writing": 0.0}
-    with executor(args) as pool, tqdm(total=len(todo), unit="submission", desc=f"grading {assignment}",
+    with contextlib.closing(grader.runner), executor(args) as pool, tqdm(total=len(todo), unit="submission", desc=f"grading {assignment}",
                                        file=sys.stderr, disable=not todo) as bar:
         futures = {pool.submit(grader.runner.execute, student, folder): (student, digest)
                    for student, folder, digest in todo}
