@@ -6,8 +6,11 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.course_id = "dnn-forward-backward"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 # SQLite gradebook inside the course folder; set DNNKIT_DB_URL (e.g. postgresql://...) to use a server.
-c.CourseDirectory.db_url = os.environ.get(
-    "DNNKIT_DB_URL", "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db"))
+_db_url = os.environ.get("DNNKIT_DB_URL", "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db"))
+# SQLAlchemy 2.0 reads a bare postgresql:// as psycopg2; requirements.txt installs psycopg 3
+if _db_url.startswith("postgresql://"):
+    _db_url = "postgresql+psycopg://" + _db_url[len("postgresql://"):]
+c.CourseDirectory.db_url = _db_url
 
 # Students see this in every exercise they have not done yet.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

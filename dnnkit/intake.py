@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,59 +23,109 @@ class Intake:
     path: Path | None = None
 
 
+def shown(name: str) -> str:
+    """A file name as it can be printed (names that are not UTF-8 keep their bytes as escapes)."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
 def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    """The nbgrader grade id of a cell, or None (also when a student broke the metadata's types)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader_meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    gid = nbgrader_meta.get("grade_id") if isinstance(nbgrader_meta, dict) else None
+    return gid if isinstance(gid, str) else None
+
+
+def _regular_file(path: Path) -> bool:
+    """A regular file, not a link (which could point at another student's or the instructor's files), not a
+    FIFO or device (which could block or never end)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_limited(path: Path) -> bytes | None:
+    """The file's bytes, or None when it is larger than MAX_NOTEBOOK_BYTES (read at most one byte more)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+    return None if len(data) > MAX_NOTEBOOK_BYTES else data
+
+
+def candidates(folder: Path) -> list[Path]:
+    """The submission's notebook files: regular files named *.ipynb, directly in its folder."""
+    return sorted(p for p in folder.glob("*.ipynb") if _regular_file(p))
 
 
 def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, list[str]]:
     expected = folder / f"{assignment}.ipynb"
-    others = sorted(p for p in folder.glob("*.ipynb") if p != expected)
-    if expected.is_file():
-        flags = [f"extra notebook(s) ignored: {', '.join(p.name for p in others)}"] if others else []
+    flags = []
+    skipped = sorted(p for p in folder.glob("*.ipynb") if not _regular_file(p))
+    if skipped:
+        flags.append("not a regular file, not read (links are never followed): "
+                     + ", ".join(shown(p.name) for p in skipped))
+    others = [p for p in candidates(folder) if p != expected]
+    if _regular_file(expected):
+        if others:
+            flags.append(f"extra notebook(s) ignored: {', '.join(shown(p.name) for p in others)}")
         return expected, flags
     if not others:
-        return None, [f"no notebook: {assignment}.ipynb is missing from the submission"]
+        return None, flags + [f"no notebook: {assignment}.ipynb is missing from the submission"]
     wanted = {_grade_id(c) for c in master.cells} - {None}
 
     def overlap(path):
         try:
-            return len(wanted & set(re.findall(r'"grade_id":\s*"([^"]+)"', path.read_text(errors="replace"))))
+            text = (read_limited(path) or b"").decode("utf-8", errors="replace")
+            return len(wanted & set(re.findall(r'"grade_id":\s*"([^"]+)"', text)))
         except OSError:
             return 0
 
     chosen = max(others, key=overlap)
-    flags = [f"notebook renamed: graded {chosen.name} instead of {assignment}.ipynb"]
+    flags.append(f"notebook renamed: graded {shown(chosen.name)} instead of {assignment}.ipynb")
     if len(others) > 1:
-        flags.append(f"extra notebook(s) ignored: {', '.join(p.name for p in others if p != chosen)}")
+        flags.append(f"extra notebook(s) ignored: {', '.join(shown(p.name) for p in others if p != chosen)}")
     return chosen, flags
 
 
 def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        return None, [f"{path.name} is {size // 1024**2} MB, over the {MAX_NOTEBOOK_BYTES // 1024**2} MB limit; "
-                      "nothing could be graded"]
-    raw = path.read_bytes()
+    name = shown(path.name)
+    raw = read_limited(path)
+    if raw is None:
+        return None, [f"{name} is over the {MAX_NOTEBOOK_BYTES // 1024**2} MB limit; nothing could be graded"]
     try:
         data = json.loads(raw.decode("utf-8", errors="replace"))
     except json.JSONDecodeError as err:
-        return None, [f"{path.name} is not valid JSON (line {err.lineno}, column {err.colno}); "
-                      "nothing could be graded"]
+        return None, [f"{name} is not valid JSON (line {err.lineno}, column {err.colno}); nothing could be graded"]
+    except (ValueError, RecursionError):
+        return None, [f"{name} is not valid JSON (nested too deeply); nothing could be graded"]
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
-        return None, [f"{path.name} is JSON but not a notebook; nothing could be graded"]
+        return None, [f"{name} is JSON but not a notebook; nothing could be graded"]
     flags = []
     major = data.get("nbformat")
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as err:
-        return None, [f"{path.name} cannot be read as a notebook ({type(err).__name__}); nothing could be graded"]
+    except (Exception, RecursionError) as err:
+        return None, [f"{name} cannot be read as a notebook ({type(err).__name__}); nothing could be graded"]
     if major != 4:
-        flags.append(f"{path.name} is in nbformat {major}; converted to nbformat 4")
+        flags.append(f"{name} is in nbformat {major}; converted to nbformat 4" if major is not None
+                     else f"{name} has no nbformat version; read as nbformat 4")
     return nb, flags
 
 
 def _code_defines(cell, function_name: str) -> bool:
-    return re.search(rf"^\s*def\s+{re.escape(function_name)}\s*\(", cell.get("source", ""), re.M) is not None
+    source = cell.get("source", "")
+    return isinstance(source, str) and re.search(rf"^\s*def\s+{re.escape(function_name)}\s*\(", source, re.M) is not None
+
+
+def _ordinary(cell, flags: list[str]):
+    """A student's own cell, with nbgrader metadata removed and its fields of the right types (or None)."""
+    kind, source = cell.get("cell_type"), cell.get("source", "")
+    if kind not in ("code", "markdown", "raw") or not isinstance(source, str):
+        flags.append("a cell of unknown type or with a non-text source was dropped")
+        return None
+    if kind == "code":
+        return nbformat.v4.new_code_cell(source)
+    return nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_raw_cell(source)
 
 
 def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]]:
@@ -94,7 +146,8 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
             if i < position and gid not in present and gid not in restored:
                 restored.add(gid)
                 if mcell.metadata.nbgrader.get("solution"):
-                    if any(_code_defines(c, gid) for c in student.cells if c.get("cell_type") == "code"):
+                    if any(_code_defines(c, gid) for c in student.cells
+                           if isinstance(c, dict) and c.get("cell_type") == "code"):
                         flags.append(f"solution cell {gid} was deleted; graded the cell that defines {gid}")
                         continue
                     flags.append(f"solution cell {gid} was deleted")
@@ -103,13 +156,19 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
                 merged.cells.append(copy.deepcopy(mcell))
 
     for cell in student.cells:
+        if not isinstance(cell, dict):
+            flags.append("a cell that is not a JSON object was dropped")
+            continue
         gid = _grade_id(cell)
+        raw_meta = cell.get("metadata")
+        if gid is None and isinstance(raw_meta, dict) and raw_meta.get("nbgrader") is not None:
+            flags.append("a cell's nbgrader metadata or grade id is malformed; treated as an ordinary cell")
         if gid not in masters:
-            ordinary = copy.deepcopy(cell)
+            ordinary = _ordinary(cell, flags)
             if gid:
                 flags.append(f"cell with unknown grade id {gid!r} kept as an ordinary cell")
-                ordinary.metadata.pop("nbgrader", None)
-            merged.cells.append(ordinary)
+            if ordinary is not None:
+                merged.cells.append(ordinary)
             continue
         if gid in seen:
             flags.append(f"cell {gid} is duplicated; the first copy was graded")
@@ -119,17 +178,23 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
         restore_missing_before(position)
         fixed = copy.deepcopy(mcell)
         meta = mcell.metadata.nbgrader
-        if cell.get("metadata", {}).get("nbgrader", {}) != meta:
+        student_meta = cell.get("metadata")
+        if not isinstance(student_meta, dict) or student_meta.get("nbgrader") != meta:
             flags.append(f"cell {gid}: nbgrader metadata changed; restored")
         if cell.get("cell_type") != mcell.cell_type:
             flags.append(f"cell {gid} was changed to {cell.get('cell_type')}; restored as {mcell.cell_type}")
         if meta.get("solution"):
-            fixed.source = cell.get("source", "")
+            source = cell.get("source", "")
+            fixed.source = source if isinstance(source, str) else ""
         elif cell.get("source") != mcell.source:
             flags.append(f"locked cell {gid} was edited; restored")
         merged.cells.append(fixed)
     restore_missing_before(len(master.cells))
-    spec = student.get("metadata", {}).get("kernelspec", {}).get("name")
+    metadata = student.get("metadata")
+    kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
+    if kernelspec is not None and not isinstance(kernelspec, dict):
+        flags.append("kernelspec metadata is malformed; graded with the course's python3")
+    spec = kernelspec.get("name") if isinstance(kernelspec, dict) else None
     if spec and spec != master.metadata.get("kernelspec", {}).get("name"):
         flags.append(f"kernelspec changed to {spec!r}; graded with the course's python3")
     return merged, flags
@@ -137,11 +202,13 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
 
 def take_in(folder: Path, assignment: str, master) -> Intake:
     """Find, read and repair the submission in `folder`."""
+    if folder.is_symlink():
+        return Intake(None, [f"the submission folder is a link; not followed"], "incomplete")
     if not folder.is_dir():
         return Intake(None, [f"no submission folder for {assignment}"], "missing")
     path, flags = _find_notebook(folder, assignment, master)
-    if path is None:
-        return Intake(None, flags, "missing")
+    if path is None:  # something was handed in (a link, a FIFO) but nothing that can be read is "incomplete"
+        return Intake(None, flags, "incomplete" if any("not a regular file" in f for f in flags) else "missing")
     nb, read_flags = _read(path)
     flags += read_flags
     if nb is None:

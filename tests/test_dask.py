@@ -72,19 +72,20 @@ def result_files(root: Path) -> list[Path]:
 
 
 def _executing(dask_worker) -> list[str]:
-    """Run on a worker: what its running tasks are (their specs name the submission folder)."""
-    return [repr(ts.run_spec) for ts in list(dask_worker.state.executing)]
+    """Run on a worker: the arguments of its running tasks (they name the submission folder)."""
+    return [repr(getattr(ts.run_spec, "args", ts.run_spec)) for ts in list(dask_worker.state.executing)]
 
 
 def kill_a_busy_worker(client, root: Path) -> dict:
     """SIGKILL the process of one worker that is running a submission now; which one and what it ran."""
-    deadline = time.monotonic() + 60
+    deadline, errors = time.monotonic() + 60, []
     while time.monotonic() < deadline:
         pids = client.run(os.getpid)
         for address, pid in sorted(pids.items()):
             try:
                 running = client.run(_executing, workers=[address])[address]
-            except Exception:
+            except Exception as err:  # the worker just left, or the call failed: say which at the end
+                errors.append(f"{type(err).__name__}: {err}")
                 continue
             students = sorted({s for spec in running
                                for s in re.findall(rf"submitted/(s\d{{3}})/{ASSIGNMENT}", spec)})
@@ -94,7 +95,7 @@ def kill_a_busy_worker(client, root: Path) -> dict:
                 return {"address": address, "pid": pid, "students": students,
                         "unfinished": [s for s in students if s not in done]}
         time.sleep(0.2)
-    raise AssertionError("no worker was seen running a submission within 60 s")
+    raise AssertionError(f"no worker was seen running a submission within 60 s; errors: {errors[-3:]}")
 
 
 def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import time
@@ -595,7 +596,7 @@ for i in range({files}):
                 handle.write(chunk)
     except OSError as err:
         error = type(err).__name__
-    total += os.path.getsize(path)
+    total += os.path.getsize(path) if os.path.exists(path) else 0
 print("DISK", {label!r}, total, error)
 """
 
@@ -643,10 +644,11 @@ def recursion_limit(course, student, ctx):
 
 @attack("h23-alarm")
 def alarm(course, student, ctx):
-    """A wrong function that, on anything but the public case, arms signal.alarm and spins until it kills the
-    process: a crash in place of a wrong answer."""
-    forward = wrong(course, "linear_forward", before="import signal").replace(
-        "Z = np.dot(W, A)\n", "if A.shape != (3, 2):\n        signal.alarm(1)\n        while True:\n"
+    """A wrong function that, under the grader's checks, arms signal.alarm and spins until it kills the process:
+    a crash in place of a wrong answer."""
+    forward = wrong(course, "linear_forward", before="import os, signal").replace(
+        "Z = np.dot(W, A)\n", f"if os.path.exists({INPUTS!r}):  # the grader's checks\n"
+                              "        signal.alarm(1)\n        while True:\n"
                               "            pass\n    Z = np.dot(W, A)\n", 1)
     assert "signal.alarm(1)" in forward
     submit(course, student, answers={"linear_forward": forward})
@@ -861,6 +863,8 @@ def test_the_gradebook_is_intact_and_matches_the_csv(hostile):
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     book = function_scores(hostile.course.root, ASSIGNMENT)
     for student, row in hostile.rows.items():
+        if "grader error" in row["flags"]:  # never recorded; test_malformed_events_do_not_break_the_grader
+            continue
         assert {n: book[student][n] for n in NAMES} == scores(row, NAMES), student
 
 
@@ -1056,3 +1060,30 @@ def test_invalid_unicode_in_outputs_does_not_stop_the_run(hostile):
     # graded last on purpose: if this crashes `dnnkit grade`, every student after it in the run gets no row
     expect(row_of(hostile, "zz-lone-surrogate"))
     assert autograded_file(hostile, "zz-lone-surrogate").is_file()
+
+
+def test_a_slow_hand_over_of_the_inputs_does_not_cost_a_correct_submission(hostile, monkeypatch):
+    """Once the cells are done the grader copies the hidden inputs into the sandbox, and the runner reads them as
+    soon as the file exists. A copy caught half-way (a busy disk: another submission filling it in parallel) must
+    not kill a correct submission. Simulated in-process: a copy that pauses half-way through."""
+    from dnnkit import cli
+
+    course = hostile.course
+    submit(course, "zz-slow-hand-over")
+    real_copy = shutil.copy
+
+    def slow_copy(src, dst, *args, **kwargs):
+        if Path(dst).name != "inputs.npz":
+            return real_copy(src, dst, *args, **kwargs)
+        data = Path(src).read_bytes()
+        with open(dst, "wb") as handle:
+            handle.write(data[: len(data) // 2])
+            handle.flush()
+            time.sleep(0.3)
+            handle.write(data[len(data) // 2:])
+        return dst
+
+    monkeypatch.setattr(shutil, "copy", slow_copy)
+    monkeypatch.setenv("DNNKIT_COURSE_ROOT", str(course.root))
+    assert cli.main(["grade", ASSIGNMENT, "--student", "zz-slow-hand-over"]) == 0
+    expect(read_grades(course)["zz-slow-hand-over"])

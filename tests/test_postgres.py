@@ -47,10 +47,10 @@ def _libpq(url: str) -> str:
 
 def test_documented_url_opens_the_server(pg_url, repo_root, monkeypatch):
     """requirements.txt and nbgrader_config.py say DNNKIT_DB_URL=postgresql://...; the kit installs psycopg 3
-    (not psycopg2), so SQLAlchemy must reach the server through it with exactly that URL."""
+    (not psycopg2): the course config must hand SQLAlchemy that URL with the psycopg 3 driver named."""
     monkeypatch.setenv(DB_VAR, pg_url)
     db_url = course_config(repo_root).CourseDirectory.db_url
-    assert db_url == pg_url
+    assert db_url == pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -73,18 +73,19 @@ def _csv_rows(course) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, pg_url):
-    """The same eight submissions graded in two course copies: SQLite gradebook, then the PostgreSQL server."""
+    """The same eight submissions graded in two course copies: on the PostgreSQL server, then with the default
+    SQLite gradebook."""
     base = tmp_path_factory.mktemp("pg-vs-sqlite")
     with pytest.MonkeyPatch.context() as mp:
-        mp.delenv(DB_VAR, raising=False)  # the SQLite copy must not see a server URL from the outside either
-        sqlite_course = grading_course(base / "sqlite" / "course")
-        _submissions(sqlite_course)
-        sqlite_done = dnnkit_grade(sqlite_course, ASSIGNMENT, "--workers", "3")
-
         mp.setenv(DB_VAR, pg_url)  # inherited by nbgrader generate_assignment and by the dnnkit grade subprocess
         pg_course = grading_course(base / "postgres" / "course")
         _submissions(pg_course)
         pg_done = dnnkit_grade(pg_course, ASSIGNMENT, "--workers", "3")
+
+        mp.delenv(DB_VAR)  # the SQLite copy must not see the server (nor a URL set outside the tests)
+        sqlite_course = grading_course(base / "sqlite" / "course")
+        _submissions(sqlite_course)
+        sqlite_done = dnnkit_grade(sqlite_course, ASSIGNMENT, "--workers", "3")
     return sqlite_course, sqlite_done, pg_course, pg_done
 
 

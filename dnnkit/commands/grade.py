@@ -23,6 +23,7 @@ from .. import DnnkitError
 from ..cases import FUNCTIONS
 from ..course import Course
 from ..gradebook import course_config, record_scores
+from ..intake import candidates, read_limited
 from ..grading import FunctionResult, Grader, SubmissionResult, Timeouts
 from ..refcache import load_verified
 from ..sandbox import Limits, bubblewrap
@@ -53,11 +54,13 @@ def settings(root: Path) -> tuple[Limits, Timeouts]:
 
 
 def submission_digest(folder: Path) -> str:
-    """sha256 over the submission folder's notebooks (names and bytes): a changed submission is regraded."""
+    """sha256 over the submission's notebook files (names and bytes): a changed submission is regraded.
+    Links, FIFOs and oversized files are not read (see dnnkit.intake)."""
     h = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.ipynb")):
-            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    if folder.is_dir() and not folder.is_symlink():
+        for path in candidates(folder):
+            data = read_limited(path)
+            h.update(os.fsencode(path.name) + b"\0" + (data if data is not None else b"<too large>") + b"\0")
     return h.hexdigest()
 
 
@@ -69,6 +72,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def result_record(result: SubmissionResult, digest: str) -> dict:
     return {"student": result.student, "assignment": result.assignment, "status": result.status,
+            "grader_error": any(flag.startswith("grader error") for flag in result.flags),
             "flags": result.flags, "submission_sha256": digest, "score": result.score, "max_score": result.max_score,
             "functions": {n: {"score": f.score, "max_score": f.max_score, "verdict": f.verdict, "message": f.message,
                               "visible_passed": f.visible_passed} for n, f in result.functions.items()}}
@@ -107,16 +111,19 @@ def write_csv(course: Course, assignment: str) -> Path:
 
 
 def already_graded(course: Course, assignment: str, student: str, digest: str) -> bool:
+    """Finished before, on the same submission, and not by a grader error (those are tried again)."""
     path = course.root / "autograded" / student / assignment / RESULT_FILE
     try:
-        return json.loads(path.read_text()).get("submission_sha256") == digest
+        record = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
+    return record.get("submission_sha256") == digest and not record.get("grader_error")
 
 
 def students_to_grade(course: Course, assignment: str, named: list[str]) -> list[str]:
     submitted = course.root / "submitted"
-    found = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    # every entry gets a row: a file or a link where the folder should be is reported, not skipped
+    found = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.parent.is_dir())
     return sorted(set(named)) if named else found
 
 
@@ -137,7 +144,10 @@ def run(args) -> int:
     todo = []
     for student in students:
         folder = course.root / "submitted" / student / assignment
-        digest = submission_digest(folder)
+        try:
+            digest = submission_digest(folder)
+        except OSError as err:  # unreadable: graded as far as it can be, like any broken submission
+            digest = f"unreadable: {type(err).__name__}"
         if not args.force and already_graded(course, assignment, student, digest):
             print(f"{student}: already graded (use --force to regrade)")
         else:
