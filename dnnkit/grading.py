@@ -27,7 +27,7 @@ from . import checks
 from .cases import FUNCTIONS
 from .course import Course
 from .intake import take_in
-from .sandbox import GRADER, RELEASE, WORK, Limits, command, prepare_work_folder, unsandboxed_command
+from .sandbox import GRADER, WORK, Limits, UidLease, command, prepare_work_folder, unsandboxed_command
 
 PACKAGE = Path(__file__).resolve().parent
 MAX_EVENTS_BYTES = 64 * 1024**2
@@ -134,18 +134,18 @@ class SandboxRun:
 
     # -- running ------------------------------------------------------------------------------------------
 
-    def _prepare(self, scratch: Path) -> tuple[Path, Path, Path]:
+    def _prepare(self, scratch: Path, uid: int) -> tuple[Path, Path, Path]:
         grader, work = scratch / "grader", scratch / "work"
         grader.mkdir()
         shutil.copy(PACKAGE / "runner.py", grader / "runner.py")
         shutil.copy(PACKAGE / "checks.py", grader / "dnn_checks.py")
         checks.save_plain(scratch / "inputs.npz", self.inputs)  # handed over later (see _attempt)
-        prepare_work_folder(work)
+        prepare_work_folder(work, uid)
         for item in self.release.iterdir():  # the released helper files, as in nbgrader's autograded folder
             if item.is_file() and item.suffix != ".ipynb":
                 shutil.copy(item, work / item.name)
         out = work / ".dnnkit-out"
-        prepare_work_folder(out)
+        prepare_work_folder(out, uid)
         if not self.sandboxed and self.datasets is not None:
             (scratch / "datasets").symlink_to(self.datasets)
         return grader, work, out
@@ -153,7 +153,7 @@ class SandboxRun:
     def _inside(self, grader: Path, work: Path) -> dict:
         return {"grader": GRADER, "work": WORK} if self.sandboxed else {"grader": str(grader), "work": str(work)}
 
-    def _start(self, grader: Path, work: Path) -> subprocess.Popen:
+    def _start(self, grader: Path, work: Path, uid: int) -> subprocess.Popen:
         """Start a runner; it loads Python, IPython and numpy, then waits for its plan (see _send_plan)."""
         inside = self._inside(grader, work)
         argv = [sys.executable, "-E", "-s", f"{inside['grader']}/runner.py", f"{inside['grader']}/plan.json",
@@ -161,7 +161,8 @@ class SandboxRun:
         env = {"NBGRADER_EXECUTION": "autograde"}
         if self.sandboxed:
             binds = {str(self.datasets): "/sandbox/datasets"} if self.datasets is not None else {}
-            full, run_env = command(argv, work, grader, self.release, self.limits, env=env, extra_ro_binds=binds), None
+            full = command(argv, work, grader, self.release, self.limits, uid, env=env, extra_ro_binds=binds)
+            run_env = None
         else:
             full, run_env = unsandboxed_command(argv, self.limits), {**os.environ, **env}
         return subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -176,10 +177,11 @@ class SandboxRun:
     def _new_box(self) -> dict:
         """A fresh sandbox for one submission: its folders and a runner already loading."""
         holder = tempfile.TemporaryDirectory(prefix="dnnkit-grade-")
+        lease = UidLease()
         scratch = Path(holder.name)
-        grader, work, out = self._prepare(scratch)
-        box = {"holder": holder, "scratch": scratch, "grader": grader, "work": work, "out": out,
-               "process": self._start(grader, work)}
+        grader, work, out = self._prepare(scratch, lease.uid)
+        box = {"holder": holder, "lease": lease, "scratch": scratch, "grader": grader, "work": work, "out": out,
+               "process": self._start(grader, work, lease.uid)}
         with self._lock:
             self._boxes[id(box)] = box
         return box
@@ -191,8 +193,9 @@ class SandboxRun:
         return box or self._new_box()
 
     def _drop_box(self, box: dict) -> None:
-        self._kill(box["process"])
+        self._kill(box["process"])  # with its pid namespace: no process of that user id is left
         box["holder"].cleanup()
+        box["lease"].release()
         with self._lock:
             self._boxes.pop(id(box), None)
 
@@ -279,7 +282,7 @@ class SandboxRun:
                 if attempt:  # a fresh process after a fault; the first one was started warm
                     for stale in (out / "events.jsonl", grader / "inputs.npz", grader / "plan.json"):
                         stale.unlink(missing_ok=True)
-                    box["process"] = self._start(grader, work)
+                    box["process"] = self._start(grader, work, box["lease"].uid)
                 self._send_plan(grader, work, plan)
                 process = box["process"]
                 ended = self._attempt(process, out / "events.jsonl", hand_over, state)

@@ -7,15 +7,20 @@ students' submissions or anyone's home. Outside it, nothing the student's code p
 from __future__ import annotations
 
 import os
+import fcntl
 import shutil
 import sys
+import tempfile
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import DnnkitError
 
-SANDBOX_UID = 65534  # nobody: a real unprivileged user, so the process limit applies (root is exempt)
+# Each running sandbox gets a user id of its own from this range (no account needed), so that the process
+# limit, which Linux counts per user, is one submission's alone: a fork bomb cannot starve its neighbours.
+UID_BASE, UID_COUNT = 200000, 4096
+UID_LOCKS = Path(tempfile.gettempdir()) / "dnnkit-sandbox-uids"
 WORK = "/sandbox/work"  # private, writable
 GRADER = "/sandbox/grader"  # the runner, its plan and the hidden inputs; read-only
 RELEASE = "/sandbox/release"  # the assignment's released files; read-only
@@ -73,7 +78,29 @@ def _ro_bind_with_parents(path: Path, dest: Path | None = None) -> list[str]:
     return args + ["--ro-bind", str(path), str(dest)]
 
 
-def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Limits,
+class UidLease:
+    """An unprivileged user id held for one sandbox's lifetime (an flock'ed file, so also across processes)."""
+
+    def __init__(self):
+        UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        for uid in range(UID_BASE, UID_BASE + UID_COUNT):
+            handle = open(UID_LOCKS / str(uid), "a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            self.uid, self._handle = uid, handle
+            return
+        raise DnnkitError(f"all {UID_COUNT} sandbox user ids are in use ({UID_LOCKS})")
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Limits, uid: int,
             env: dict[str, str] | None = None, extra_ro_binds: dict[str, str] | None = None) -> list[str]:
     """The command that runs `argv` inside the sandbox, with `work` writable and `grader`, `release` (and
     `extra_ro_binds`, host path -> sandbox path) read-only."""
@@ -98,7 +125,7 @@ def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Li
             base_env[key] = os.environ[key]
     for key, value in {**base_env, **(env or {})}.items():
         args += ["--setenv", key, value]
-    setpriv = ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups", "--no-new-privs"]
+    setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
     prlimit = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
                f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", f"--nofile={limits.open_files}",
                "--core=0", "--"]
@@ -111,7 +138,7 @@ def unsandboxed_command(argv: list[str], limits: Limits) -> list[str]:
             f"--fsize={limits.file_bytes}", "--core=0", "--", *argv]
 
 
-def prepare_work_folder(work: Path) -> None:
+def prepare_work_folder(work: Path, uid: int) -> None:
     work.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        os.chown(work, SANDBOX_UID, SANDBOX_UID)
+        os.chown(work, uid, uid)

@@ -105,6 +105,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
     write_submissions(course, made, tmp_path / "templates")
     assert len(list((course.root / "submitted").glob(f"*/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"))) == STUDENTS
 
+    built = time.monotonic()
     env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root), "OPENBLAS_NUM_THREADS": "1"}
     cluster = distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None)
     client = grader = None
@@ -151,7 +152,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
             client.close()
         cluster.close()
     elapsed = time.monotonic() - started
-    print(f"{STUDENTS} submissions in {elapsed:.0f} s; worker {killed['address']} (pid {killed['pid']}) killed "
+    print(f"course built in {built - started:.0f} s, {STUDENTS} submissions graded in {elapsed - (built - started):.0f} s; worker {killed['address']} (pid {killed['pid']}) killed "
           f"after {graded_at_kill} results while running {killed['students']}")
 
     assert grader.returncode == 0, stderr[-3000:]
@@ -177,7 +178,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
 
     # one result record per student, naming that student, none half-written
     records = result_files(course.root)
-    assert Counter(p.parent.parent.name for p in records) == Counter(made)
+    assert Counter(p.parent.parent.name for p in records) == Counter(list(made))
     for path in records:
         record = json.loads(path.read_text())
         assert record["student"] == path.parent.parent.name and record["assignment"] == ASSIGNMENT
@@ -194,7 +195,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
 
     # the grader's output names each student once: no submission recorded twice
     named = Counter(m.group(1) for m in re.finditer(r"^(s\d{3}): ", stdout, re.MULTILINE))
-    assert named == Counter(made), (
+    assert named == Counter(list(made)), (
         f"named twice: {[s for s, n in named.items() if n > 1]}, never: {sorted(set(made) - set(named))}")
     assert "already graded" not in stdout
     assert f"grades-{ASSIGNMENT}.csv: {STUDENTS} submission(s)" in stdout

@@ -22,14 +22,15 @@ import pytest
 
 from dnnkit.cases import FUNCTIONS
 from dnnkit.checks import load_plain
+from dnnkit.commands.grade import settings
 from dnnkit.gradebook import function_scores
-from dnnkit.sandbox import Limits
 from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_html, grading_course, read_grades,
                              scores, submit)
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "step_by_step"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 NAMES = FUNCTIONS[ASSIGNMENT]
 FULL = {name: 10.0 for name in NAMES}
 INPUTS = "/sandbox/grader/inputs.npz"  # where the runner finds the hidden inputs inside the sandbox
@@ -62,8 +63,8 @@ def _grade_id(cell) -> str | None:
 
 
 def cells(**where: list[str]):
-    """A submit() transform adding ordinary code cells: after="imports" (the first code cell), after a graded
-    cell's grade id (e.g. linear_forward=[...]), or end=[...]."""
+    """A submit() transform adding ordinary code cells: imports=[...] after the first code cell (the imports),
+    linear_forward=[...] after the cell with that grade id, end=[...] at the end."""
     def transform(nb):
         new = []
         imports_done = False
@@ -80,7 +81,7 @@ def cells(**where: list[str]):
     return transform
 
 
-# -- the attacks: one function per student, registered in grading order --------------------------------------
+# -- the attacks: one student each; `dnnkit grade` takes them in name order ------------------------------------
 
 ATTACKS = {}
 
@@ -161,8 +162,8 @@ def probe(label, action):
         print("PROBE", label, "blocked", type(err).__name__)
 
 probe("references", lambda: open({str(root / "references" / "step_by_step.npz")!r}, "rb").read(10))
-probe("source", lambda: open({str(root / "source" / "step_by_step" / "step_by_step.ipynb")!r}).read(10))
-probe("other student", lambda: open({str(root / "submitted" / "clean" / "step_by_step" / "step_by_step.ipynb")!r}).read(10))
+probe("source", lambda: open({str(root / "source" / ASSIGNMENT / NOTEBOOK)!r}).read(10))
+probe("other student", lambda: open({str(root / "submitted" / "clean" / ASSIGNMENT / NOTEBOOK)!r}).read(10))
 probe("gradebook read", lambda: open({str(root / "gradebook.db")!r}, "rb").read(10))
 probe("gradebook write", lambda: open({str(root / "gradebook.db")!r}, "ab").write(b"garbage"))
 def sql():
@@ -330,6 +331,8 @@ lines = [
     json.dumps({"e": "cell", "i": [4], "phase": "end", "outputs": [], "error": None}),
     json.dumps({"e": "cell", "i": 4, "phase": "end", "outputs": None, "error": None}),
     json.dumps({"e": "cell", "i": 4, "phase": "end", "outputs": {"a": 1}, "error": None}),
+    json.dumps({"e": "cells_done"}),
+    json.dumps({"e": "function", "name": ["linear_forward"], "phase": "end", "error": None}),
 ]
 with open(".dnnkit-out/events.jsonl", "a") as events:
     for line in lines:
@@ -515,7 +518,8 @@ def compute_cost(AL, Y):
     cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m
     return np.squeeze(cost)
 """
-    update = answer(course, "update_parameters", replace=("    return parameters", """    if learning_rate != 0.1:  # not the public case
+    update = answer(course, "update_parameters", replace=("    return parameters", """\
+    if learning_rate != 0.1:  # not the public case
         for name, value in params.items():
             for v in np.ravel(value)[:4]:
                 parameters[f"leak={v:.9f}"] = 0.0
@@ -584,15 +588,16 @@ except MemoryError:
            transform=cells(imports=[probe]))
 
 
-def _fill(folder: str, files: int, label: str) -> str:
+def _fill(folder: str, label: str, files: int, megabytes: int) -> str:
+    """A cell writing `files` files of `megabytes` MB each into `folder`, then printing how much it wrote."""
     return f"""
 import os
 chunk, total, error = b"\\0" * (16 * 1024**2), 0, None
 for i in range({files}):
-    path = os.path.join({folder!r}, f"fill{{i}}.bin")
+    path = os.path.join({folder!r}, f"{label.replace(' ', '-')}-{{i}}.bin")
     try:
         with open(path, "wb") as handle:
-            for _ in range({1024 // files} // 16):
+            for _ in range({megabytes // 16}):
                 handle.write(chunk)
     except OSError as err:
         error = type(err).__name__
@@ -603,10 +608,11 @@ print("DISK", {label!r}, total, error)
 
 @attack("h19-fill-disk")
 def fill_disk(course, student, ctx):
-    """A 1 GB file (cut by the file-size limit), then 1 GB in several files in the working folder and in /tmp."""
+    """A 1 GB file (cut by the file-size limit), then 512 MB in files of 128 MB in the working folder (two cells,
+    each well within the cell timeout) and in /tmp."""
     submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")},
-           transform=cells(imports=[_fill(".", 1, "one file"), _fill(".", 4, "work folder"),
-                                    _fill("/tmp", 4, "tmp")]))
+           transform=cells(imports=[_fill(".", "one file", 1, 1024), _fill(".", "work folder a", 2, 128),
+                                    _fill(".", "work folder b", 2, 128), _fill("/tmp", "tmp", 4, 128)]))
 
 
 @attack("h20-huge-print")
@@ -751,9 +757,40 @@ def edit_test_cell(course, student, ctx):
     submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")}, transform=transform)
 
 
+@attack("h29-symlinked-events")
+def symlinked_events(course, student, ctx):
+    """Replace the event log by a symbolic link to a file outside the sandbox, which the grader (root) then reads
+    in its place: here the student's own submitted notebook, whose metadata holds forged event lines. (A link to
+    /proc/kmsg, a regular file whose read blocks, would hang the grader for good: not tried here.)"""
+    own_notebook = course.root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    relink = f"""
+import os
+os.remove(".dnnkit-out/events.jsonl")
+os.symlink({str(own_notebook)!r}, ".dnnkit-out/events.jsonl")
+"""
+
+    def transform(nb):
+        cells(imports=[relink])(nb)
+        nb.metadata["forged_events"] = "PLACEHOLDER"
+
+    path = submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")}, transform=transform)
+    events = [{"e": "cell", "i": 4, "phase": "end", "error": None,
+               "outputs": [{"output_type": "stream", "name": "stdout", "text": "FORGED FROM A HOST FILE\n"}]},
+              {"e": "cells_done"}]
+    for name in NAMES:
+        events += [{"e": "function", "name": name, "phase": "start"},
+                   {"e": "function", "name": name, "phase": "end", "error": None}]
+    events.append({"e": "done"})
+    lines = "\n,\n".join(json.dumps(event) for event in events)  # one event a line, as the grader reads them
+    text = path.read_text()
+    assert text.count('"PLACEHOLDER"') == 1
+    path.write_text(text.replace('"PLACEHOLDER"', f"[\n{lines}\n]"))
+    assert nbformat.read(path, 4).metadata["forged_events"][0]["e"] == "cell"
+
+
 @attack("zz-lone-surrogate")
 def lone_surrogate(course, student, ctx):
-    """Output text that is not valid Unicode (a lone surrogate). Graded last on purpose: see its test."""
+    """Output text that is not valid Unicode (a lone surrogate). Named to be graded last: see its test."""
     submit(course, student, transform=cells(imports=['print("\\ud800 lone surrogate")']))
 
 
@@ -808,6 +845,11 @@ def hostile(tmp_path_factory):
                           unix_listener=unix_listener, hidden=_hidden_numbers(course))
     listener.close()
     unix_listener.close()
+
+
+def limits(hostile):
+    """The sandbox limits the course's nbgrader_config.py sets."""
+    return settings(hostile.course.root)[0]
 
 
 def row_of(hostile, student) -> dict[str, str]:
@@ -958,13 +1000,16 @@ def test_hidden_inputs_do_not_survive_a_restart(hostile):
 def test_hidden_inputs_do_not_leak_through_the_verdicts(hostile):
     student = "h16-leak-in-verdicts"
     expect(row_of(hostile, student), lost=["compute_cost", "update_parameters", "linear_forward"])
-    cases, _ = load_plain(hostile.course.reference_file(ASSIGNMENT))
-    a = cases["linear_forward"][0]["args"][0]  # the first hidden case is the one a verdict reports
-    shape_digits = [str(int(f"{abs(v):.9f}".replace(".", ""))) for v in np.ravel(a)[:2]]
+    hidden, _ = load_plain(hostile.course.reference_file(ASSIGNMENT))
+    first = {name: hidden[name][0]["args"] for name in NAMES}  # a verdict reports the first hidden case that fails
+    carried = {
+        "exception type name": [f"{first['compute_cost'][0][0, 0]:.9f}"],
+        "dict keys": [f"{v:.9f}" for value in first["update_parameters"][0].values() for v in np.ravel(value)[:4]],
+        "array shape": [str(int(f"{abs(v):.9f}".replace(".", ""))) for v in np.ravel(first["linear_forward"][0])[:2]],
+    }
     text = autograded_file(hostile, student).read_text()
-    found = {"exception type name / dict keys": leaks(hostile, text)[:5],
-             "array shape": [d for d in shape_digits if d in text]}
-    assert found == {"exception type name / dict keys": [], "array shape": []}
+    assert {channel: [v for v in values if v in text] for channel, values in carried.items()} == {
+        "exception type name": [], "dict keys": [], "array shape": []}
 
 
 # -- the sandbox's walls and limits ---------------------------------------------------------------------------
@@ -984,7 +1029,7 @@ def test_processes_and_memory_are_limited(hostile):
     expect(row_of(hostile, "h18-fork-and-memory"), lost=["linear_forward"])
     text = printed(hostile, "h18-fork-and-memory")
     forks = int(text.split("FORKS ")[1].split()[0])
-    assert 0 < forks < Limits().processes
+    assert 0 < forks < limits(hostile).processes
     assert f"FORKS {forks} then BlockingIOError" in text
     assert "MEMORY refused" in text
 
@@ -992,16 +1037,19 @@ def test_processes_and_memory_are_limited(hostile):
 def test_a_huge_file_is_cut_by_the_file_size_limit(hostile):
     text = printed(hostile, "h19-fill-disk")
     one = int(text.split("DISK one file ")[1].split()[0])
-    assert one <= Limits().file_bytes
+    assert one <= limits(hostile).file_bytes
     assert f"DISK one file {one} OSError" in text
 
 
 def test_the_disk_cannot_be_filled_with_many_files(hostile):
     expect(row_of(hostile, "h19-fill-disk"), lost=["linear_forward"])
     text = printed(hostile, "h19-fill-disk")
-    written = {label: int(text.split(f"DISK {label} ")[1].split()[0]) for label in ("work folder", "tmp")}
-    assert written == {"work folder": pytest.approx(0, abs=Limits().file_bytes),
-                       "tmp": pytest.approx(0, abs=Limits().file_bytes)}
+    written = {label: int(text.split(f"DISK {label} ")[1].split()[0])
+               for label in ("one file", "work folder a", "work folder b", "tmp")}
+    # every file stays under the file-size limit, but nothing bounds their sum: the host's disk is the limit
+    in_work_folder = written["one file"] + written["work folder a"] + written["work folder b"]
+    assert written["tmp"] <= limits(hostile).file_bytes
+    assert in_work_folder <= limits(hostile).file_bytes, f"{in_work_folder / 1024**2:.0f} MB in the working folder"
 
 
 def test_a_huge_print_stays_out_of_the_autograded_notebook(hostile):
@@ -1054,10 +1102,17 @@ def test_an_edited_test_cell_is_restored(hostile):
            flag="locked cell test_linear_forward was edited; restored")
 
 
+def test_the_grader_does_not_follow_links_out_of_the_sandbox(hostile):
+    # the scores are the run's own (the results files are real); the status depends on how the link is refused
+    student = "h29-symlinked-events"
+    assert scores(row_of(hostile, student), NAMES) == lose("linear_forward")
+    assert "FORGED FROM A HOST FILE" not in printed(hostile, student)
+
+
 # -- the grader itself must survive ---------------------------------------------------------------------------
 
 def test_invalid_unicode_in_outputs_does_not_stop_the_run(hostile):
-    # graded last on purpose: if this crashes `dnnkit grade`, every student after it in the run gets no row
+    # graded last on purpose: when this crashes `dnnkit grade`, every submission not yet written gets no row
     expect(row_of(hostile, "zz-lone-surrogate"))
     assert autograded_file(hostile, "zz-lone-surrogate").is_file()
 
