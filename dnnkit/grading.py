@@ -8,10 +8,13 @@ started again without it, so functions already checked keep their result.
 """
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -24,14 +27,16 @@ from pathlib import Path
 import nbformat
 
 from . import checks
-from .cases import FUNCTIONS
+from .cases import DEPENDENCIES, FUNCTIONS
 from .course import Course
 from .intake import take_in
-from .sandbox import GRADER, WORK, Limits, UidLease, command, prepare_work_folder, unsandboxed_command
+from .submissions import reference_answers
+from .sandbox import GRADER, OUT, RELEASE, WORK, Limits, UidLease, command, prepare_work_folder, unsandboxed_command
 
 PACKAGE = Path(__file__).resolve().parent
 MAX_EVENTS_BYTES = 64 * 1024**2
 MAX_RESULT_BYTES = 64 * 1024**2
+NOTEBOOK_OUTPUT_BYTES = 4 * 1024**2  # all outputs kept in one autograded notebook
 
 
 @dataclass(frozen=True)
@@ -70,16 +75,65 @@ class SubmissionResult:
         return sum(f.max_score for f in self.functions.values())
 
 
-def _strip_expected(cases: dict) -> dict:
-    return {name: [{k: v for k, v in case.items() if k != "expected"} for case in group]
-            for name, group in cases.items()}
+def _inputs_only(cases: list) -> list:
+    """Cases as the sandbox gets them: arguments, no expected output and no recorded helper results."""
+    return [{"name": case["name"], "args": case["args"]} for case in cases]
+
+
+def _helpers_needed(name: str) -> list[str]:
+    """The graded helpers `name` calls, with the ones they call in turn."""
+    needed: list[str] = []
+    for helper in DEPENDENCIES.get(name, ()):
+        needed += [h for h in [*_helpers_needed(helper), helper] if h not in needed]
+    return needed
+
+
+def sandbox_inputs(course: Course, assignment: str, public: dict, hidden: dict) -> dict:
+    """{function: {"public": cases, "hidden": cases, "helpers": {"names", "code"}}} for the runner.
+
+    A function that calls other graded functions gets the reference code of those (they are earlier
+    exercises, already graded), so that a bug in one costs only its own points."""
+    answers = reference_answers(course, "step_by_step")
+    activations = (course.source("step_by_step") / "activations.py").read_text()
+    inputs = {}
+    for name in FUNCTIONS[assignment]:
+        inputs[name] = {"public": _inputs_only(public[name]), "hidden": _inputs_only(hidden[name])}
+        helpers = _helpers_needed(name)
+        if helpers:
+            code = "\n\n".join([activations] + [answers[h] for h in helpers])
+            inputs[name]["helpers"] = {"names": helpers, "code": code}
+    return inputs
+
+
+def _open_regular(path: Path):
+    """A binary file object for `path` if it is a regular file and not a link (the runner's folder is the
+    student's to write: it could hold a link to a host file or a FIFO), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
+def _folder_bytes(folder: Path) -> int:
+    try:
+        return sum(e.stat(follow_symlinks=False).st_size for e in os.scandir(folder))
+    except OSError:
+        return 0
 
 
 def _read_events(path: Path, offset: int) -> tuple[list[dict], int]:
-    """New complete lines of the runner's event log since `offset` (garbage lines are skipped)."""
-    if not path.is_file() or offset >= MAX_EVENTS_BYTES:
+    """New complete lines of the runner's event log since `offset` (lines that are not JSON objects are
+    skipped, whatever they hold)."""
+    if offset >= MAX_EVENTS_BYTES:
         return [], offset
-    with open(path, "rb") as handle:
+    handle = _open_regular(path)
+    if handle is None:
+        return [], offset
+    with handle:
         handle.seek(offset)
         chunk = handle.read(MAX_EVENTS_BYTES - offset)
     end = chunk.rfind(b"\n") + 1
@@ -87,22 +141,29 @@ def _read_events(path: Path, offset: int) -> tuple[list[dict], int]:
     for line in chunk[:end].splitlines():
         try:
             event = json.loads(line)
-            if isinstance(event, dict):
-                events.append(event)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
+        if isinstance(event, dict):
+            events.append(event)
     return events, offset + end
 
 
 def _load_result(path: Path):
-    """A function's results file, or None if it is missing, too large, or not plain data."""
+    """A function's results file, or None if it is missing, not a regular file, too large, or not plain data."""
+    handle = _open_regular(path)
+    if handle is None:
+        return None
+    with handle:
+        data = handle.read(MAX_RESULT_BYTES + 1)
+    if len(data) > MAX_RESULT_BYTES:
+        return None
     try:
-        with zipfile.ZipFile(path) as archive:  # refuse zip bombs before numpy expands anything
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # refuse zip bombs before numpy expands anything
             if sum(info.file_size for info in archive.infolist()) > MAX_RESULT_BYTES:
                 return None
-        value, _ = checks.load_plain(path)
+        value, _ = checks.load_plain(io.BytesIO(data))
         return value
-    except Exception:
+    except (Exception, RecursionError):
         return None
 
 
@@ -135,41 +196,42 @@ class SandboxRun:
     # -- running ------------------------------------------------------------------------------------------
 
     def _prepare(self, scratch: Path, uid: int) -> tuple[Path, Path, Path]:
-        grader, work = scratch / "grader", scratch / "work"
+        """scratch/grader (read-only inside: runner, plan, then inputs), scratch/out (the runner's reports) and,
+        without the sandbox only, scratch/work (inside the sandbox the working folder is a tmpfs)."""
+        grader, work, out = scratch / "grader", scratch / "work", scratch / "out"
         grader.mkdir()
         shutil.copy(PACKAGE / "runner.py", grader / "runner.py")
         shutil.copy(PACKAGE / "checks.py", grader / "dnn_checks.py")
         checks.save_plain(scratch / "inputs.npz", self.inputs)  # handed over later (see _attempt)
-        prepare_work_folder(work, uid)
-        for item in self.release.iterdir():  # the released helper files, as in nbgrader's autograded folder
-            if item.is_file() and item.suffix != ".ipynb":
-                shutil.copy(item, work / item.name)
-        out = work / ".dnnkit-out"
         prepare_work_folder(out, uid)
-        if not self.sandboxed and self.datasets is not None:
-            (scratch / "datasets").symlink_to(self.datasets)
+        if not self.sandboxed:
+            prepare_work_folder(work, uid)
+            if self.datasets is not None:
+                (scratch / "datasets").symlink_to(self.datasets)
         return grader, work, out
 
-    def _inside(self, grader: Path, work: Path) -> dict:
-        return {"grader": GRADER, "work": WORK} if self.sandboxed else {"grader": str(grader), "work": str(work)}
+    def _inside(self, grader: Path, work: Path, out: Path) -> dict:
+        if self.sandboxed:
+            return {"grader": GRADER, "work": WORK, "out": OUT, "release": RELEASE}
+        return {"grader": str(grader), "work": str(work), "out": str(out), "release": str(self.release)}
 
-    def _start(self, grader: Path, work: Path, uid: int) -> subprocess.Popen:
+    def _start(self, grader: Path, work: Path, out: Path, uid: int) -> subprocess.Popen:
         """Start a runner; it loads Python, IPython and numpy, then waits for its plan (see _send_plan)."""
-        inside = self._inside(grader, work)
+        inside = self._inside(grader, work, out)
         argv = [sys.executable, "-E", "-s", f"{inside['grader']}/runner.py", f"{inside['grader']}/plan.json",
-                f"{inside['work']}/.dnnkit-out", inside["work"]]
+                inside["out"], inside["work"], inside["release"]]
         env = {"NBGRADER_EXECUTION": "autograde"}
         if self.sandboxed:
             binds = {str(self.datasets): "/sandbox/datasets"} if self.datasets is not None else {}
-            full = command(argv, work, grader, self.release, self.limits, uid, env=env, extra_ro_binds=binds)
+            full = command(argv, out, grader, self.release, self.limits, uid, env=env, extra_ro_binds=binds)
             run_env = None
         else:
             full, run_env = unsandboxed_command(argv, self.limits), {**os.environ, **env}
         return subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True, env=run_env)
 
-    def _send_plan(self, grader: Path, work: Path, plan: dict) -> None:
-        inside = self._inside(grader, work)
+    def _send_plan(self, grader: Path, work: Path, out: Path, plan: dict) -> None:
+        inside = self._inside(grader, work, out)
         plan = {**plan, "inputs": f"{inside['grader']}/inputs.npz", "work": inside["work"]}
         (grader / "plan.tmp").write_text(json.dumps(plan))
         os.replace(grader / "plan.tmp", grader / "plan.json")
@@ -181,10 +243,18 @@ class SandboxRun:
         scratch = Path(holder.name)
         grader, work, out = self._prepare(scratch, lease.uid)
         box = {"holder": holder, "lease": lease, "scratch": scratch, "grader": grader, "work": work, "out": out,
-               "process": self._start(grader, work, lease.uid)}
+               "process": self._start(grader, work, out, lease.uid)}
         with self._lock:
             self._boxes[id(box)] = box
         return box
+
+    def _reset(self, box: dict) -> None:
+        """Empty the folders a previous run could write, so nothing it left can be read by the next."""
+        for folder in (box["out"], box["work"]):
+            shutil.rmtree(folder, ignore_errors=True)
+        prepare_work_folder(box["out"], box["lease"].uid)
+        if not self.sandboxed:
+            prepare_work_folder(box["work"], box["lease"].uid)
 
     def _take_box(self) -> dict:
         """This thread's warm spare sandbox if it has one (never shared between students), else a new one."""
@@ -222,43 +292,54 @@ class SandboxRun:
             pass
         process.wait()
 
-    def _attempt(self, process, events_path: Path, hand_over, state) -> str:
-        """Follow one runner process until it finishes, dies or overruns: "finished", "died" or "timed out"."""
+    def _attempt(self, process, out: Path, hand_over, state) -> str:
+        """Follow one runner process until it finishes, dies or overruns its time or disk space.
+
+        Returns "finished", "died", "timed out" or "ran out of disk space". Every event is checked: the
+        process runs the student's code, which can write anything into `out`."""
+        names = set(FUNCTIONS[self.assignment])
         step, started, offset, cells_done = ("startup", None), time.monotonic(), 0, False
+        next_disk_check = time.monotonic()
         while True:
-            events, offset = _read_events(events_path, offset)
+            events, offset = _read_events(out / "events.jsonl", offset)
             if events and "first_event" not in state:
                 state["first_event"] = time.monotonic()  # the runner is up: Python, IPython and numpy loaded
             for event in events:
-                kind, phase = event.get("e"), event.get("phase")
-                if kind == "cell" and not cells_done:  # cell events after cells_done are ignored: see runner
+                kind, phase, index, name = event.get("e"), event.get("phase"), event.get("i"), event.get("name")
+                if kind == "cell" and not cells_done and type(index) is int:  # none after cells_done: see runner
                     if phase == "start":
-                        step, started = ("cell", event.get("i")), time.monotonic()
-                    elif phase == "end":
-                        state["cell_outputs"][event.get("i")] = event
+                        step, started = ("cell", index), time.monotonic()
+                    elif phase == "end" and isinstance(event.get("outputs", []), list):
+                        state["cell_outputs"][index] = event
                         step, started = ("between", None), time.monotonic()
                 elif kind == "cells_done" and not cells_done:
                     cells_done = True
                     hand_over()
                     step, started = ("between", None), time.monotonic()
-                elif kind == "function" and cells_done and phase == "start":
-                    step, started = ("function", event.get("name")), time.monotonic()
-                elif kind == "function" and cells_done and phase == "end":
-                    state["functions_done"].add(event.get("name"))
-                    step, started = ("between", None), time.monotonic()
+                elif kind == "function" and cells_done and isinstance(name, str) and name in names:
+                    if phase == "start":
+                        step, started = ("function", name), time.monotonic()
+                    elif phase == "end":
+                        state["functions_done"].add(name)
+                        step, started = ("between", None), time.monotonic()
                 elif kind == "done" and cells_done:
                     state["done"] = True
             state["step"] = step
             limit = {"cell": self.timeouts.cell_seconds, "function": self.timeouts.function_seconds}.get(
                 step[0], self.timeouts.startup_seconds)
             if process.poll() is not None:
-                events, offset = _read_events(events_path, offset)
+                events, offset = _read_events(out / "events.jsonl", offset)
                 if events:
                     continue
                 return "finished" if state.get("done") else "died"
             if time.monotonic() - started > limit:
                 self._kill(process)
                 return "timed out"
+            if time.monotonic() >= next_disk_check:
+                next_disk_check = time.monotonic() + 0.5
+                if _folder_bytes(out) > self.limits.work_bytes:
+                    self._kill(process)
+                    return "ran out of disk space"
             time.sleep(0.02)
 
     def run(self, nb: nbformat.NotebookNode) -> tuple[dict, list[str]]:
@@ -271,27 +352,35 @@ class SandboxRun:
         box = self._take_box()
         scratch, grader, work, out = box["scratch"], box["grader"], box["work"], box["out"]
         try:
-            def hand_over():
-                shutil.copy(scratch / "inputs.npz", grader / "inputs.npz")
+            def hand_over():  # atomically: the runner starts reading as soon as the name exists
+                shutil.copy(scratch / "inputs.npz", grader / "inputs.tmp")
+                os.replace(grader / "inputs.tmp", grader / "inputs.npz")
 
             for attempt in range(len(cells) + len(names) + 2):
                 state["done"], state["cell_outputs"] = False, {}
                 plan = {"cells": cells, "skip_cells": sorted(state["cell_faults"]), "functions": list(names),
                         "skip_functions": sorted(state["functions_done"] | set(state["function_faults"]))}
                 launched = time.monotonic()
-                if attempt:  # a fresh process after a fault; the first one was started warm
-                    for stale in (out / "events.jsonl", grader / "inputs.npz", grader / "plan.json"):
-                        stale.unlink(missing_ok=True)
-                    box["process"] = self._start(grader, work, box["lease"].uid)
-                self._send_plan(grader, work, plan)
+                if attempt:  # a fresh process and folders after a fault; the first process was started warm
+                    (grader / "inputs.npz").unlink(missing_ok=True)
+                    self._reset(box)
+                    box["process"] = self._start(grader, work, out, box["lease"].uid)
+                self._send_plan(grader, work, out, plan)
                 process = box["process"]
-                ended = self._attempt(process, out / "events.jsonl", hand_over, state)
+                ended = self._attempt(process, out, hand_over, state)
                 timings = state.setdefault("timings", {"kernel_start": 0.0, "execution": 0.0})
                 first = state.pop("first_event", None)
                 timings["kernel_start"] += (first or time.monotonic()) - launched
                 timings["execution"] += time.monotonic() - (first or time.monotonic())
                 self._kill(process)
+                for name in names:  # keep what finished; nothing the process wrote survives into the next run
+                    if name in state["functions_done"] and name not in state["results"]:
+                        state["results"][name] = _load_result(out / f"{name}.npz")
                 if ended == "finished":
+                    for name in names:
+                        if name not in state["functions_done"] and name not in state["function_faults"]:
+                            state["function_faults"][name] = "did not report"
+                            flags.append(f"{name}: no result was reported although the run finished")
                     break
                 kind, where = state["step"]
                 if kind == "cell" and isinstance(where, int) and where not in state["cell_faults"]:
@@ -307,8 +396,6 @@ class SandboxRun:
                         if name not in state["functions_done"]:
                             state["function_faults"].setdefault(name, ended)
                     break
-            for name in state["functions_done"]:
-                state["results"][name] = _load_result(out / f"{name}.npz")
         finally:
             self._drop_box(box)
         if self.prewarm:  # start the next submission's sandbox now, while the grader judges this one
@@ -324,9 +411,7 @@ class Grader:
         self.assignment, self.limits, self.points = assignment, limits, points
         public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
         self.expected = {"public": public, "hidden": hidden_cases}
-        inputs = {name: {"public": _strip_expected({name: public[name]})[name],
-                         "hidden": _strip_expected({name: hidden_cases[name]})[name]}
-                  for name in FUNCTIONS[assignment]}
+        inputs = sandbox_inputs(course, assignment, public, hidden_cases)
         self.runner = SandboxRun(course, assignment, inputs, limits, timeouts, sandboxed)
 
     def grade(self, student: str, folder: Path) -> SubmissionResult:
@@ -406,6 +491,7 @@ class Grader:
     def _executed_notebook(self, nb, state, result) -> nbformat.NotebookNode:
         executed = nbformat.from_dict(json.loads(json.dumps(nb)))
         count = 0
+        budget = NOTEBOOK_OUTPUT_BYTES
         for i, cell in enumerate(executed.cells):
             if cell.cell_type != "code":
                 continue
@@ -422,6 +508,13 @@ class Grader:
                 for output in outputs[:10] if isinstance(outputs, list) else []:
                     try:
                         content = _content(output, self.limits.output_line_chars, self.limits.output_cell_chars)
+                        size = len(json.dumps(content))
+                        if budget - size < 0:
+                            content = {"name": "stdout", "text": "[grader] output left out: the notebook's outputs "
+                                       "are over the size the grader keeps\n"}
+                            output = {"output_type": "stream"}
+                            size = 0
+                        budget -= size
                         cell.outputs.append(nbformat.v4.output_from_msg(
                             {"header": {"msg_type": output["output_type"]}, "content": content}))
                     except Exception:
@@ -435,12 +528,23 @@ class Grader:
 
 
 def clip(text, line_chars: int = 2000, cell_chars: int = 20000) -> str:
-    """Output as the grader keeps it: each line and the whole text cut to a size (the runner's own cut is
-    done inside the sandbox and so is not trusted)."""
-    text = str(text)[: cell_chars * 2]
+    """Output as the grader keeps it: valid UTF-8, each line and the whole text cut to a size (the runner's
+    own cut is done inside the sandbox and so is not trusted)."""
+    text = str(text)[: cell_chars * 2].encode("utf-8", errors="replace").decode("utf-8")
     lines = [ln if len(ln) <= line_chars else ln[:line_chars] + " …[line cut]" for ln in text.split("\n")]
     text = "\n".join(lines)
     return text if len(text) <= cell_chars else text[:cell_chars] + "\n…[output cut]\n"
+
+
+def _is_image(kind: str, value: str) -> bool:
+    """Base64 text of a real PNG or JPEG picture, under 2 MB."""
+    if len(value) > 2_000_000:
+        return False
+    try:
+        head = base64.b64decode(value[:64], validate=False)
+    except ValueError:
+        return False
+    return head.startswith(b"\x89PNG\r\n\x1a\n") if kind == "image/png" else head.startswith(b"\xff\xd8\xff")
 
 
 def _content(output: dict, line_chars: int, cell_chars: int) -> dict:
@@ -457,7 +561,7 @@ def _content(output: dict, line_chars: int, cell_chars: int) -> dict:
         raise ValueError(kind)
     data = {}
     for key, value in dict(output.get("data", {})).items():
-        if key in ("image/png", "image/jpeg") and isinstance(value, str) and len(value) < 2_000_000:
+        if key in ("image/png", "image/jpeg") and isinstance(value, str) and _is_image(key, value):
             data[key] = value
         elif key == "text/plain":
             data[key] = clip(value, line_chars, cell_chars)

@@ -87,6 +87,17 @@ def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, 
     return chosen, flags
 
 
+def _valid_text(value):
+    """`value` with every string made valid UTF-8 (JSON can carry lone surrogates, which no file can hold)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_valid_text(v) for v in value]
+    if isinstance(value, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in value.items()}
+    return value
+
+
 def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
     name = shown(path.name)
     raw = read_limited(path)
@@ -97,6 +108,10 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
     except json.JSONDecodeError as err:
         return None, [f"{name} is not valid JSON (line {err.lineno}, column {err.colno}); nothing could be graded"]
     except (ValueError, RecursionError):
+        return None, [f"{name} is not valid JSON (nested too deeply); nothing could be graded"]
+    try:
+        data = _valid_text(data)
+    except RecursionError:
         return None, [f"{name} is not valid JSON (nested too deeply); nothing could be graded"]
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
         return None, [f"{name} is JSON but not a notebook; nothing could be graded"]

@@ -1,7 +1,7 @@
 """Runs one submission's code inside the sandbox and writes what its functions return, as plain data.
 
 Standalone (stdlib, numpy, IPython and the released dnn_checks.py): it is copied into the sandbox and run as
-`python runner.py PLAN.json OUT_FOLDER WORK_FOLDER`; it loads IPython and numpy, then waits for the plan. It decides nothing: the grader, outside, reads the files it writes
+`python runner.py PLAN.json OUT_FOLDER WORK_FOLDER RELEASE_FOLDER`; it loads IPython and numpy, then waits for the plan. It decides nothing: the grader, outside, reads the files it writes
 and trusts none of them more than it trusts the student. Progress goes to OUT/events.jsonl, one JSON object
 per line, so that the grader knows which cell or function was running if the process dies or hangs.
 """
@@ -83,6 +83,11 @@ def call_functions(shell, plan, out, events):
             continue
         _event(events, e="function", name=name, phase="start")
         function = namespace.get(name)
+        helpers = None
+        if inputs[name].get("helpers"):  # the reference code of the graded helpers this function calls
+            reference = {"__name__": "dnnkit_reference_helpers"}
+            exec(inputs[name]["helpers"]["code"], reference)
+            helpers = {helper: reference[helper] for helper in inputs[name]["helpers"]["names"]}
         results = {}
         for group in ("public", "hidden"):
             results[group] = []
@@ -91,7 +96,7 @@ def call_functions(shell, plan, out, events):
                 try:
                     if not callable(function):
                         raise NameError(f"{name} is not defined as a function")
-                    value = dnn_checks.run_case(function, case)
+                    value = dnn_checks.run_case(function, case, helpers)
                     dnn_checks.flatten(value, [])  # plain data only
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
@@ -104,7 +109,13 @@ def call_functions(shell, plan, out, events):
             _event(events, e="function", name=name, phase="end", error=f"{type(err).__name__}: {err}"[:MAX_LINE])
 
 
-def main(plan_path, out, work):
+def main(plan_path, out, work, release):
+    import shutil
+
+    os.makedirs(work, exist_ok=True)
+    for name in os.listdir(release):  # a fresh copy of the released helper files for every run
+        if not name.endswith(".ipynb") and os.path.isfile(os.path.join(release, name)):
+            shutil.copy(os.path.join(release, name), os.path.join(work, name))
     sys.path[:0] = [work, os.path.dirname(os.path.abspath(__file__))]
     os.chdir(work)
     import numpy  # noqa: F401  (loaded before the plan arrives: the grader keeps such a process warm)
@@ -122,13 +133,15 @@ def main(plan_path, out, work):
             shell.enable_matplotlib("inline")
         except Exception:
             pass
-    run_cells(shell, plan, events)
-    _event(events, e="cells_done")
-    call_functions(shell, plan, out, events)
-    _event(events, e="done")
-    events.close()
-    os._exit(0)  # skip atexit handlers and finalizers the student's code may have installed
+    try:
+        run_cells(shell, plan, events)
+        _event(events, e="cells_done")
+        call_functions(shell, plan, out, events)
+        _event(events, e="done")
+        events.close()
+    finally:
+        os._exit(0)  # never run atexit handlers or finalizers the student's code may have installed
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4])

@@ -21,7 +21,8 @@ from . import DnnkitError
 # limit, which Linux counts per user, is one submission's alone: a fork bomb cannot starve its neighbours.
 UID_BASE, UID_COUNT = 200000, 4096
 UID_LOCKS = Path(tempfile.gettempdir()) / "dnnkit-sandbox-uids"
-WORK = "/sandbox/work"  # private, writable
+WORK = "/sandbox/work"  # private, writable: a size-capped tmpfs, new for every run
+OUT = "/sandbox/out"  # the runner's reports to the grader (the grader wipes it between runs)
 GRADER = "/sandbox/grader"  # the runner, its plan and the hidden inputs; read-only
 RELEASE = "/sandbox/release"  # the assignment's released files; read-only
 
@@ -34,6 +35,7 @@ class Limits:
     processes: int = 64
     file_bytes: int = 256 * 1024**2
     open_files: int = 256
+    work_bytes: int = 512 * 1024**2  # the private working folder (a tmpfs) and the reports folder, each
     output_line_chars: int = 2000  # cut by the grader, outside the sandbox
     output_cell_chars: int = 20000
 
@@ -100,10 +102,10 @@ class UidLease:
             self._handle = None
 
 
-def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Limits, uid: int,
+def command(argv: list[str], out: Path, grader: Path, release: Path, limits: Limits, uid: int,
             env: dict[str, str] | None = None, extra_ro_binds: dict[str, str] | None = None) -> list[str]:
-    """The command that runs `argv` inside the sandbox, with `work` writable and `grader`, `release` (and
-    `extra_ro_binds`, host path -> sandbox path) read-only."""
+    """The command that runs `argv` inside the sandbox: a fresh tmpfs as its working folder, `out` writable,
+    `grader` and `release` (and `extra_ro_binds`, host path -> sandbox path) read-only."""
     bwrap = bubblewrap()
     if bwrap is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
@@ -111,7 +113,8 @@ def command(argv: list[str], work: Path, grader: Path, release: Path, limits: Li
     args = [bwrap, *_system_binds()]
     for root in _python_roots():
         args += _ro_bind_with_parents(root)
-    args += ["--perms", "0755", "--dir", "/sandbox", "--bind", str(work), WORK,
+    args += ["--perms", "0755", "--dir", "/sandbox", "--perms", "1777", "--size", str(limits.work_bytes),
+             "--tmpfs", WORK, "--bind", str(out), OUT,
              "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE,
              *[a for host, dest in (extra_ro_binds or {}).items() for a in ("--ro-bind", host, dest)],
              "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",

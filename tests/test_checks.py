@@ -117,13 +117,28 @@ def test_value_mismatch_hidden_leaks_no_expected_value():
     got = expected.copy()
     got[0, 1] = 0.75
     (problem,) = compare(got, expected, reveal=False)
-    assert "first at index (0, 1)" in problem
+    assert problem == "result: values differ from the expected ones"  # no index, count or error size
     assert "error" not in problem  # an error's size would give away the size of a hidden value
     for value in expected.ravel():
         assert repr(value) not in problem
         assert repr(float(value)) not in problem
     assert "123456" not in problem
     assert "0.75" not in problem  # the student's own value is not needed either
+
+
+def test_hidden_messages_carry_nothing_the_student_chose():
+    class Leak0_0982857(Exception):
+        pass
+
+    leaky_type = type("Leak0_0982857", (), {})
+    expected = (np.zeros((3, 1)), {"dW1": np.zeros((2, 2))})
+    for got in [(leaky_type(), {"dW1": np.zeros((2, 2))}),
+                (np.zeros((0, 374090597, 0)), {"dW1": np.zeros((2, 2))}),
+                (np.zeros((3, 1)), {"dW1": np.zeros((2, 2)), "leak_0.0982857": 1.0}),
+                (np.zeros((3, 1)), {"dW1": np.full((2, 2), np.nan)}),
+                [np.zeros((3, 1))] * 5]:
+        for problem in compare(got, expected, "L_model_backward", reveal=False):
+            assert "0982857" not in problem and "374090597" not in problem and "Leak" not in problem, problem
 
 
 def test_scalar_value_mismatch_hidden_leaks_nothing():

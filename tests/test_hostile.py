@@ -265,10 +265,8 @@ def _forged(inputs):
 """
 
 
-@attack("h08-atexit-hooks")
-def exit_hooks(course, student, ctx):
-    """atexit, __del__ and weakref.finalize hooks that write a forged results file and forged events."""
-    hooks = FORGE_FROM_INPUTS + f"""
+# Hooks that run when Python exits the normal way: forged results (from the replay tables) and forged events.
+EXIT_HOOKS = FORGE_FROM_INPUTS + f"""
 import atexit, json, os, weakref
 import dnn_checks
 
@@ -291,8 +289,33 @@ class _Bomb:
 _bomb = _Bomb()
 weakref.finalize(_bomb, _forge_everything)
 """
+
+
+@attack("h08-atexit-hooks")
+def exit_hooks(course, student, ctx):
+    """atexit, __del__ and weakref.finalize hooks that write a forged results file and forged events."""
     submit(course, student, answers={"linear_activation_backward": wrong(course, "linear_activation_backward")},
-           transform=cells(imports=[hooks]))
+           transform=cells(imports=[EXIT_HOOKS]))
+
+
+@attack("h08b-atexit-after-a-crash")
+def exit_hooks_after_a_crash(course, student, ctx):
+    """The same hooks, and the runner made to fail once the inputs are handed over: Python then exits the normal
+    way, which runs the hooks (the runner's os._exit is never reached)."""
+    crash = f"""
+import dnn_checks
+_real_load = dnn_checks.load_plain
+
+def _load(path):
+    if str(path) == {INPUTS!r}:
+        dnn_checks.load_plain = _real_load  # for the hooks
+        raise RuntimeError("the runner stops here")
+    return _real_load(path)
+
+dnn_checks.load_plain = _load
+"""
+    submit(course, student, answers={"linear_activation_backward": wrong(course, "linear_activation_backward")},
+           transform=cells(imports=[EXIT_HOOKS, crash]))
 
 
 @attack("h09-forged-events")
@@ -951,6 +974,13 @@ def test_lying_result_types_earn_nothing(hostile):
 
 def test_exit_hooks_cannot_forge_results(hostile):
     expect(row_of(hostile, "h08-atexit-hooks"), lost=["linear_activation_backward"])
+
+
+def test_exit_hooks_after_a_crash_neither_forge_results_nor_hide_the_crash(hostile):
+    # no function ran: the forged results must not count, and the row must not say "graded" without a flag
+    row = row_of(hostile, "h08b-atexit-after-a-crash")
+    assert (row["linear_activation_backward"], row["status"]) == ("0", "incomplete")
+    assert row["flags"] != ""
 
 
 def test_forged_events_change_nothing(hostile):

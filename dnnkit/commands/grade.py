@@ -175,7 +175,14 @@ def run(args) -> int:
                 result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
                 traceback.print_exc()
             written = time.monotonic()
-            write_outputs(course, result, digest)
+            try:
+                write_outputs(course, result, digest)
+            except Exception as err:  # still a row for this student, and the batch goes on
+                broke += 1
+                traceback.print_exc()
+                result.flags.append(f"grader error: could not write the results: {type(err).__name__}: {err}")
+                result.notebook = None
+                write_outputs(course, result, digest)
             write_csv(course, assignment)
             split["writing"] += time.monotonic() - written
             failed += result.status != "graded"

@@ -172,11 +172,16 @@ def record_calls(function, args, dep_names) -> tuple[object, dict]:
     return result, deps
 
 
-def run_case(function, case: dict):
+def run_case(function, case: dict, helpers: dict | None = None):
     """Call `function` on a copy of the case's arguments, replaying the recorded helper calls.
 
-    A helper call whose arguments were not recorded falls through to the helper the student wrote."""
+    A helper call whose arguments were not recorded falls through to the helper the student wrote.
+    `helpers` ({name: function}), when given, are put in place of the graded helpers instead (the grader's
+    sandbox gets the reference helpers' code, not their recorded results)."""
     namespace = getattr(function, "__globals__", {})
+    if helpers is not None:
+        with _swapped(namespace, dict(helpers)):
+            return function(*copy.deepcopy(case["args"]))
 
     def replayer(name, original, table):
         outputs = {key: out for key, out in table}
@@ -276,27 +281,31 @@ def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bo
             rtol: float = RTOL, atol: float = ATOL) -> list[str]:
     """Every difference between `got` and `expected`, as readable sentences.
 
-    reveal=False leaves out values (for hidden cases): shapes, dtypes, indices and error sizes only."""
+    reveal=False (hidden cases) uses a fixed vocabulary: which part differs and how (structure, keys, shape,
+    dtype, NaN/Inf, values), never a value, size, index, key or type name taken from either side, so that
+    neither a hidden value nor anything the student's code chose can travel through the message."""
     where = part_name(function_name, path)
     kind = _kind(expected)
     if kind == "sequence":
         if not isinstance(got, (tuple, list)):
             return [f"{where}: expected a {type(expected).__name__} of {len(expected)} values, "
-                    f"got {_describe_type(got)}"]
+                    + (f"got {_describe_type(got)}" if reveal else "got something else")]
         if len(got) != len(expected):
-            return [f"{where}: expected {len(expected)} values, got {len(got)}"]
+            return [f"{where}: expected {len(expected)} values, "
+                    + (f"got {len(got)}" if reveal else "got a different number")]
         return [p for i, (g, e) in enumerate(zip(got, expected))
                 for p in compare(g, e, function_name, path + (i,), reveal, rtol, atol)]
     if kind == "dict":
         if not isinstance(got, dict):
-            return [f"{where}: expected a dict with keys {sorted(expected)}, got {_describe_type(got)}"]
+            return [f"{where}: expected a dict with keys {sorted(expected)}, "
+                    + (f"got {_describe_type(got)}" if reveal else "got something else")]
         problems = []
         missing = [k for k in expected if k not in got]
         extra = [k for k in got if k not in expected]
         if missing:
             problems.append(f"{where}: missing keys {missing}")
         if extra:
-            problems.append(f"{where}: unexpected keys {extra}")
+            problems.append(f"{where}: unexpected keys {extra}" if reveal else f"{where}: has unexpected keys")
         for key in expected:
             if key in got:
                 problems += compare(got[key], expected[key], function_name, path + (key,), reveal, rtol, atol)
@@ -311,35 +320,40 @@ def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bo
 def _compare_arrays(got, expected, where, reveal, rtol, atol) -> list[str]:
     expected = np.asarray(expected)
     if isinstance(got, (tuple, list, dict, str)) or got is None:
-        return [f"{where}: expected {_describe_type(expected)} of {expected.dtype}, got {_describe_type(got)}"]
+        return [f"{where}: expected {_describe_type(expected)} of {expected.dtype}, "
+                + (f"got {_describe_type(got)}" if reveal else "got something else")]
     try:
         got_array = np.asarray(got)
     except Exception as err:  # an object numpy cannot convert
-        return [f"{where}: cannot be read as an array ({type(err).__name__})"]
+        return [f"{where}: cannot be read as an array" + (f" ({type(err).__name__})" if reveal else "")]
     if got_array.dtype.hasobject:
         return [f"{where}: expected numbers, got an array of Python objects"]
     if got_array.shape != expected.shape:
-        return [f"{where}: shape {got_array.shape}, expected {expected.shape}"]
+        return [f"{where}: shape {got_array.shape}, expected {expected.shape}" if reveal
+                else f"{where}: wrong shape"]
     if got_array.dtype.kind != expected.dtype.kind or (
             expected.dtype.kind == "f" and got_array.dtype != expected.dtype):
-        return [f"{where}: dtype {got_array.dtype}, expected {expected.dtype}"]
+        return [f"{where}: dtype {got_array.dtype}, expected {expected.dtype}" if reveal
+                else f"{where}: wrong dtype (expected {expected.dtype})"]
     bad = ~np.isfinite(got_array) if got_array.dtype.kind in "fc" else np.zeros(got_array.shape, bool)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        return [f"{where}: {int(bad.sum())} NaN/Inf value(s), the first at index {first}"]
+        return [f"{where}: {int(bad.sum())} NaN/Inf value(s), the first at index {first}" if reveal
+                else f"{where}: has NaN or Inf values"]
     try:
         np.testing.assert_allclose(got_array, expected, rtol=rtol, atol=atol)
         return []
     except AssertionError as err:
+        if not reveal:  # an error's size or index would carry values out (for example when got is all zeros)
+            return [f"{where}: values differ from the expected ones"]
         mismatch = ~np.isclose(got_array, expected, rtol=rtol, atol=atol)
         first = tuple(int(i) for i in np.argwhere(mismatch)[0]) if mismatch.ndim else ()
         largest = float(np.max(np.abs(got_array.astype(float) - expected.astype(float))))
-        text = f"{where}: {int(mismatch.sum())} of {mismatch.size} values differ; first at index {first}"
-        if reveal:  # the error's size would tell a hidden value's size (for example when got is all zeros)
-            text += f", largest absolute error {largest:.3g}; there got {got_array[first]!r}, expected {expected[first]!r}"
-            numpy_says = [ln.strip() for ln in str(err).splitlines() if ln.strip().startswith("Max")]
-            if numpy_says:
-                text += " (" + "; ".join(numpy_says) + ")"
+        text = (f"{where}: {int(mismatch.sum())} of {mismatch.size} values differ; first at index {first}, "
+                f"largest absolute error {largest:.3g}; there got {got_array[first]!r}, expected {expected[first]!r}")
+        numpy_says = [ln.strip() for ln in str(err).splitlines() if ln.strip().startswith("Max")]
+        if numpy_says:
+            text += " (" + "; ".join(numpy_says) + ")"
         return [text]
 
 
