@@ -40,6 +40,7 @@ c.DnnkitGrade.cpu_seconds = 600
 c.DnnkitGrade.processes = 64
 c.DnnkitGrade.file_bytes = 256 * 1024**2
 c.DnnkitGrade.open_files = 256
+c.DnnkitGrade.work_bytes = 512 * 1024**2  # the working folder (a tmpfs) and the report folder, each
 c.DnnkitGrade.output_line_chars = 2000  # outputs kept in autograded/ and feedback
 c.DnnkitGrade.output_cell_chars = 20000
 c.DnnkitGrade.cell_seconds = 10  # every cell here runs in well under a second under the grader

@@ -9,6 +9,7 @@ started again without it, so functions already checked keep their result.
 from __future__ import annotations
 
 import base64
+import builtins
 import io
 import json
 import os
@@ -36,7 +37,7 @@ from .sandbox import GRADER, OUT, RELEASE, WORK, Limits, UidLease, command, prep
 PACKAGE = Path(__file__).resolve().parent
 MAX_EVENTS_BYTES = 64 * 1024**2
 MAX_RESULT_BYTES = 64 * 1024**2
-NOTEBOOK_OUTPUT_BYTES = 4 * 1024**2  # all outputs kept in one autograded notebook
+NOTEBOOK_OUTPUT_BYTES = 1536 * 1024  # all outputs kept in one autograded notebook
 
 
 @dataclass(frozen=True)
@@ -433,7 +434,10 @@ class Grader:
                 label = f"{group} case '{case['name']}'" if group == "public" else f"hidden case '{case['name']}'"
                 if not isinstance(got, dict) or got.get("ok") is not True:
                     error = got.get("error", "") if isinstance(got, dict) else ""
-                    kind = str(error).split(":")[0][:60]  # the type only: the message is the student's text
+                    kind = str(error).split(":")[0]
+                    # only a built-in exception's name: the message, and a class the student named, are theirs
+                    builtin = getattr(builtins, kind, None)
+                    kind = kind if isinstance(builtin, type) and issubclass(builtin, BaseException) else "an exception"
                     if kind == "NotImplementedError":
                         message = "not implemented (still raises NotImplementedError)"
                     else:

@@ -117,7 +117,7 @@ def command(argv: list[str], out: Path, grader: Path, release: Path, limits: Lim
              "--tmpfs", WORK, "--bind", str(out), OUT,
              "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE,
              *[a for host, dest in (extra_ro_binds or {}).items() for a in ("--ro-bind", host, dest)],
-             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--proc", "/proc", "--dev", "/dev", "--size", str(limits.work_bytes), "--tmpfs", "/tmp",
              "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--chdir", WORK, "--clearenv"]
     base_env = {"HOME": WORK, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
