@@ -30,6 +30,15 @@ def graded(real_course):
     for mistake in CATALOG:
         assignment = _assignment(mistake.function)
         write_submission(course, assignment, f"m-{mistake.name}", solved_notebook(course, assignment, (mistake.name,)))
+    warns = solved_notebook(course, "step_by_step")  # a correct answer that prints a warning on stderr
+    for cell in warns.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "linear_forward":
+            cell.source = cell.source.replace("    Z = np.dot(W, A) + b", "    import warnings\n"
+                                              "    warnings.simplefilter('always')  # in the test cell too\n"
+                                              "    warnings.warn('a warning printed on stderr', UserWarning)\n"
+                                              "    Z = np.dot(W, A) + b")
+            assert "warnings.warn" in cell.source
+    write_submission(course, "step_by_step", "warns", warns)
     for assignment in FUNCTIONS:
         nbgrader(real_course, "autograde", assignment, "--force")
         nbgrader(real_course, "generate_feedback", assignment, "--force")
@@ -40,6 +49,12 @@ def graded(real_course):
 def test_correct_submission_scores_full(graded, assignment):
     row = graded[assignment]["correct"]
     assert row == {**{name: POINTS for name in FUNCTIONS[assignment]}, "total": POINTS * len(FUNCTIONS[assignment])}
+
+
+def test_a_warning_on_stderr_does_not_zero_a_grade_cell(graded, real_course):
+    assert graded["step_by_step"]["warns"]["total"] == 100
+    notebook = (real_course / "autograded" / "warns" / "step_by_step" / "step_by_step.ipynb").read_text()
+    assert "a warning printed on stderr" not in notebook  # IgnorePattern removed it from the graded cells
 
 
 @pytest.mark.parametrize("assignment", list(FUNCTIONS))
@@ -57,7 +72,7 @@ def test_a_mistake_costs_only_its_function(graded, mistake):
 
 def test_feedback_shows_no_hidden_test(graded, real_course):
     pages = list((real_course / "feedback").rglob("*.html"))
-    assert len(pages) == 2 * len(FUNCTIONS) + len(CATALOG)  # correct + stub per assignment, one per mistake
+    assert len(pages) == 2 * len(FUNCTIONS) + len(CATALOG) + 1  # correct + stub per assignment, mistakes, warns
     failing = (real_course / "feedback" / "m-db_wrong_axis" / "step_by_step" / "step_by_step.html").read_text()
     assert "linear_backward, case" in failing  # the student is told which function and case failed
     for page in pages:
