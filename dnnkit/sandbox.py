@@ -110,14 +110,15 @@ def command(argv: list[str], out: Path, grader: Path, release: Path, limits: Lim
     if bwrap is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
                           "or pass --unsafe-no-sandbox to run student code without it")
-    args = [bwrap, *_system_binds()]
+    # later mounts cover earlier ones: /tmp first, so that a Python environment under /tmp stays visible
+    args = [bwrap, *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+            "--size", str(limits.work_bytes), "--tmpfs", "/tmp"]
     for root in _python_roots():
         args += _ro_bind_with_parents(root)
     args += ["--perms", "0755", "--dir", "/sandbox", "--perms", "1777", "--size", str(limits.work_bytes),
              "--tmpfs", WORK, "--bind", str(out), OUT,
              "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE,
              *[a for host, dest in (extra_ro_binds or {}).items() for a in ("--ro-bind", host, dest)],
-             "--proc", "/proc", "--dev", "/dev", "--size", str(limits.work_bytes), "--tmpfs", "/tmp",
              "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--chdir", WORK, "--clearenv"]
     base_env = {"HOME": WORK, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
