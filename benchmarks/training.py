@@ -89,7 +89,6 @@ def flops_per_iteration(m: int) -> float:
 
 
 def notebook_seconds(data_folder: Path, tmp: Path) -> float:
-    import nbformat
     from nbclient import NotebookClient
 
     from dnnkit.submissions import solved_notebook

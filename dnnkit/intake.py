@@ -218,7 +218,7 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
 def take_in(folder: Path, assignment: str, master) -> Intake:
     """Find, read and repair the submission in `folder`."""
     if folder.is_symlink():
-        return Intake(None, [f"the submission folder is a link; not followed"], "incomplete")
+        return Intake(None, ["the submission folder is a link; not followed"], "incomplete")
     if not folder.is_dir():
         return Intake(None, [f"no submission folder for {assignment}"], "missing")
     path, flags = _find_notebook(folder, assignment, master)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .course import Course
-from .solutions import SETUP_TAG, solution_code
+from .solutions import solution_code
 
 PACKAGE = Path(__file__).resolve().parent
 

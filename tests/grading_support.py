@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 
 from conftest import make_course_copy
+from dnnkit.cases import FUNCTIONS
 from dnnkit.course import Course
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
@@ -75,3 +76,22 @@ def feedback_html(course: Course, student: str, assignment: str = "step_by_step"
 
 def executed_notebook(course: Course, student: str, assignment: str = "step_by_step"):
     return nbformat.read(course.root / "autograded" / student / assignment / f"{assignment}.ipynb", 4)
+
+
+STEP_NAMES = FUNCTIONS["step_by_step"]
+
+
+def lose(*functions, names=STEP_NAMES) -> dict[str, float]:
+    """Expected scores: 10 points for every function, 0 for the ones named."""
+    return {name: 0.0 if name in functions else 10.0 for name in names}
+
+
+def expect_row(row: dict[str, str], lost=(), status: str = "graded", flag: str | None = None,
+               names=STEP_NAMES) -> None:
+    """A CSV row's exact scores and status, and either no flag at all or one containing `flag`."""
+    assert scores(row, names) == lose(*lost, names=names)
+    assert row["status"] == status
+    if flag is None:
+        assert row["flags"] == ""
+    else:
+        assert flag in row["flags"]

@@ -14,15 +14,10 @@ import pytest
 
 from dnnkit.cases import FUNCTIONS
 from dnnkit.gradebook import function_scores
-from grading_support import answer, dnnkit_grade, grading_course, read_grades, scores, submit
+from grading_support import answer, dnnkit_grade, expect_row, grading_course, read_grades, scores, submit
 
 pytestmark = pytest.mark.slow
 NAMES = FUNCTIONS["step_by_step"]
-FULL = {name: 10.0 for name in NAMES}
-
-
-def lose(*functions):
-    return {**FULL, **{f: 0.0 for f in functions}}
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +64,7 @@ def test_every_submission_gets_a_row_and_exit_0(faulty):
 ])
 def test_a_fault_costs_only_its_function(faulty, student, lost, status, flag):
     _, _, rows, _ = faulty
-    row = rows[student]
-    assert scores(row, NAMES) == lose(*lost)
-    assert row["status"] == status
-    if flag is None:
-        assert row["flags"] == ""
-    else:
-        assert flag in row["flags"]
+    expect_row(rows[student], lost, status, flag)
 
 
 def test_gradebook_matches_the_csv(faulty):
@@ -103,17 +92,17 @@ def test_a_named_student_without_submission_is_missing(faulty):
 
 def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
     course = grading_course(tmp_path / "course")
-    students = [f"s{i}" for i in range(5)]
+    students = [f"s{i}" for i in range(8)]
     for student in students:
         submit(course, student)
     env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root)}
     first = subprocess.Popen([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-    marker = course.root / "autograded" / "s1" / "step_by_step" / "dnnkit-result.json"
+    results = course.root / "autograded"
     deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
+    while len(list(results.glob("*/step_by_step/dnnkit-result.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(first.pid, signal.SIGKILL)  # half-way: two graded, one maybe running, two not started
+    os.killpg(first.pid, signal.SIGKILL)  # half-way: two graded (in any order: there are workers), the rest not
     first.wait()
     graded_before = {s for s in students
                      if (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").exists()}

@@ -24,21 +24,17 @@ from dnnkit.cases import FUNCTIONS
 from dnnkit.checks import load_plain
 from dnnkit.commands.grade import settings
 from dnnkit.gradebook import function_scores
-from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_html, grading_course, read_grades,
-                             scores, submit)
+from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_html, grading_course, lose,
+                             read_grades, scores, submit)
+from grading_support import expect_row as expect
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "step_by_step"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 NAMES = FUNCTIONS[ASSIGNMENT]
-FULL = {name: 10.0 for name in NAMES}
 INPUTS = "/sandbox/grader/inputs.npz"  # where the runner finds the hidden inputs inside the sandbox
 TAMPERING = "possible tampering"
-
-
-def lose(*functions) -> dict[str, float]:
-    return {**FULL, **{name: 0.0 for name in functions}}
 
 
 # The wrong answers the attacks try to get points for: each is the reference answer with one slip.
@@ -899,15 +895,6 @@ def leaks(hostile, text: str) -> list[str]:
 
 def autograded_file(hostile, student) -> Path:
     return hostile.course.root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-
-
-def expect(row, lost=(), status="graded", flag=None):
-    assert scores(row, NAMES) == lose(*lost)
-    assert row["status"] == status
-    if flag is None:
-        assert row["flags"] == ""
-    else:
-        assert flag in row["flags"]
 
 
 # -- the whole run ---------------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """release/ is exactly nbgrader's output, gives away nothing, and every generated file is in sync."""
 from __future__ import annotations
 
-import os
 import re
 import sys
 
