@@ -415,9 +415,6 @@ class Grader:
         inputs = sandbox_inputs(course, assignment, public, hidden_cases)
         self.runner = SandboxRun(course, assignment, inputs, limits, timeouts, sandboxed)
 
-    def grade(self, student: str, folder: Path) -> SubmissionResult:
-        return self.finish(self.runner.execute(student, folder))
-
     def judge(self, name: str, results) -> FunctionResult:
         """Compare one function's returned values with the reference outputs: the grade."""
         verdict = FunctionResult(name, max_score=self.points)
