@@ -11,10 +11,14 @@ FUNCTIONS = {
     "step_by_step": (
         "initialize_parameters", "initialize_parameters_deep", "linear_forward", "linear_activation_forward",
         "L_model_forward", "compute_cost", "linear_backward", "linear_activation_backward",
-        "L_model_backward", "update_parameters",
+        "L_model_backward", "update_parameters", "numeric_gradient", "gradient_difference",
     ),
     "application": ("two_layer_model", "L_layer_model"),
 }
+
+# L_model_backward must start from dAL and the cached Z (the course's generic path): on these cases AL is not
+# sigmoid of the cached Z, so the shortcut dZ = AL - Y gives other numbers.
+AL_NOT_FROM_CACHES = "AL not computed from these caches"
 
 # Helpers a function calls that are themselves graded: replayed from the reference while it is checked.
 DEPENDENCIES = {
@@ -22,6 +26,7 @@ DEPENDENCIES = {
     "L_model_forward": ("linear_activation_forward",),
     "linear_activation_backward": ("linear_backward",),
     "L_model_backward": ("linear_activation_backward",),
+    "numeric_gradient": ("L_model_forward", "compute_cost"),
 }
 
 
@@ -54,9 +59,36 @@ def _linear(rng, n_prev, n, m):
     return (rng.standard_normal((n_prev, m)), rng.standard_normal((n, n_prev)), rng.standard_normal((n, 1)))
 
 
-def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tuple]]]:
-    """{function: [(case name, args), ...]}; `ref` is the reference namespace (for forward caches)."""
-    rng = np.random.default_rng(20261126 if hidden else 1)
+def _gradient_check(rng, dims, m, epsilon=None):
+    """(parameters, X, Y[, epsilon]) for numeric_gradient: keep the net tiny, each case records 2n forward passes
+    (n = number of parameters). An epsilon much larger than the default makes a one-sided difference visible."""
+    X = rng.standard_normal((dims[0], m))
+    args = (_parameters(rng, dims), X, _labels(rng, m))
+    return args if epsilon is None else (*args, epsilon)
+
+
+def _gradient_pair(rng, n, kind):
+    """(grad, grad_approx), both (n, 1): grad_approx "close" to grad (relative noise 1e-3), "one off" (one
+    entry moved by 1), "opposite" (-grad) or "unrelated" (drawn on its own)."""
+    grad = rng.standard_normal((n, 1))
+    if kind == "close":
+        return grad, grad * (1 + 1e-3 * rng.standard_normal((n, 1)))
+    if kind == "one off":
+        approx = grad.copy()
+        approx[rng.integers(0, n), 0] += 1.0
+        return grad, approx
+    if kind == "opposite":
+        return grad, -grad
+    if kind == "unrelated":
+        return grad, rng.standard_normal((n, 1))
+    raise ValueError(kind)
+
+
+def step_by_step_inputs(ref: dict, hidden: bool, seed: int | None = None) -> dict[str, list[tuple[str, tuple]]]:
+    """{function: [(case name, args), ...]}; `ref` is the reference namespace (for forward caches).
+
+    `seed` (hidden cases only) draws another set of numbers of the same shapes: one per student."""
+    rng = np.random.default_rng((20261126 if seed is None else seed) if hidden else 1)
     if not hidden:
         A_prev, W, b = _linear(rng, 3, 1, 2)
         X = rng.standard_normal((5, 4))
@@ -67,6 +99,7 @@ def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tu
         _, act_cache = ref["linear_activation_forward"](*_linear(rng, 3, 1, 2), "relu")
         bw_X, bw_params = rng.standard_normal((4, 2)), _parameters(rng, [4, 3, 1])
         AL, caches = ref["L_model_forward"](bw_X, bw_params)
+        other_AL = rng.uniform(0.05, 0.95, AL.shape)
         up_params = _parameters(rng, [3, 2, 1])
         up_grads = {k.replace("W", "dW").replace("b", "db"): rng.standard_normal(v.shape)
                     for k, v in up_params.items()}
@@ -81,17 +114,23 @@ def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tu
             "linear_backward": [("5 inputs, 3 units, m=4", (dZ, lin_cache))],
             "linear_activation_backward": [("sigmoid, m=2", (act_dA, act_cache, "sigmoid")),
                                            ("relu, m=2", (act_dA, act_cache, "relu"))],
-            "L_model_backward": [("2 layers [4, 3, 1], m=2", (AL, _labels(rng, 2), caches))],
+            "L_model_backward": [("2 layers [4, 3, 1], m=2", (AL, _labels(rng, 2), caches)),
+                                 (AL_NOT_FROM_CACHES, (other_AL, _labels(rng, 2), caches))],
             "update_parameters": [("2 layers, learning rate 0.1", (up_params, up_grads, 0.1))],
+            # drawn last, after every case above, so that adding them left the earlier cases' numbers unchanged
+            "numeric_gradient": [("2 layers [3, 2, 1], m=3, epsilon=1e-4", _gradient_check(rng, [3, 2, 1], 3, 1e-4))],
+            "gradient_difference": [("n=11, grad_approx close to grad", _gradient_pair(rng, 11, "close"))],
         }
 
     def forward_case(dims, m):
         X = rng.standard_normal((dims[0], m))
         return X, _parameters(rng, dims)
 
-    def backward_case(dims, m, all_same=None):
+    def backward_case(dims, m, all_same=None, other_AL=False):
         X, params = forward_case(dims, m)
         AL, caches = ref["L_model_forward"](X, params)
+        if other_AL:
+            AL = rng.uniform(0.05, 0.95, AL.shape)
         return AL, _labels(rng, m, all_same), caches
 
     def activation_backward_case(n_prev, n, m, activation):
@@ -141,17 +180,27 @@ def step_by_step_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tu
                              ("m=1", backward_case([4, 3, 1], 1)),
                              ("deep (6 layers)", backward_case([7, 6, 5, 4, 3, 2, 1], 4)),
                              ("output layer only", backward_case([5, 1], 4)),
-                             ("all labels 1", backward_case([4, 3, 1], 3, all_same=1))],
+                             ("all labels 1", backward_case([4, 3, 1], 3, all_same=1)),
+                             (AL_NOT_FROM_CACHES, backward_case([3, 4, 2, 1], 5, other_AL=True))],
         "update_parameters": [("3 layers, learning rate 0.01", update_case([4, 3, 2, 1], 0.01)),
                               ("5 layers, learning rate 1.2", update_case([6, 5, 4, 3, 2, 1], 1.2)),
                               ("one layer, learning rate 0.5", update_case([3, 1], 0.5)),
                               ("one hidden layer, learning rate 0.05", update_case([5, 8, 1], 0.05))],
+        # drawn last (see the public cases); n = 21, 6, 29 and 19 parameters
+        "numeric_gradient": [("one hidden layer", _gradient_check(rng, [3, 4, 1], 5)),
+                             ("output layer only, epsilon=1e-4", _gradient_check(rng, [5, 1], 4, 1e-4)),
+                             ("deeper (4 layers), epsilon=1e-5", _gradient_check(rng, [3, 3, 2, 2, 1], 4, 1e-5)),
+                             ("m=1", _gradient_check(rng, [4, 3, 1], 1))],
+        "gradient_difference": [("n=30, grad_approx close to grad", _gradient_pair(rng, 30, "close")),
+                                ("one entry off", _gradient_pair(rng, 20, "one off")),
+                                ("opposite vectors", _gradient_pair(rng, 7, "opposite")),
+                                ("n=1", _gradient_pair(rng, 1, "unrelated"))],
     }
 
 
-def application_inputs(ref: dict, hidden: bool) -> dict[str, list[tuple[str, tuple]]]:
+def application_inputs(ref: dict, hidden: bool, seed: int | None = None) -> dict[str, list[tuple[str, tuple]]]:
     """Small training problems: (X, Y, layers_dims, learning_rate, num_iterations, print_cost)."""
-    rng = np.random.default_rng(777 if hidden else 2)
+    rng = np.random.default_rng((777 if seed is None else seed) if hidden else 2)
 
     def problem(n_x, m, dims, lr, iterations):
         X = rng.uniform(0, 1, (n_x, m))

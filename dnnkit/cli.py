@@ -12,6 +12,7 @@ VERBS = {
     "references": "regenerate the grader-only reference caches (and public cases) from the source solutions",
     "release": "rebuild release/ with nbgrader generate_assignment, after syncing generated helper files",
     "grade": "grade submissions in a sandbox, scores decided outside it; gradebook, autograded/, grades CSV",
+    "report": "an instructor report of an assignment's grades: one HTML page with plots, in autograded/",
     "demo": "grade a handful of demo submissions end to end and print their scores",
 }
 

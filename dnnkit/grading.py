@@ -56,6 +56,13 @@ class FunctionResult:
     message: str = ""
     visible_passed: bool | None = None  # did its visible test cell pass inside the notebook?
     public_passed: bool = False  # do the same public cases pass when checked outside?
+    diagnosis: dict | None = None  # the catalogued mistake its answers match: {"mistake", "says", "fix"}
+
+    @property
+    def feedback(self) -> str:
+        """The verdict line, then the diagnosis and its fix when a catalogued mistake matched."""
+        advice = checks.diagnosis_text(self.diagnosis)
+        return self.message + ("\n" + advice if advice else "")
 
 
 @dataclass
@@ -89,20 +96,29 @@ def _helpers_needed(name: str) -> list[str]:
     return needed
 
 
-def sandbox_inputs(course: Course, assignment: str, public: dict, hidden: dict) -> dict:
-    """{function: {"public": cases, "hidden": cases, "helpers": {"names", "code"}}} for the runner.
-
-    A function that calls other graded functions gets the reference code of those (they are earlier
-    exercises, already graded), so that a bug in one costs only its own points."""
+def reference_helpers(course: Course, assignment: str) -> dict:
+    """{function: {"names", "code"}} for the functions of `assignment` that call other graded functions: the
+    reference code of those (earlier exercises, already graded), so that a bug in one costs only its points."""
     answers = reference_answers(course, "step_by_step")
     activations = (course.source("step_by_step") / "activations.py").read_text()
+    vectors = course.source("step_by_step") / "param_vectors.py"
+    given = [activations] + ([vectors.read_text()] if vectors.is_file() else [])
+    helpers = {}
+    for name in FUNCTIONS[assignment]:
+        needed = _helpers_needed(name)
+        if needed:
+            helpers[name] = {"names": needed, "code": "\n\n".join(given + [answers[h] for h in needed])}
+    return helpers
+
+
+def sandbox_inputs(assignment: str, public: dict, hidden: dict, helpers: dict) -> dict:
+    """{function: {"public": cases, "hidden": cases, "helpers": {"names", "code"}}} for the runner: the
+    inputs only, never an expected output or a mistake's outcome."""
     inputs = {}
     for name in FUNCTIONS[assignment]:
         inputs[name] = {"public": _inputs_only(public[name]), "hidden": _inputs_only(hidden[name])}
-        helpers = _helpers_needed(name)
-        if helpers:
-            code = "\n\n".join([activations] + [answers[h] for h in helpers])
-            inputs[name]["helpers"] = {"names": helpers, "code": code}
+        if name in helpers:
+            inputs[name]["helpers"] = helpers[name]
     return inputs
 
 
@@ -171,12 +187,11 @@ def _load_result(path: Path):
 class SandboxRun:
     """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out.
 
-    Holds the inputs but never the expected outputs, so it can run on another machine (Dask) unchanged.
-    Picklable; thread-safe (each submission gets its own folders and process)."""
+    Gets each submission's inputs but never the expected outputs, so it can run on another machine (Dask)
+    unchanged. Picklable; thread-safe (each submission gets its own folders and process)."""
 
-    def __init__(self, course: Course, assignment: str, inputs: dict, limits: Limits, timeouts: Timeouts,
-                 sandboxed: bool):
-        self.assignment, self.inputs = assignment, inputs
+    def __init__(self, course: Course, assignment: str, limits: Limits, timeouts: Timeouts, sandboxed: bool):
+        self.assignment = assignment
         self.limits, self.timeouts, self.sandboxed = limits, timeouts, sandboxed
         self.release = course.release(assignment)
         self.datasets = course.datasets if course.datasets.is_dir() else None
@@ -184,13 +199,14 @@ class SandboxRun:
         self.prewarm = True
         self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
 
-    def execute(self, student: str, folder: Path) -> dict:
-        """Intake and sandboxed run of one submission: plain data for Grader.finish."""
+    def execute(self, student: str, folder: Path, inputs: dict) -> dict:
+        """Intake and sandboxed run of one submission on its `inputs` (see sandbox_inputs): plain data for
+        Grader.finish."""
         intake = take_in(Path(folder), self.assignment, self.master)
         outcome = {"student": student, "flags": list(intake.flags), "status": intake.status,
                    "notebook": intake.notebook, "state": None}
         if intake.notebook is not None:
-            state, run_flags = self.run(intake.notebook)
+            state, run_flags = self.run(intake.notebook, inputs)
             outcome["state"], outcome["flags"] = state, outcome["flags"] + run_flags
         return outcome
 
@@ -203,7 +219,6 @@ class SandboxRun:
         grader.mkdir()
         shutil.copy(PACKAGE / "runner.py", grader / "runner.py")
         shutil.copy(PACKAGE / "checks.py", grader / "dnn_checks.py")
-        checks.save_plain(scratch / "inputs.npz", self.inputs)  # handed over later (see _attempt)
         prepare_work_folder(out, uid)
         if not self.sandboxed:
             prepare_work_folder(work, uid)
@@ -343,8 +358,9 @@ class SandboxRun:
                     return "ran out of disk space"
             time.sleep(0.02)
 
-    def run(self, nb: nbformat.NotebookNode) -> tuple[dict, list[str]]:
-        """Run the notebook's code cells and the function calls in the sandbox, restarting past faults."""
+    def run(self, nb: nbformat.NotebookNode, inputs: dict) -> tuple[dict, list[str]]:
+        """Run the notebook's code cells, then its functions on `inputs`, in the sandbox, restarting past
+        faults."""
         names = FUNCTIONS[self.assignment]
         cells = [{"index": i, "source": c.source} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         state = {"cell_outputs": {}, "functions_done": set(), "cell_faults": {}, "function_faults": {},
@@ -353,6 +369,8 @@ class SandboxRun:
         box = self._take_box()
         scratch, grader, work, out = box["scratch"], box["grader"], box["work"], box["out"]
         try:
+            checks.save_plain(scratch / "inputs.npz", inputs)  # outside the sandbox until handed over
+
             def hand_over():  # atomically: the runner starts reading as soon as the name exists
                 shutil.copy(scratch / "inputs.npz", grader / "inputs.tmp")
                 os.replace(grader / "inputs.tmp", grader / "inputs.npz")
@@ -407,54 +425,63 @@ class SandboxRun:
 class Grader:
     """The trusted half: decides the scores from what a SandboxRun reported, outside the sandbox."""
 
-    def __init__(self, course: Course, assignment: str, hidden_cases: dict, limits: Limits = Limits(),
-                 timeouts: Timeouts = Timeouts(), sandboxed: bool = True, points: float = 10.0):
+    def __init__(self, course: Course, assignment: str, limits: Limits = Limits(), timeouts: Timeouts = Timeouts(),
+                 sandboxed: bool = True, points: float = 10.0):
         self.assignment, self.limits, self.points = assignment, limits, points
-        public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
-        self.expected = {"public": public, "hidden": hidden_cases}
-        inputs = sandbox_inputs(course, assignment, public, hidden_cases)
-        self.runner = SandboxRun(course, assignment, inputs, limits, timeouts, sandboxed)
+        self.public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
+        self.helpers = reference_helpers(course, assignment)
+        self.runner = SandboxRun(course, assignment, limits, timeouts, sandboxed)
 
-    def judge(self, name: str, results) -> FunctionResult:
-        """Compare one function's returned values with the reference outputs: the grade."""
+    def inputs(self, hidden_cases: dict) -> dict:
+        """What the sandbox gets for a submission graded on `hidden_cases`."""
+        return sandbox_inputs(self.assignment, self.public, hidden_cases, self.helpers)
+
+    def judge(self, name: str, results, hidden_cases: dict) -> FunctionResult:
+        """Compare one function's returned values with the reference outputs: the grade, and the catalogued
+        mistake its answers match."""
         verdict = FunctionResult(name, max_score=self.points)
         if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
             verdict.verdict, verdict.message = "failed", "its results could not be read"
             return verdict
-        for group in ("public", "hidden"):
-            expected_cases = self.expected[group][name]
+        all_cases, outcomes, failure = [], [], None
+        for group, expected_cases in (("public", self.public[name]), ("hidden", hidden_cases[name])):
             got_cases = results[group]
             if not isinstance(got_cases, list) or len(got_cases) != len(expected_cases):
-                verdict.verdict, verdict.message = "failed", f"{group} results incomplete"
+                verdict.verdict, verdict.message = "failed", f"{name}: {group} results incomplete"
                 return verdict
             for case, got in zip(expected_cases, got_cases):
                 label = f"{group} case '{case['name']}'" if group == "public" else f"hidden case '{case['name']}'"
+                all_cases.append(case)
                 if not isinstance(got, dict) or got.get("ok") is not True:
-                    error = got.get("error", "") if isinstance(got, dict) else ""
-                    kind = str(error).split(":")[0]
+                    error = str(got.get("error", "")) if isinstance(got, dict) else ""
+                    outcomes.append({"raises": error})
+                    kind = error.split(":")[0]
                     # only a built-in exception's name: the message, and a class the student named, are theirs
                     builtin = getattr(builtins, kind, None)
                     kind = kind if isinstance(builtin, type) and issubclass(builtin, BaseException) else "an exception"
                     if kind == "NotImplementedError":
-                        message = "not implemented (still raises NotImplementedError)"
-                    else:
-                        message = f"{label}: raised {kind}"
-                    verdict.verdict, verdict.message = "failed", f"{name}: {message}"
-                    return verdict
+                        verdict.verdict = "failed"
+                        verdict.message = f"{name}: not implemented (still raises NotImplementedError)"
+                        return verdict
+                    failure = failure or f"{name}: {label}: raised {kind}"
+                    continue
+                outcomes.append({"value": got.get("value")})
                 # no values in the verdict: it reaches the feedback, and a value could carry hidden inputs out
                 problems = checks.compare(got.get("value"), case["expected"], name, reveal=False)
-                if problems:
-                    verdict.verdict = "failed"
-                    verdict.message = checks.report(name, case["name"], problems).replace(
-                        f"case '{case['name']}'", label, 1)
-                    return verdict
-            verdict.public_passed = verdict.public_passed or group == "public"
-        verdict.score, verdict.verdict = self.points, "passed"
+                if problems and failure is None:
+                    failure = checks.report(name, case["name"], problems).replace(f"case '{case['name']}'", label, 1)
+            if group == "public":
+                verdict.public_passed = failure is None
+        if failure is not None:
+            verdict.verdict, verdict.message = "failed", failure
+            verdict.diagnosis = checks.diagnose(name, all_cases, outcomes)
+            return verdict
+        verdict.score, verdict.verdict, verdict.public_passed = self.points, "passed", True
         verdict.message = f"{name}: all public and hidden cases pass"
         return verdict
 
-    def finish(self, outcome: dict) -> SubmissionResult:
-        """The grade of one submission from its SandboxRun outcome."""
+    def finish(self, outcome: dict, hidden_cases: dict) -> SubmissionResult:
+        """The grade of one submission from its SandboxRun outcome and the hidden cases it ran on."""
         result = SubmissionResult(outcome["student"], self.assignment, flags=list(outcome["flags"]))
         names = FUNCTIONS[self.assignment]
         result.functions = {n: FunctionResult(n, max_score=self.points) for n in names}
@@ -471,7 +498,7 @@ class Grader:
                 f.message = f"{name}: the process {state['function_faults'][name]} while it ran (0 points)"
                 result.status = "incomplete"
             elif name in state["results"]:
-                result.functions[name] = self.judge(name, state["results"][name])
+                result.functions[name] = self.judge(name, state["results"][name], hidden_cases)
         if state["cell_faults"]:
             result.status = "incomplete"
         self._visible_results(nb, state, result)
@@ -524,7 +551,8 @@ class Grader:
             if gid.startswith("test_") and gid[5:] in result.functions:
                 verdict = result.functions[gid[5:]]
                 cell.outputs.append(nbformat.v4.new_output(
-                    "stream", name="stdout", text=f"[grader] {verdict.message} ({verdict.score:g}/{verdict.max_score:g})\n"))
+                    "stream", name="stdout",
+                    text=f"[grader] {verdict.score:g}/{verdict.max_score:g}: {verdict.feedback}\n"))
         return executed
 
 

@@ -1,31 +1,50 @@
 """What a hidden test cell calls while nbgrader grades: check one function on the grader-only cases.
 
-Messages name the case, the part of the result and the kind of error, never a hidden input or value.
+Under `nbgrader autograde` (the notebook runs in autograded/<student>/<assignment>/) the cases are that
+student's own (dnnkit.student_cases); elsewhere (validating source/) the fixed hidden set in references/.
+Messages name the case, the part of the result, the kind of error and the catalogued mistake it matches,
+never a hidden input or value.
 """
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 
 from . import checks
 from .cases import assignment_of
 from .course import Course
 from .refcache import load_verified
+from .student_cases import StudentCases
 
 
 class GraderSetupError(RuntimeError):
     """The grader's reference files are missing, stale or damaged: fix them and grade again."""
 
 
+def student_of(root: Path, assignment: str, folder: str | None = None) -> str | None:
+    """The student whose autograded copy is being run in `folder` (default: the working folder), or None."""
+    try:
+        parts = Path(folder or os.getcwd()).resolve().relative_to(root / "autograded").parts
+    except ValueError:
+        return None
+    return parts[0] if len(parts) == 2 and parts[1] == assignment else None
+
+
 @functools.lru_cache(maxsize=None)
-def _cases(root: str, assignment: str) -> dict:
-    return load_verified(Course(root), assignment)
+def _cases(root: str, assignment: str, student: str | None) -> dict:
+    course = Course(root)
+    if student is None:
+        return load_verified(course, assignment)
+    return StudentCases(course, assignment).for_student(student)
 
 
 def check_hidden(function_name: str, function) -> None:
     """Raise AssertionError unless `function` is right on every hidden case of `function_name`."""
     course = Course()
+    assignment = assignment_of(function_name)
     try:
-        cases = _cases(str(course.root), assignment_of(function_name))
+        cases = _cases(str(course.root), assignment, student_of(course.root, assignment))
     except Exception as err:
         raise GraderSetupError(f"GRADER SETUP ERROR, not the student's: {err}") from None
     passed = checks.check_function(function, function_name, cases[function_name], reveal=False)

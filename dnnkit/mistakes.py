@@ -1,6 +1,9 @@
-"""A catalog of typical student mistakes, each a text edit of one graded function's reference solution.
+"""The catalog of typical mistakes in the graded functions: one entry per mistake.
 
-Used to build demo submissions and to test that each mistake costs exactly its function's points.
+Each entry is a text edit of one function's reference solution (what a student writes instead), what the
+mistake does (`says`) and how to fix it (`fix`). The kit runs every mistaken variant on the same inputs as
+the student's function (dnnkit.diagnosis); when a failing answer returns what a variant returns, the feedback
+names that mistake. The same edits build the demo submissions and the tests' injected mistakes.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from dataclasses import dataclass
 class Mistake:
     name: str
     function: str
-    description: str
+    says: str  # what is wrong, as the feedback says it
+    fix: str  # what to change
     edits: tuple[tuple[str, str], ...]  # (exact text in the solution cell, what the student wrote instead)
 
     def apply(self, source: str) -> str:
@@ -24,46 +28,183 @@ class Mistake:
 
 
 CATALOG = (
-    Mistake("weights_not_small", "initialize_parameters", "W1 drawn without the 0.01 scale",
-            (("np.random.randn(n_h, n_x) * 0.01", "np.random.randn(n_h, n_x)"),)),
-    Mistake("last_layer_not_initialized", "initialize_parameters_deep", "the loop stops before layer L",
+    # initialization
+    Mistake("weights_not_small", "initialize_parameters",
+            "the weights are drawn from N(0, 1) without the 0.01 scale",
+            "multiply np.random.randn(...) by 0.01 for W1 and W2",
+            (("np.random.randn(n_h, n_x) * 0.01", "np.random.randn(n_h, n_x)"),
+             ("np.random.randn(n_y, n_h) * 0.01", "np.random.randn(n_y, n_h)"))),
+    Mistake("last_layer_not_initialized", "initialize_parameters_deep",
+            "the loop stops before the last layer, so W and b of layer L are missing",
+            "loop over l = 1 ... L, i.e. range(1, L + 1) with L = len(layer_dims) - 1",
             (("range(1, L + 1)", "range(1, L)"),)),
-    Mistake("missing_bias", "linear_forward", "Z computed without + b",
+    # forward
+    Mistake("missing_bias", "linear_forward",
+            "Z is computed without the bias: the + b is missing",
+            "Z = np.dot(W, A) + b",
             (("Z = np.dot(W, A) + b", "Z = np.dot(W, A)"),)),
-    Mistake("cache_holds_A", "linear_activation_forward", "the activation cache holds A instead of Z",
+    Mistake("elementwise_product", "linear_forward",
+            "W * A is an elementwise product (it fails or broadcasts), not the matrix product W A",
+            "use np.dot(W, A) (or W @ A) for the matrix product",
+            (("Z = np.dot(W, A) + b", "Z = W * A + b"),)),
+    Mistake("cache_holds_A", "linear_activation_forward",
+            "the activation cache holds A instead of Z",
+            "keep the activation cache that sigmoid(Z) or relu(Z) returns (it is Z): cache = (linear_cache, activation_cache)",
             (("\n    cache = (linear_cache, activation_cache)", "\n    cache = (linear_cache, A)"),)),
-    Mistake("activations_swapped", "linear_activation_forward", "sigmoid and relu swapped",
+    Mistake("cache_order_swapped", "linear_activation_forward",
+            "the cache is (activation_cache, linear_cache): the two parts are in the wrong order",
+            "return cache = (linear_cache, activation_cache); the backward functions unpack it in that order",
+            (("\n    cache = (linear_cache, activation_cache)", "\n    cache = (activation_cache, linear_cache)"),)),
+    Mistake("activations_swapped", "linear_activation_forward",
+            "sigmoid and relu are swapped: 'sigmoid' applies relu and 'relu' applies sigmoid",
+            'call sigmoid(Z) when activation == "sigmoid" and relu(Z) when activation == "relu"',
             (('A, activation_cache = sigmoid(Z)', 'A, activation_cache = relu(Z)'),
              ('A, activation_cache = relu(Z)\n    else', 'A, activation_cache = sigmoid(Z)\n    else'))),
-    Mistake("relu_on_output", "L_model_forward", "relu used on the output layer",
+    Mistake("relu_on_output", "L_model_forward",
+            "the output layer uses relu, so AL is not a probability",
+            'use "sigmoid" for layer L and "relu" only for layers 1 ... L-1',
             (('parameters["b" + str(L)], "sigmoid")', 'parameters["b" + str(L)], "relu")'),)),
-    Mistake("cost_without_1_minus_y", "compute_cost", "the (1 - Y) log(1 - AL) term left out",
+    Mistake("Z_fed_forward", "L_model_forward",
+            "each hidden layer passes its Z on to the next layer instead of its activation A",
+            "feed the next layer the A that linear_activation_forward returns, not the Z kept in its cache",
+            (('"relu")\n        caches.append(cache)', '"relu")\n        caches.append(cache)\n        A = cache[1]'),)),
+    # cost
+    Mistake("cost_without_1_minus_y", "compute_cost",
+            "the cost leaves out the (1 - Y) log(1 - AL) term, so it ignores the non-cat examples",
+            "cost = -(1/m) * sum(Y log(AL) + (1 - Y) log(1 - AL))",
             (("-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m", "-np.sum(Y * np.log(AL)) / m"),)),
-    Mistake("cost_without_1_over_m", "compute_cost", "the cost summed, not averaged",
+    Mistake("cost_without_1_over_m", "compute_cost",
+            "the cost is summed over the examples, not averaged: the 1/m is missing",
+            "divide the sum by m, the number of examples (Y.shape[1])",
             (("np.log(1 - AL)) / m", "np.log(1 - AL))"),)),
-    Mistake("db_wrong_axis", "linear_backward", "db summed over axis 0 instead of the examples' axis",
+    Mistake("cost_without_minus", "compute_cost",
+            "the cost has the wrong sign: the minus in front of the sum is missing (a cost is never negative)",
+            "cost = -(1/m) * sum(...): log of a probability is negative, the minus makes the cost positive",
+            (("cost = -np.sum(", "cost = np.sum("),)),
+    # backward, linear part
+    Mistake("db_wrong_axis", "linear_backward",
+            "db is summed over axis 0 (the units) instead of axis 1 (the examples)",
+            "db = np.sum(dZ, axis=1, keepdims=True) / m",
             (("np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=0, keepdims=True)"),)),
-    Mistake("db_without_keepdims", "linear_backward", "db summed without keepdims",
+    Mistake("db_without_keepdims", "linear_backward",
+            "db is summed without keepdims=True, so it has shape (n,) instead of (n, 1) like b",
+            "db = np.sum(dZ, axis=1, keepdims=True) / m",
             (("np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=1)"),)),
-    Mistake("dW_without_1_over_m", "linear_backward", "dW without 1/m",
+    Mistake("dW_without_1_over_m", "linear_backward",
+            "dW is summed over the examples, not averaged: the 1/m is missing",
+            "dW = np.dot(dZ, A_prev.T) / m",
             (("dW = np.dot(dZ, A_prev.T) / m", "dW = np.dot(dZ, A_prev.T)"),)),
-    Mistake("dA_prev_with_1_over_m", "linear_backward", "1/m applied to dA_prev",
+    Mistake("db_without_1_over_m", "linear_backward",
+            "db is summed over the examples, not averaged: the 1/m is missing",
+            "db = np.sum(dZ, axis=1, keepdims=True) / m",
+            (("db = np.sum(dZ, axis=1, keepdims=True) / m", "db = np.sum(dZ, axis=1, keepdims=True)"),)),
+    Mistake("dA_prev_with_1_over_m", "linear_backward",
+            "dA_prev is divided by m; the 1/m belongs to dW and db only",
+            "dA_prev = np.dot(W.T, dZ), no division: each example's gradient flows back on its own",
             (("dA_prev = np.dot(W.T, dZ)", "dA_prev = np.dot(W.T, dZ) / m"),)),
-    Mistake("derivatives_swapped", "linear_activation_backward", "relu_backward and sigmoid_backward swapped",
+    Mistake("W_not_transposed", "linear_backward",
+            "dA_prev uses W where W transposed is needed (it fails, or has the wrong values on square layers)",
+            "dA_prev = np.dot(W.T, dZ): W is (n[l], n[l-1]), dZ is (n[l], m)",
+            (("dA_prev = np.dot(W.T, dZ)", "dA_prev = np.dot(W, dZ)"),)),
+    # backward, through the activation
+    Mistake("derivatives_swapped", "linear_activation_backward",
+            "relu_backward and sigmoid_backward are swapped",
+            'use relu_backward when activation == "relu" and sigmoid_backward when activation == "sigmoid"',
             (("dZ = relu_backward(dA, activation_cache)", "dZ = sigmoid_backward(dA, activation_cache)"),
              ("dZ = sigmoid_backward(dA, activation_cache)\n    else", "dZ = relu_backward(dA, activation_cache)\n    else"))),
-    Mistake("dAL_wrong_sign", "L_model_backward", "dAL with the wrong sign",
+    Mistake("derivative_skipped", "linear_activation_backward",
+            "dZ is set to dA: the activation's derivative g'(Z) is skipped",
+            "dZ = relu_backward(dA, activation_cache) or sigmoid_backward(dA, activation_cache)",
+            (("dZ = relu_backward(dA, activation_cache)", "dZ = dA"),
+             ("dZ = sigmoid_backward(dA, activation_cache)", "dZ = dA"))),
+    # backward, the whole network
+    Mistake("dAL_wrong_sign", "L_model_backward",
+            "dAL has the wrong sign",
+            "dAL = -(Y / AL - (1 - Y) / (1 - AL))",
             (("dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))",
               "dAL = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)"),)),
-    Mistake("learning_rate_ignored", "update_parameters", "the step taken without the learning rate",
+    Mistake("dZL_shortcut", "L_model_backward",
+            "the output layer uses the shortcut dZ = AL - Y instead of dAL through sigmoid_backward; the shortcut "
+            "is only right when AL is exactly sigmoid of the cached Z",
+            'start from dAL = -(Y / AL - (1 - Y) / (1 - AL)) and call linear_activation_backward(dAL, caches[L - 1], "sigmoid")',
+            (('dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))\n'
+              '    dA_prev, dW, db = linear_activation_backward(dAL, caches[L - 1], "sigmoid")',
+              'dZL = AL - Y\n    dA_prev, dW, db = linear_backward(dZL, caches[L - 1][0])'),)),
+    # update
+    Mistake("learning_rate_ignored", "update_parameters",
+            "the step is taken without the learning rate",
+            "W = W - learning_rate * dW and b = b - learning_rate * db",
             (('- learning_rate * grads["dW" + str(l)]', '- grads["dW" + str(l)]'),
              ('- learning_rate * grads["db" + str(l)]', '- grads["db" + str(l)]'))),
-    Mistake("last_layer_not_updated", "update_parameters", "the loop stops before layer L",
+    Mistake("last_layer_not_updated", "update_parameters",
+            "the loop stops before the last layer, so W and b of layer L are never updated",
+            "loop over l = 1 ... L, i.e. range(1, L + 1) with L = len(parameters) // 2",
             (("range(1, L + 1)", "range(1, L)"),)),
-    Mistake("two_layer_fixed_learning_rate", "two_layer_model", "the learning_rate argument ignored",
+    # gradient checking
+    Mistake("one_sided_difference", "numeric_gradient",
+            "the numeric gradient is the one-sided difference (J(theta + epsilon) - J(theta)) / epsilon, whose error "
+            "grows with epsilon, instead of the central difference",
+            "compute J_minus at theta with epsilon subtracted from entry i, and take (J_plus - J_minus) / (2 * epsilon)",
+            (("        theta_minus = np.copy(theta)\n"
+              "        theta_minus[i] = theta_minus[i] - epsilon\n"
+              "        AL_minus, _ = L_model_forward(X, vector_to_parameters(theta_minus, parameters))\n"
+              "        J_minus = compute_cost(AL_minus, Y)\n"
+              "        grad_approx[i] = (J_plus - J_minus) / (2 * epsilon)",
+              "        AL, _ = L_model_forward(X, parameters)\n"
+              "        J = compute_cost(AL, Y)\n"
+              "        grad_approx[i] = (J_plus - J) / epsilon"),)),
+    Mistake("difference_over_epsilon", "numeric_gradient",
+            "the central difference J_plus - J_minus is divided by epsilon instead of 2 * epsilon, so every entry is "
+            "twice the gradient",
+            "the two costs are 2 * epsilon apart: grad_approx[i] = (J_plus - J_minus) / (2 * epsilon)",
+            (("(J_plus - J_minus) / (2 * epsilon)", "(J_plus - J_minus) / epsilon"),)),
+    Mistake("theta_not_copied", "numeric_gradient",
+            "theta is nudged in place (theta_plus = theta without a copy), so J_minus is taken back at theta itself "
+            "and every entry comes out about half the gradient",
+            "start each nudge from a copy: theta_plus = np.copy(theta) and theta_minus = np.copy(theta)",
+            (("theta_plus = np.copy(theta)", "theta_plus = theta"),
+             ("theta_minus = np.copy(theta)", "theta_minus = theta"))),
+    Mistake("difference_not_normalized", "gradient_difference",
+            "the difference is the plain norm ||grad - grad_approx||, not divided by ||grad|| + ||grad_approx||, so it "
+            "depends on how large the gradients are",
+            "divide by np.linalg.norm(grad) + np.linalg.norm(grad_approx)",
+            (("difference = numerator / denominator", "difference = numerator"),)),
+    Mistake("normalized_by_grad_only", "gradient_difference",
+            "the difference is divided by ||grad|| alone instead of ||grad|| + ||grad_approx||",
+            "denominator = np.linalg.norm(grad) + np.linalg.norm(grad_approx)",
+            (("denominator = np.linalg.norm(grad) + np.linalg.norm(grad_approx)",
+              "denominator = np.linalg.norm(grad)"),)),
+    # application
+    Mistake("two_layer_fixed_learning_rate", "two_layer_model",
+            "the learning_rate argument is ignored (a fixed number is used)",
+            "pass the learning_rate argument to update_parameters",
             (("update_parameters(parameters, grads, learning_rate)", "update_parameters(parameters, grads, 0.0075)"),)),
-    Mistake("cost_recorded_every_iteration", "L_layer_model", "the cost recorded at every iteration",
+    Mistake("cost_recorded_every_iteration", "L_layer_model",
+            "the cost is recorded at every iteration instead of every 100th",
+            "append the cost to costs only when i % 100 == 0",
             (("if i % 100 == 0:\n            costs.append(cost)", "costs.append(cost)"),)),
+    Mistake("deep_weights_times_0_01", "L_layer_model",
+            "the deep model starts from weights scaled by 0.01 (initialize_parameters_deep), which makes the "
+            "signal vanish through the layers, so training barely moves",
+            "initialize with initialize_parameters_deep_scaled(layers_dims) (W scaled by 1/sqrt(n[l-1]))",
+            (("parameters = initialize_parameters_deep_scaled(layers_dims)",
+              "parameters = initialize_parameters_deep(layers_dims)"),)),
 )
 
 BY_NAME = {m.name: m for m in CATALOG}
+
+
+def for_function(function: str) -> tuple[Mistake, ...]:
+    return tuple(m for m in CATALOG if m.function == function)
+
+
+def rounds(functions) -> list[tuple[str, ...]]:
+    """The catalog's mistakes of `functions` grouped so that no group has two for one function: each group
+    can be made in one submission, and each mistake still costs only its own function's points."""
+    groups: list[list[str]] = []
+    for function in functions:
+        for i, mistake in enumerate(for_function(function)):
+            if i == len(groups):
+                groups.append([])
+            groups[i].append(mistake.name)
+    return [tuple(g) for g in groups]

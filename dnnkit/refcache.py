@@ -11,25 +11,33 @@ from pathlib import Path
 from . import DnnkitError, checks
 from .cases import DEPENDENCIES, FUNCTIONS, INPUTS
 from .course import Course
+from .diagnosis import mistake_outcomes, mistaken_solutions
 from .solutions import load_solutions, solution_digest
 
 FORMAT = "dnnkit-reference-cases"
-VERSION = 1
+VERSION = 2  # 2: cases carry the catalogued mistakes' outcomes
 
 
 class ReferenceCacheError(DnnkitError):
     """A reference file that cannot be trusted."""
 
 
-def build_cases(ref: dict, assignment: str, hidden: bool) -> dict:
-    """{function: [case, ...]} with expected outputs and replay tables computed by the reference `ref`."""
-    inputs = INPUTS[assignment](ref, hidden)
+def build_cases(ref: dict, assignment: str, hidden: bool, mistaken: dict | None = None,
+                seed: int | None = None) -> dict:
+    """{function: [case, ...]} with expected outputs and replay tables computed by the reference `ref`, and
+    (given `mistaken`, see dnnkit.diagnosis) what each catalogued mistake returns instead.
+
+    `seed` draws the hidden inputs of one student (see dnnkit.secret); None draws the fixed hidden set."""
+    inputs = INPUTS[assignment](ref, hidden, seed=seed)
     cases = {}
     for name in FUNCTIONS[assignment]:
         cases[name] = []
         for case_name, args in inputs[name]:
             expected, deps = checks.record_calls(ref[name], args, DEPENDENCIES.get(name, ()))
-            cases[name].append({"name": case_name, "args": args, "expected": expected, "deps": deps})
+            case = {"name": case_name, "args": args, "expected": expected, "deps": deps}
+            if mistaken is not None:
+                case["mistakes"] = mistake_outcomes(mistaken, name, args)
+            cases[name].append(case)
     return cases
 
 
@@ -65,11 +73,12 @@ def read(path: Path, assignment: str, expected_digest: str | None = None) -> dic
 def regenerate(course: Course, assignment: str) -> tuple[Path, Path]:
     """Write the hidden reference file and the released public cases of `assignment`."""
     ref = load_solutions(course, assignment)
+    mistaken = mistaken_solutions(course, assignment)
     digest = solution_digest(course, assignment)
     hidden_path = course.reference_file(assignment)
     public_path = course.source(assignment) / "public_cases.npz"
-    write(hidden_path, build_cases(ref, assignment, hidden=True), assignment, digest)
-    checks.save_plain(public_path, build_cases(ref, assignment, hidden=False))
+    write(hidden_path, build_cases(ref, assignment, hidden=True, mistaken=mistaken), assignment, digest)
+    checks.save_plain(public_path, build_cases(ref, assignment, hidden=False, mistaken=mistaken))
     return hidden_path, public_path
 
 

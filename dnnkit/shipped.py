@@ -21,6 +21,7 @@ step_by_step is due.
 import numpy as np
 
 from activations import sigmoid, sigmoid_backward, relu, relu_backward
+from param_vectors import parameters_to_vector, vector_to_parameters, gradients_to_vector, vector_labels
 '''
 
 
@@ -33,11 +34,14 @@ def shipped_files(course: Course) -> dict[Path, str]:
     """{path in source/: its required content} for every generated file."""
     checks = (PACKAGE / "checks.py").read_text()
     activations = (course.source("step_by_step") / "activations.py").read_text()
+    # numeric_gradient, among the solutions in dnn_app_utils.py, needs these conversions
+    param_vectors = (course.source("step_by_step") / "param_vectors.py").read_text()
     return {
         course.source("step_by_step") / "dnn_checks.py": checks,
         course.source("application") / "dnn_checks.py": checks,
         course.source("application") / "cat_data.py": (PACKAGE / "catdata.py").read_text(),
         course.source("application") / "activations.py": activations,
+        course.source("application") / "param_vectors.py": param_vectors,
         course.source("application") / "dnn_app_utils.py": _app_utils(course),
     }
 

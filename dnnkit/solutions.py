@@ -13,29 +13,40 @@ from . import DnnkitError
 from .course import Course
 
 SETUP_TAG = "setup"
-_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$", re.MULTILINE)
+_MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|$)", re.MULTILINE)
 
 
-def solution_code(notebook: Path, tags: tuple = (SETUP_TAG,)) -> str:
-    """The code of the cells tagged with one of `tags` and of the nbgrader solution cells, in notebook
-    order, solution delimiters removed."""
+def solution_cells(notebook: Path, tags: tuple = (SETUP_TAG,)) -> list[tuple[str | None, str]]:
+    """[(grade id or None, code)] of the cells tagged with one of `tags` and of the nbgrader solution cells,
+    in notebook order, the solution marker lines removed: the code as a student who solved it would write it."""
     try:  # plain JSON, not nbformat: this also runs inside every kernel plain nbgrader grades, and is faster
         cells = json.loads(Path(notebook).read_text())["cells"]
     except Exception as err:
         raise DnnkitError(f"{notebook}: cannot read the notebook ({type(err).__name__}: {err}); "
                           "restore it from git") from None
-    parts = []
+    found = []
     for cell in cells:
         if cell.get("cell_type") != "code":
             continue
         meta = cell.get("metadata", {})
+        nbgrader = meta.get("nbgrader", {})
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
-        if set(tags) & set(meta.get("tags", [])) or meta.get("nbgrader", {}).get("solution"):
-            parts.append(_MARKERS.sub("", source).strip("\n"))
-    if not parts:
+        if set(tags) & set(meta.get("tags", [])) or nbgrader.get("solution"):
+            found.append((nbgrader.get("grade_id") if nbgrader.get("solution") else None,
+                          _MARKER_LINE.sub("", source)))
+    if not found:
         raise DnnkitError(f"{notebook}: no solution cells found; is this a source notebook?")
-    return "\n\n\n".join(parts) + "\n"
+    return found
+
+
+def join_cells(cells: list[tuple[str | None, str]]) -> str:
+    return "\n\n\n".join(code.strip("\n") for _, code in cells) + "\n"
+
+
+def solution_code(notebook: Path, tags: tuple = (SETUP_TAG,)) -> str:
+    """The code of `solution_cells` joined into one module."""
+    return join_cells(solution_cells(notebook, tags))
 
 
 def solution_digest(course: Course, assignment: str) -> str:
@@ -49,7 +60,11 @@ def solution_digest(course: Course, assignment: str) -> str:
 
 @contextlib.contextmanager
 def _importable_from(folder: Path):
+    """`folder` first on sys.path and the working folder; modules of the same names loaded from elsewhere (a
+    student's copy of a helper file, in a kernel plain nbgrader grades) are set aside meanwhile."""
     old_cwd, old_path = os.getcwd(), list(sys.path)
+    own = {p.stem for p in folder.glob("*.py")}
+    set_aside = {name: sys.modules.pop(name) for name in own if name in sys.modules}
     before = set(sys.modules)
     sys.path.insert(0, str(folder))
     os.chdir(folder)
@@ -63,12 +78,18 @@ def _importable_from(folder: Path):
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith(str(folder)):
                 del sys.modules[name]
+        sys.modules.update(set_aside)
 
 
-def load_solutions(course: Course, assignment: str) -> dict:
-    """Execute the solution code of `assignment` and return its namespace (functions by name)."""
+def load_solutions(course: Course, assignment: str, edits: dict[str, object] | None = None) -> dict:
+    """Execute the solution code of `assignment` and return its namespace (functions by name).
+
+    `edits` ({grade id: function source -> source}) changes solution cells first (see dnnkit.mistakes)."""
     notebook = course.notebook(assignment)
+    cells = solution_cells(notebook)
+    if edits:
+        cells = [(gid, edits[gid](code) if gid in edits else code) for gid, code in cells]
     namespace: dict = {"__name__": f"dnnkit_reference_{assignment}"}
     with _importable_from(course.source(assignment)):
-        exec(compile(solution_code(notebook), str(notebook), "exec"), namespace)
+        exec(compile(join_cells(cells), str(notebook), "exec"), namespace)
     return namespace

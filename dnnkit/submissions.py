@@ -1,22 +1,18 @@
 """Building student submissions from the release: solved, solved with chosen mistakes, or untouched."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
 
 from .course import Course
 from .mistakes import BY_NAME
-
-_MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.MULTILINE)
+from .solutions import solution_cells
 
 
 def reference_answers(course: Course, assignment: str) -> dict[str, str]:
     """{grade_id: solution cell source as a student would write it} from the source notebook."""
-    nb = nbformat.read(course.notebook(assignment), as_version=4)
-    return {cell.metadata.nbgrader["grade_id"]: _MARKER_LINE.sub("", cell.source)
-            for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")}
+    return {gid: code for gid, code in solution_cells(course.notebook(assignment), tags=()) if gid}
 
 
 def solved_notebook(course: Course, assignment: str, mistakes: tuple[str, ...] = ()) -> nbformat.NotebookNode:

@@ -301,7 +301,7 @@ def check(run: Run, student: str, points: dict[str, float], status: str, *flag_p
     assert not [f for f in found if f.startswith("grader error")], described
     assert scores(r, NAMES) == points, described
     assert float(r["score"]) == sum(points.values()), described
-    assert float(r["max_score"]) == 100, described
+    assert float(r["max_score"]) == 10 * len(NAMES), described
     assert r["status"] == status, described
     for part in flag_parts:
         assert any(part in f for f in found), f"no flag containing {part!r}: {found}"

@@ -18,6 +18,7 @@ from grading_support import answer, dnnkit_grade, expect_row, grading_course, re
 
 pytestmark = pytest.mark.slow
 NAMES = FUNCTIONS["step_by_step"]
+FULL = 10 * len(NAMES)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_a_named_student_without_submission_is_missing(faulty):
     done = dnnkit_grade(course, "step_by_step", "--student", "ghost")
     assert done.returncode == 0
     row = read_grades(course)["ghost"]
-    assert row["status"] == "missing" and float(row["score"]) == 0 and row["max_score"] == "100"
+    assert row["status"] == "missing" and float(row["score"]) == 0 and float(row["max_score"]) == FULL
 
 
 def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
@@ -116,9 +117,9 @@ def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
         assert (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").stat().st_mtime_ns == stamps[s]
     rows = read_grades(course)
     assert sorted(rows) == students
-    assert all(float(rows[s]["score"]) == 100 and rows[s]["status"] == "graded" for s in students)
+    assert all(float(rows[s]["score"]) == FULL and rows[s]["status"] == "graded" for s in students)
     book = function_scores(course.root, "step_by_step")
-    assert all(book[s]["total"] == 100 for s in students)
+    assert all(book[s]["total"] == FULL for s in students)
 
 
 def test_without_bubblewrap_grading_refuses_unless_told(tmp_path, monkeypatch):
@@ -140,6 +141,6 @@ def test_without_bubblewrap_grading_refuses_unless_told(tmp_path, monkeypatch):
                             env=env, capture_output=True, text=True)
     assert unsafe.returncode == 0, unsafe.stderr[-2000:]
     assert "WARNING" in unsafe.stderr and "unsafe" in unsafe.stderr
-    assert float(read_grades(course)["someone"]["score"]) == 100
+    assert float(read_grades(course)["someone"]["score"]) == FULL
     record = json.loads((course.root / "autograded/someone/step_by_step/dnnkit-result.json").read_text())
     assert record["status"] == "graded"

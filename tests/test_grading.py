@@ -1,5 +1,6 @@
 """Plain nbgrader grading end to end: a correct submission scores full, an unchanged stub scores zero, and
-each typical mistake costs exactly its function's points; feedback shows no hidden test."""
+each typical mistake costs exactly its function's points and is named in the feedback; feedback shows no
+hidden test."""
 from __future__ import annotations
 
 import nbformat
@@ -8,7 +9,7 @@ import pytest
 from dnnkit.cases import FUNCTIONS
 from dnnkit.course import Course
 from dnnkit.gradebook import function_scores
-from dnnkit.mistakes import CATALOG
+from dnnkit.mistakes import CATALOG, rounds
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
 
@@ -22,15 +23,16 @@ def _assignment(function_name):
 
 @pytest.fixture(scope="module")
 def graded(real_course):
-    """Autograde one submission per catalogued mistake, plus a correct one and an unchanged stub."""
+    """Autograde every catalogued mistake (a few per submission, never two in one function), plus a correct
+    submission and an unchanged stub."""
     course = Course(real_course)
     for assignment in FUNCTIONS:
         nbgrader(real_course, "generate_assignment", assignment, "--force")
         write_submission(course, assignment, "correct", solved_notebook(course, assignment))
         write_submission(course, assignment, "stub")
-    for mistake in CATALOG:
-        assignment = _assignment(mistake.function)
-        write_submission(course, assignment, f"m-{mistake.name}", solved_notebook(course, assignment, (mistake.name,)))
+    for assignment in FUNCTIONS:
+        for i, group in enumerate(rounds(FUNCTIONS[assignment])):
+            write_submission(course, assignment, f"round-{i}", solved_notebook(course, assignment, group))
     warns = solved_notebook(course, "step_by_step")  # a correct answer that prints a warning on stderr
     for cell in warns.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "linear_forward":
@@ -53,7 +55,7 @@ def test_correct_submission_scores_full(graded, assignment):
 
 
 def test_a_warning_on_stderr_does_not_zero_a_grade_cell(graded, real_course):
-    assert graded["step_by_step"]["warns"]["total"] == 100
+    assert graded["step_by_step"]["warns"]["total"] == POINTS * len(FUNCTIONS["step_by_step"])
     notebook = nbformat.read(real_course / "autograded" / "warns" / "step_by_step" / "step_by_step.ipynb", 4)
     stderr = [o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "stream" and o.get("name") == "stderr"]
@@ -65,19 +67,38 @@ def test_unchanged_stub_scores_zero(graded, assignment):
     assert graded[assignment]["stub"]["total"] == 0
 
 
+def _round_of(mistake) -> str:
+    assignment = _assignment(mistake.function)
+    return next(f"round-{i}" for i, group in enumerate(rounds(FUNCTIONS[assignment])) if mistake.name in group)
+
+
 @pytest.mark.parametrize("mistake", CATALOG, ids=[m.name for m in CATALOG])
 def test_a_mistake_costs_only_its_function(graded, mistake):
     assignment = _assignment(mistake.function)
-    row = graded[assignment][f"m-{mistake.name}"]
-    expected = {name: 0 if name == mistake.function else POINTS for name in FUNCTIONS[assignment]}
-    assert {name: row[name] for name in FUNCTIONS[assignment]} == expected
+    student = _round_of(mistake)
+    made = {m.function for m in CATALOG if m.name in next(g for g in rounds(FUNCTIONS[assignment]) if mistake.name in g)}
+    row = graded[assignment][student]
+    assert row[mistake.function] == 0
+    assert {name: row[name] for name in FUNCTIONS[assignment] if name not in made} == {
+        name: POINTS for name in FUNCTIONS[assignment] if name not in made}
+
+
+@pytest.mark.parametrize("mistake", CATALOG, ids=[m.name for m in CATALOG])
+def test_the_feedback_names_the_mistake_and_its_fix(graded, real_course, mistake):
+    import html
+
+    assignment = _assignment(mistake.function)
+    page = (real_course / "feedback" / _round_of(mistake) / assignment / f"{assignment}.html").read_text()
+    assert f"Diagnosis: {mistake.says}." in html.unescape(page)
+    assert f"How to fix it: {mistake.fix}." in html.unescape(page)
 
 
 def test_feedback_shows_no_hidden_test(graded, real_course):
     pages = list((real_course / "feedback").rglob("*.html"))
-    assert len(pages) == 2 * len(FUNCTIONS) + len(CATALOG) + 1  # correct + stub per assignment, mistakes, warns
-    failing = (real_course / "feedback" / "m-db_wrong_axis" / "step_by_step" / "step_by_step.html").read_text()
-    assert "linear_backward, case" in failing  # the student is told which function and case failed
+    # correct + stub per assignment, the rounds of mistakes, warns
+    assert len(pages) == 2 * len(FUNCTIONS) + sum(len(rounds(names)) for names in FUNCTIONS.values()) + 1
+    failing = (real_course / "feedback" / _round_of(CATALOG[0]) / "step_by_step" / "step_by_step.html").read_text()
+    assert f"{CATALOG[0].function}, case" in failing  # the student is told which function and case failed
     for page in pages:
         html = page.read_text()
         for leak in ("check_hidden", "BEGIN HIDDEN", "dnnkit", "references", "hidden.py", "Traceback (most recent"):

@@ -906,7 +906,7 @@ def test_every_submission_gets_a_row_and_exit_0(hostile):
 
 def test_the_clean_submission_is_untouched_by_the_others(hostile):
     expect(row_of(hostile, "clean"))
-    assert float(row_of(hostile, "clean")["score"]) == 100
+    assert float(row_of(hostile, "clean")["score"]) == 10 * len(FUNCTIONS["step_by_step"])
 
 
 def test_the_gradebook_is_intact_and_matches_the_csv(hostile):

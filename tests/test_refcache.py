@@ -10,6 +10,7 @@ import pytest
 
 from dnnkit import checks, refcache
 from dnnkit.cases import FUNCTIONS
+from dnnkit.mistakes import for_function
 from dnnkit.course import ASSIGNMENTS, Course
 from dnnkit.refcache import ReferenceCacheError
 
@@ -230,6 +231,8 @@ def _weight_shapes(name: str, args: tuple) -> list[tuple]:
         return [params[f"W{l}"].shape for l in range(1, len(params) // 2 + 1)]
     if name == "L_model_backward":
         return [cache[0][1].shape for cache in args[2]]
+    if name == "numeric_gradient":
+        return [args[0][f"W{l}"].shape for l in range(1, len(args[0]) // 2 + 1)]
     return []
 
 
@@ -259,7 +262,7 @@ def test_hidden_cases_include_a_deep_net_and_a_single_hidden_layer(committed, na
     assert 2 in depths, depths  # one hidden layer + output layer
 
 
-@pytest.mark.parametrize("name", [n for n in FUNCTIONS[SBS] if n != "compute_cost"])
+@pytest.mark.parametrize("name", [n for n in FUNCTIONS[SBS] if n not in ("compute_cost", "gradient_difference")])
 def test_hidden_cases_include_non_square_layers(committed, name):
     """Some case has a non-square weight matrix that is not just the 1-unit output layer's."""
     def non_square(shapes):
@@ -281,7 +284,9 @@ def test_every_function_has_hidden_and_public_cases(committed):
         assert len(committed["hidden"][name]) >= 3, name
         assert len(committed["public"][name]) >= 1, name
         for case in committed["hidden"][name] + committed["public"][name]:
-            assert set(case) == {"name", "args", "expected", "deps"}
+            assert set(case) == {"name", "args", "expected", "deps", "mistakes"}
+            # every catalogued mistake of the function has its outcome on every case
+            assert [m["name"] for m in case["mistakes"]] == [m.name for m in for_function(name)]
 
 
 # ------------------------------------------------------------------ hidden differ from public

@@ -1,6 +1,6 @@
 """`dnnkit demo`: the whole path on demo students: datasets, release, submissions, `dnnkit grade` (plain
-nbgrader autograde where bubblewrap is missing), feedback, grades CSV, and a table of scores per student and
-function."""
+nbgrader autograde where bubblewrap is missing), feedback, grades CSV, an instructor report per assignment
+(`dnnkit report`), and a table of scores per student and function."""
 from __future__ import annotations
 
 import shutil
@@ -21,6 +21,10 @@ DEMO_STUDENTS = {
     "demo-cleo": {"step_by_step": ("missing_bias", "relu_on_output", "cost_without_1_minus_y"),
                   "application": ("cost_recorded_every_iteration",)},
     "demo-dan": {"step_by_step": None, "application": None},
+    "demo-eve": {"step_by_step": ("db_wrong_axis", "Z_fed_forward", "derivative_skipped"),
+                 "application": ("deep_weights_times_0_01",)},
+    "demo-finn": {"step_by_step": ("elementwise_product", "dZL_shortcut", "last_layer_not_updated"),
+                  "application": ()},
 }
 
 
@@ -42,7 +46,8 @@ def run(args) -> int:
             shutil.rmtree(course.root / "submitted" / student / assignment, ignore_errors=True)
             nb = None if mistakes is None else solved_notebook(course, assignment, mistakes)
             write_submission(course, assignment, student, nb)
-    print(f"submitted/: {len(DEMO_STUDENTS)} demo students (correct, two with mistakes, one unchanged stub)")
+    print(f"submitted/: {len(DEMO_STUDENTS)} demo students (one correct, one unchanged stub, the others with "
+          "typical mistakes)")
     sandboxed = bubblewrap() is not None
     for assignment in FUNCTIONS:
         if sandboxed:
@@ -57,7 +62,12 @@ def run(args) -> int:
               f"feedback/*/{assignment}: written by nbgrader generate_feedback")
     csv_path = course.root / "autograded" / "grades.csv"
     nbgrader(course.root, "export", "--to", str(csv_path))
-    print(f"{csv_path.relative_to(course.root)}: written by nbgrader export\n")
+    print(f"{csv_path.relative_to(course.root)}: written by nbgrader export")
+    for assignment in FUNCTIONS:
+        if dnnkit_main(["report", assignment]) != 0:
+            raise DnnkitError(f"dnnkit report {assignment} failed; see the message above")
+    print("instructor reports: " + ", ".join(f"autograded/report-{a}.html" for a in FUNCTIONS)
+          + " (open them in a browser)\n")
     for assignment in FUNCTIONS:
         print(format_table(assignment, function_scores(course.root, assignment)) + "\n")
     return 0

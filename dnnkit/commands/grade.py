@@ -12,8 +12,8 @@ import shutil
 import sys
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import as_completed as futures_as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 
 import nbformat
@@ -25,7 +25,7 @@ from ..course import Course
 from ..gradebook import course_config, record_scores
 from ..intake import candidates, read_limited
 from ..grading import FunctionResult, Grader, SubmissionResult, Timeouts
-from ..refcache import load_verified
+from ..student_cases import StudentCases
 from ..sandbox import Limits, bubblewrap
 
 RESULT_FILE = "dnnkit-result.json"
@@ -75,7 +75,13 @@ def result_record(result: SubmissionResult, digest: str) -> dict:
             "grader_error": any(flag.startswith("grader error") for flag in result.flags),
             "flags": result.flags, "submission_sha256": digest, "score": result.score, "max_score": result.max_score,
             "functions": {n: {"score": f.score, "max_score": f.max_score, "verdict": f.verdict, "message": f.message,
-                              "visible_passed": f.visible_passed} for n, f in result.functions.items()}}
+                              "visible_passed": f.visible_passed, "diagnosis": f.diagnosis}
+                          for n, f in result.functions.items()}}
+
+
+def diagnoses(record: dict) -> list[str]:
+    """"function: mistake" for every function of a result record whose answers match a catalogued mistake."""
+    return [f"{name}: {f['diagnosis']['mistake']}" for name, f in record["functions"].items() if f.get("diagnosis")]
 
 
 def write_outputs(course: Course, result: SubmissionResult, digest: str) -> None:
@@ -98,12 +104,12 @@ def write_csv(course: Course, assignment: str) -> Path:
     names = list(FUNCTIONS[assignment])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["student_id", *names, "score", "max_score", "status", "flags"])
+    writer.writerow(["student_id", *names, "score", "max_score", "status", "flags", "diagnoses"])
     for path in sorted((course.root / "autograded").glob(f"*/{assignment}/{RESULT_FILE}")):
         record = json.loads(path.read_text())
         writer.writerow([record["student"], *[f"{record['functions'][n]['score']:g}" for n in names],
                          f"{record['score']:g}", f"{record['max_score']:g}", record["status"],
-                         " | ".join(record["flags"])])
+                         " | ".join(record["flags"]), " | ".join(diagnoses(record))])
     target = course.root / "autograded" / f"grades-{assignment}.csv"
     target.parent.mkdir(exist_ok=True)
     _atomic_write(target, buffer.getvalue())
@@ -137,9 +143,9 @@ def run(args) -> int:
         print("dnnkit grade: WARNING: --unsafe-no-sandbox: student code runs with your permissions", file=sys.stderr)
     if not course.notebook(assignment, "release").is_file():
         raise DnnkitError(f"release/{assignment}/{assignment}.ipynb is missing; run `dnnkit release {assignment}`")
-    hidden = load_verified(course, assignment)
     limits, timeouts = settings(course.root)
-    grader = Grader(course, assignment, hidden, limits, timeouts, sandboxed=not args.unsafe_no_sandbox)
+    grader = Grader(course, assignment, limits, timeouts, sandboxed=not args.unsafe_no_sandbox)
+    hidden = StudentCases(course, assignment)
     students = students_to_grade(course, assignment, args.student)
     todo = []
     for student in students:
@@ -152,44 +158,49 @@ def run(args) -> int:
             print(f"{student}: already graded (use --force to regrade)")
         else:
             todo.append((student, folder, digest))
-    broke = 0
-    split = {"start-up": process_age(), "kernel_start": 0.0, "execution": 0.0, "checking": 0.0, "writing": 0.0}
-    with contextlib.closing(grader.runner), executor(args) as pool, tqdm(total=len(todo), unit="submission", desc=f"grading {assignment}",
-                                       file=sys.stderr, disable=not todo) as bar:
-        futures = {pool.submit(grader.runner.execute, student, folder): (student, digest)
-                   for student, folder, digest in todo}
-        failed = 0
-        for future in as_completed(futures):  # this thread is the one gradebook and CSV writer
-            student, digest = futures[future]
-            try:
-                outcome = future.result()
-                for key, value in ((outcome.get("state") or {}).get("timings") or {}).items():
-                    split[key] += value
-                checked = time.monotonic()
-                result = grader.finish(outcome)
-                split["checking"] += time.monotonic() - checked
-            except Exception as err:  # the grader's own fault: record it, keep going, exit non-zero
-                broke += 1
-                result = SubmissionResult(student, assignment, status="incomplete",
-                                          flags=[f"grader error: {type(err).__name__}: {err}"])
-                result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
-                traceback.print_exc()
-            written = time.monotonic()
-            try:
-                write_outputs(course, result, digest)
-            except Exception as err:  # still a row for this student, and the batch goes on
-                broke += 1
-                traceback.print_exc()
-                result.flags.append(f"grader error: could not write the results: {type(err).__name__}: {err}")
-                result.notebook = None
-                write_outputs(course, result, digest)
-            write_csv(course, assignment)
-            split["writing"] += time.monotonic() - written
-            failed += result.status != "graded"
-            bar.update()
-            bar.set_postfix(running=min(args.workers, len(todo) - bar.n), not_graded=failed)
-            bar.write(f"{student}: {result.score:g}/{result.max_score:g} {result.status}"
-                      + (f" — {'; '.join(result.flags)}" if result.flags else ""), file=sys.stdout)
+    broke = failed = 0
+    split = {"start-up": process_age(), "drawing cases": 0.0, "kernel_start": 0.0, "execution": 0.0,
+             "checking": 0.0, "writing": 0.0}
+    with contextlib.closing(grader.runner), executor(args) as pool, tqdm(
+            total=len(todo), unit="submission", desc=f"grading {assignment}", file=sys.stderr,
+            disable=not todo) as bar:
+        running: dict = {}  # future: (student, digest, hidden cases)
+        queue = iter(todo)
+        while True:
+            # this thread draws each student's hidden cases (the expected outputs never leave it) and keeps
+            # a few submissions queued per worker; it is also the one gradebook and CSV writer
+            for student, folder, digest in queue:
+                drawn = time.monotonic()
+                cases = hidden.for_student(student)
+                split["drawing cases"] += time.monotonic() - drawn
+                running[pool.submit(grader.runner.execute, student, folder, grader.inputs(cases))] = (
+                    student, digest, cases)
+                if len(running) >= pool.window:
+                    break
+            if not running:
+                break
+            for future in pool.done(running):
+                student, digest, cases = running.pop(future)
+                result, error = collect(grader, assignment, student, future, cases, split)
+                broke += error
+                written = time.monotonic()
+                try:
+                    write_outputs(course, result, digest)
+                except Exception as err:  # still a row for this student, and the batch goes on
+                    broke += 1
+                    traceback.print_exc()
+                    result.flags.append(f"grader error: could not write the results: {type(err).__name__}: {err}")
+                    result.notebook = None
+                    write_outputs(course, result, digest)
+                write_csv(course, assignment)
+                split["writing"] += time.monotonic() - written
+                failed += result.status != "graded"
+                bar.update()
+                bar.set_postfix(running=len(running), not_graded=failed)
+                found = [f"{n}: {f.diagnosis['mistake']}" for n, f in result.functions.items() if f.diagnosis]
+                bar.write(f"{student}: {result.score:g}/{result.max_score:g} {result.status}"
+                          + (f" — {'; '.join(result.flags)}" if result.flags else "")
+                          + (f" — mistakes found: {', '.join(found)}" if found else ""), file=sys.stdout)
     csv_path = write_csv(course, assignment)
     print(f"{csv_path.relative_to(course.root)}: {len(students)} submission(s)")
     print("time split (s; kernel start and execution summed over parallel runs): "
@@ -207,6 +218,24 @@ def process_age() -> float:
         return 0.0
 
 
+def collect(grader: Grader, assignment: str, student: str, future, cases: dict, split: dict):
+    """(result, 1 if the grader itself failed else 0) of one finished sandboxed run."""
+    try:
+        outcome = future.result()
+        for key, value in ((outcome.get("state") or {}).get("timings") or {}).items():
+            split[key] += value
+        checked = time.monotonic()
+        result = grader.finish(outcome, cases)
+        split["checking"] += time.monotonic() - checked
+        return result, 0
+    except Exception as err:  # the grader's own fault: record it, keep going, exit non-zero
+        result = SubmissionResult(student, assignment, status="incomplete",
+                                  flags=[f"grader error: {type(err).__name__}: {err}"])
+        result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
+        traceback.print_exc()
+        return result, 1
+
+
 @contextlib.contextmanager
 def executor(args):
     """Where the sandboxed runs happen: local threads (each drives its own sandbox process) or Dask."""
@@ -217,23 +246,36 @@ def executor(args):
             yield DaskPool(client)
     else:
         with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
-            yield pool
+            yield LocalPool(pool, max(1, args.workers))
+
+
+class LocalPool:
+    """Threads on this machine; `window` submissions are queued at most (two per worker)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, workers: int):
+        self.pool, self.window = pool, 2 * workers
+
+    def submit(self, function, *args):
+        return self.pool.submit(function, *args)
+
+    @staticmethod
+    def done(futures) -> set:
+        """Wait until at least one of `futures` is done; those that are."""
+        return futures_wait(list(futures), return_when=FIRST_COMPLETED).done
 
 
 class DaskPool:
-    """The submit() of an Executor, on a Dask cluster; futures work with as_completed below."""
+    """The same on a Dask cluster: tasks retried on another worker if theirs dies."""
 
     def __init__(self, client):
         self.client = client
+        self.window = 2 * max(1, sum(client.nthreads().values()))
 
     def submit(self, function, *args):
         return self.client.submit(function, *args, pure=False, retries=3)
 
+    @staticmethod
+    def done(futures) -> set:
+        from distributed import wait
 
-def as_completed(futures):
-    first = next(iter(futures), None)
-    if first is not None and type(first).__module__.startswith("distributed"):
-        from distributed import as_completed as dask_as_completed
-
-        return dask_as_completed(list(futures))
-    return futures_as_completed(futures)
+        return wait(list(futures), return_when="FIRST_COMPLETED").done

@@ -7,6 +7,7 @@ step_by_step is due.
 import numpy as np
 
 from activations import sigmoid, sigmoid_backward, relu, relu_backward
+from param_vectors import parameters_to_vector, vector_to_parameters, gradients_to_vector, vector_labels
 
 
 def initialize_parameters(n_x, n_h, n_y):
@@ -16,12 +17,10 @@ def initialize_parameters(n_x, n_h, n_y):
     Returns a dict: W1 (n_h, n_x), b1 (n_h, 1), W2 (n_y, n_h), b2 (n_y, 1).
     """
     np.random.seed(1)
-
     W1 = np.random.randn(n_h, n_x) * 0.01
     b1 = np.zeros((n_h, 1))
     W2 = np.random.randn(n_y, n_h) * 0.01
     b2 = np.zeros((n_y, 1))
-
     return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
 
 
@@ -34,11 +33,9 @@ def initialize_parameters_deep(layer_dims):
     np.random.seed(3)
     parameters = {}
     L = len(layer_dims) - 1
-
     for l in range(1, L + 1):
         parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
         parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
-
     return parameters
 
 
@@ -48,10 +45,8 @@ def linear_forward(A, W, b):
     A -- activations of the previous layer, (n_prev, m); W -- weights, (n, n_prev); b -- bias, (n, 1).
     Returns Z, (n, m), and cache, the tuple (A, W, b) kept for the backward step.
     """
-
     Z = np.dot(W, A) + b
     cache = (A, W, b)
-
     return Z, cache
 
 
@@ -61,7 +56,6 @@ def linear_activation_forward(A_prev, W, b, activation):
     A_prev -- (n_prev, m); W -- (n, n_prev); b -- (n, 1); activation -- "sigmoid" or "relu".
     Returns A, (n, m), and cache = (linear_cache, activation_cache) = ((A_prev, W, b), Z).
     """
-
     Z, linear_cache = linear_forward(A_prev, W, b)
     if activation == "sigmoid":
         A, activation_cache = sigmoid(Z)
@@ -70,7 +64,6 @@ def linear_activation_forward(A_prev, W, b, activation):
     else:
         raise ValueError(f"unknown activation {activation!r}")
     cache = (linear_cache, activation_cache)
-
     return A, cache
 
 
@@ -83,13 +76,11 @@ def L_model_forward(X, parameters):
     caches = []
     A = X
     L = len(parameters) // 2
-
     for l in range(1, L):
         A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
         caches.append(cache)
     AL, cache = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
     caches.append(cache)
-
     return AL, caches
 
 
@@ -100,9 +91,7 @@ def compute_cost(AL, Y):
     Returns the cost, a number (shape ()).
     """
     m = Y.shape[1]
-
     cost = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m
-
     cost = np.squeeze(cost)
     return cost
 
@@ -116,11 +105,9 @@ def linear_backward(dZ, cache):
     """
     A_prev, W, b = cache
     m = A_prev.shape[1]
-
     dW = np.dot(dZ, A_prev.T) / m
     db = np.sum(dZ, axis=1, keepdims=True) / m
     dA_prev = np.dot(W.T, dZ)
-
     return dA_prev, dW, db
 
 
@@ -132,7 +119,6 @@ def linear_activation_backward(dA, cache, activation):
     Returns dA_prev (n_prev, m), dW (n, n_prev), db (n, 1).
     """
     linear_cache, activation_cache = cache
-
     if activation == "relu":
         dZ = relu_backward(dA, activation_cache)
     elif activation == "sigmoid":
@@ -140,7 +126,6 @@ def linear_activation_backward(dA, cache, activation):
     else:
         raise ValueError(f"unknown activation {activation!r}")
     dA_prev, dW, db = linear_backward(dZ, linear_cache)
-
     return dA_prev, dW, db
 
 
@@ -153,14 +138,12 @@ def L_model_backward(AL, Y, caches):
     grads = {}
     L = len(caches)
     Y = Y.reshape(AL.shape)
-
     dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
     dA_prev, dW, db = linear_activation_backward(dAL, caches[L - 1], "sigmoid")
     grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = dA_prev, dW, db
     for l in range(L - 1, 0, -1):
         dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l)], caches[l - 1], "relu")
         grads["dA" + str(l - 1)], grads["dW" + str(l)], grads["db" + str(l)] = dA_prev, dW, db
-
     return grads
 
 
@@ -172,9 +155,42 @@ def update_parameters(params, grads, learning_rate):
     """
     parameters = {name: np.copy(value) for name, value in params.items()}
     L = len(parameters) // 2
-
     for l in range(1, L + 1):
         parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
         parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
-
     return parameters
+
+
+def numeric_gradient(parameters, X, Y, epsilon=1e-7):
+    """Gradient of the cost with respect to every parameter, by central differences.
+
+    parameters -- dict "W1", "b1", ..., "WL", "bL"; X -- input, (n0, m); Y -- labels, (1, m);
+    epsilon -- the nudge given to one parameter at a time.
+    Returns grad_approx, (n, 1), n = number of parameters, in the order of parameters_to_vector.
+    """
+    theta = parameters_to_vector(parameters)
+    n = theta.shape[0]
+    grad_approx = np.zeros((n, 1))
+    for i in range(n):
+        theta_plus = np.copy(theta)
+        theta_plus[i] = theta_plus[i] + epsilon
+        AL_plus, _ = L_model_forward(X, vector_to_parameters(theta_plus, parameters))
+        J_plus = compute_cost(AL_plus, Y)
+        theta_minus = np.copy(theta)
+        theta_minus[i] = theta_minus[i] - epsilon
+        AL_minus, _ = L_model_forward(X, vector_to_parameters(theta_minus, parameters))
+        J_minus = compute_cost(AL_minus, Y)
+        grad_approx[i] = (J_plus - J_minus) / (2 * epsilon)
+    return grad_approx
+
+
+def gradient_difference(grad, grad_approx):
+    """Relative difference of two gradient vectors.
+
+    grad -- gradient from backward propagation, (n, 1); grad_approx -- numeric gradient, (n, 1).
+    Returns ||grad - grad_approx|| / (||grad|| + ||grad_approx||) (2-norms), a Python float.
+    """
+    numerator = np.linalg.norm(grad - grad_approx)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(grad_approx)
+    difference = numerator / denominator
+    return float(difference)

@@ -35,6 +35,39 @@ def predict(X, y, parameters):
     return predictions
 
 
+class TrainingProgress:
+    """The iterations 0 ... num_iterations - 1 of a training loop; with show=True, a progress bar (tqdm) and
+    the cost printed at every 100th and at the last iteration (see `cost`)."""
+
+    def __init__(self, num_iterations, show=True, every=100):
+        self.num_iterations, self.show, self.every = num_iterations, show, every
+        self.bar = None
+        if show:
+            import sys
+
+            from tqdm import tqdm
+
+            # text bar on stdout: the cost lines (tqdm.write) then print above it, in a notebook too
+            self.bar = tqdm(total=num_iterations, desc="training", unit="it", file=sys.stdout, mininterval=0.5,
+                            dynamic_ncols=False, ncols=80)
+
+    def __iter__(self):
+        try:
+            for i in range(self.num_iterations):
+                yield i
+                if self.bar is not None:
+                    self.bar.update()
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+
+    def cost(self, i, cost):
+        """Print `cost` if iteration `i` is a 100th or the last one (and progress is shown)."""
+        if self.bar is not None and (i % self.every == 0 or i == self.num_iterations - 1):
+            self.bar.write(f"Cost after iteration {i}: {float(np.squeeze(cost))!r}")
+            self.bar.set_postfix(cost=f"{float(np.squeeze(cost)):.4f}", refresh=False)
+
+
 def plot_costs(costs, learning_rate, title=""):
     """Plot the cost recorded every 100 iterations."""
     import matplotlib.pyplot as plt

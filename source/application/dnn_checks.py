@@ -366,23 +366,71 @@ def report(function_name: str, case_name: str, problems: list[str]) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Diagnosis: every case carries what each catalogued mistake of its function returns on it (computed by the
+# kit from the reference solution with that mistake made). A wrong answer that returns the same as one
+# mistake on every case is that mistake; the message then names it and how to fix it.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def outcome(function, *args, **kwargs) -> dict:
+    """{"value": what the call returns} or {"raises": "ExceptionType: message"}."""
+    try:
+        return {"value": function(*args, **kwargs)}
+    except Exception as err:
+        return {"raises": f"{type(err).__name__}: {err}"}
+
+
+def _same(got: dict, predicted: dict, function_name: str) -> bool:
+    if "raises" in predicted:
+        return got.get("raises") == predicted["raises"]
+    return "value" in got and not compare(got["value"], predicted.get("value"), function_name, reveal=False)
+
+
+def diagnose(function_name: str, cases: list, outcomes: list) -> dict | None:
+    """The catalogued mistake whose outcome equals `outcomes` (one per case, see `outcome`) on every case:
+    {"mistake", "says", "fix"}, or None when none does."""
+    tables = [{m["name"]: m for m in case.get("mistakes", [])} for case in cases]
+    for name in tables[0] if tables else ():
+        if all(name in table and _same(got, table[name]["outcome"], function_name)
+               for table, got in zip(tables, outcomes)):
+            entry = tables[0][name]
+            return {"mistake": name, "says": entry["says"], "fix": entry["fix"]}
+    return None
+
+
+def diagnosis_text(diagnosis: dict | None) -> str:
+    if diagnosis is None:
+        return ""
+    return f"Diagnosis: {diagnosis['says']}.\nHow to fix it: {diagnosis['fix']}."
+
+
 def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
-    """Run `function` on every case and raise AssertionError at the first case it gets wrong.
+    """Run `function` on every case; raise AssertionError, naming the first case it gets wrong and the
+    catalogued mistake it makes (when one matches), unless it gets every case right.
 
     Returns the number of cases passed."""
     if not callable(function):
         raise AssertionError(f"{function_name} is not a function (got {type(function).__name__})")
+    outcomes, first_failure = [], None
     for case in cases:
         try:
-            got = run_case(function, case)
+            got = {"value": run_case(function, case)}
         except NotImplementedError:
             raise AssertionError(f"{function_name} is not implemented yet (it still raises NotImplementedError)")
         except Exception as err:
-            raise AssertionError(f"{function_name}, case '{case['name']}': raised "
-                                 f"{type(err).__name__}: {err}") from None
-        problems = compare(got, case["expected"], function_name, reveal=reveal)
-        if problems:
-            raise AssertionError(report(function_name, case["name"], problems))
+            got = {"raises": f"{type(err).__name__}: {err}"}
+        outcomes.append(got)
+        if first_failure is None:
+            if "raises" in got:
+                first_failure = f"{function_name}, case '{case['name']}': raised {got['raises']}"
+            else:
+                problems = compare(got["value"], case["expected"], function_name, reveal=reveal)
+                if problems:
+                    first_failure = report(function_name, case["name"], problems)
+    if first_failure is not None:
+        advice = diagnosis_text(diagnose(function_name, cases, outcomes))
+        raise AssertionError(first_failure + ("\n" + advice if advice else ""))
     return len(cases)
 
 

@@ -1,0 +1,158 @@
+"""Diagnosis of known mistakes: every catalog entry, injected into a correct solution, is named as itself (with
+its fix) by the visible test, by the hidden check, by `dnnkit grade` (result record, CSV, executed notebook)
+and in the feedback HTML; a correct answer or an unknown mistake gets no diagnosis."""
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+
+import pytest
+
+from conftest import REPO
+from dnnkit.cases import FUNCTIONS, assignment_of
+from dnnkit.course import Course
+from dnnkit.mistakes import BY_NAME, CATALOG, rounds
+from dnnkit.solutions import load_solutions
+from dnnkit.student_cases import StudentCases
+from dnnkit.submissions import reference_answers, solved_notebook, write_submission
+from grading_support import dnnkit_grade, executed_notebook, feedback_html, grading_course, read_grades
+
+ASSIGNMENTS = list(FUNCTIONS)
+
+
+def _released_checks(assignment: str):
+    """The dnn_checks module students get, loaded from release/ (not the kit's own copy)."""
+    path = REPO / "release" / assignment / "dnn_checks.py"
+    spec = importlib.util.spec_from_file_location(f"released_checks_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def student_cases():
+    return {a: StudentCases(Course(REPO), a).for_student("diagnosis-test-student") for a in ASSIGNMENTS}
+
+
+def _with_mistake(mistake):
+    """The function as a student who made `mistake` (and nothing else) wrote it."""
+    assignment = assignment_of(mistake.function)
+    namespace = load_solutions(Course(REPO), assignment, edits={mistake.function: mistake.apply})
+    return namespace[mistake.function]
+
+
+def test_the_catalog_covers_every_kind_of_mistake_the_course_warns_about():
+    assert len(CATALOG) >= 15
+    assert len(BY_NAME) == len(CATALOG)  # names are unique
+    graded = {name for names in FUNCTIONS.values() for name in names}
+    for mistake in CATALOG:
+        assert mistake.function in graded
+        assert mistake.says and mistake.fix and not mistake.says.endswith(".")
+        answer = reference_answers(Course(REPO), assignment_of(mistake.function))[mistake.function]
+        assert mistake.apply(answer) != answer  # each edit applies, exactly once (apply raises otherwise)
+
+
+@pytest.mark.parametrize("mistake", CATALOG, ids=[m.name for m in CATALOG])
+def test_the_visible_test_names_the_mistake_and_its_fix(mistake):
+    checks = _released_checks(assignment_of(mistake.function))
+    public = REPO / "release" / assignment_of(mistake.function) / "public_cases.npz"
+    with pytest.raises(AssertionError) as failure:
+        checks.check_public(mistake.function, _with_mistake(mistake), path=str(public))
+    message = str(failure.value)
+    assert f"Diagnosis: {mistake.says}." in message
+    assert f"How to fix it: {mistake.fix}." in message
+
+
+@pytest.mark.parametrize("mistake", CATALOG, ids=[m.name for m in CATALOG])
+def test_the_hidden_check_names_the_mistake_on_a_students_own_cases(mistake, student_cases):
+    from dnnkit import checks
+
+    cases = student_cases[assignment_of(mistake.function)][mistake.function]
+    with pytest.raises(AssertionError) as failure:
+        checks.check_function(_with_mistake(mistake), mistake.function, cases, reveal=False)
+    assert checks.diagnose(mistake.function, cases, [checks.outcome(_with_mistake(mistake), *c["args"])
+                                                     for c in cases])["mistake"] == mistake.name
+    assert str(failure.value).endswith(f"Diagnosis: {mistake.says}.\nHow to fix it: {mistake.fix}.")
+
+
+def test_mistakes_of_one_function_are_told_apart(student_cases):
+    """No two entries of a function return the same on every case, or one could be named for the other."""
+    from dnnkit import checks
+
+    for mistake in CATALOG:
+        cases = student_cases[assignment_of(mistake.function)][mistake.function]
+        outcomes = [checks.outcome(_with_mistake(mistake), *c["args"]) for c in cases]
+        others = [m for m in CATALOG if m.function == mistake.function and m is not mistake]
+        for other in others:
+            entries = [{**c, "mistakes": [e for e in c["mistakes"] if e["name"] == other.name]} for c in cases]
+            assert checks.diagnose(mistake.function, entries, outcomes) is None, (mistake.name, other.name)
+
+
+def test_a_correct_answer_or_an_unknown_mistake_gets_no_diagnosis(student_cases):
+    from dnnkit import checks
+
+    reference = load_solutions(Course(REPO), "step_by_step")
+    cases = student_cases["step_by_step"]["linear_forward"]
+    assert checks.check_function(reference["linear_forward"], "linear_forward", cases, reveal=False) == len(cases)
+
+    def doubled(A, W, b):  # wrong, but not a catalogued mistake
+        Z, cache = reference["linear_forward"](A, W, b)
+        return 2 * Z, cache
+
+    with pytest.raises(AssertionError) as failure:
+        checks.check_function(doubled, "linear_forward", cases, reveal=False)
+    assert "linear_forward, case" in str(failure.value)
+    assert "Diagnosis" not in str(failure.value)
+
+
+# --- end to end: dnnkit grade and nbgrader generate_feedback, one submission per round of mistakes ----------
+
+
+@pytest.fixture(scope="module")
+def graded_rounds(tmp_path_factory, course_datasets):
+    """Every catalog entry made in some submission (no two in one function), graded by `dnnkit grade`."""
+    course = grading_course(tmp_path_factory.mktemp("diagnosis") / "course", course_datasets,
+                            assignments=ASSIGNMENTS)
+    made = {}
+    for assignment in ASSIGNMENTS:
+        for i, group in enumerate(rounds(FUNCTIONS[assignment])):
+            student = f"round-{i}"
+            write_submission(course, assignment, student, solved_notebook(course, assignment, group))
+            made.update({name: student for name in group})
+        done = dnnkit_grade(course, assignment)
+        assert done.returncode == 0, done.stderr[-3000:]
+    return course, made
+
+
+def test_dnnkit_grade_names_every_mistake_in_its_records_csv_and_notebook(graded_rounds):
+    course, made = graded_rounds
+    assert set(made) == set(BY_NAME)
+    for name, student in made.items():
+        mistake = BY_NAME[name]
+        assignment = assignment_of(mistake.function)
+        record = json.loads((course.root / "autograded" / student / assignment / "dnnkit-result.json").read_text())
+        function = record["functions"][mistake.function]
+        assert function["score"] == 0 and function["diagnosis"] == {"mistake": name, "says": mistake.says,
+                                                                    "fix": mistake.fix}
+        assert f"{mistake.function}: {name}" in read_grades(course, assignment)[student]["diagnoses"]
+        grader_lines = [o.text for c in executed_notebook(course, student, assignment).cells
+                        if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{mistake.function}"
+                        for o in c.outputs if o.output_type == "stream" and "[grader]" in o.text]
+        assert len(grader_lines) == 1 and f"Diagnosis: {mistake.says}." in grader_lines[0]
+        # the functions without a mistake in that submission pass, with no diagnosis
+        wrong = {BY_NAME[m].function for m, s in made.items() if s == student} & set(FUNCTIONS[assignment])
+        for other in set(FUNCTIONS[assignment]) - wrong:
+            assert record["functions"][other]["score"] == 10 and record["functions"][other]["diagnosis"] is None
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_feedback_page_shows_the_diagnosis_and_fix(graded_rounds, assignment):
+    course, made = graded_rounds
+    students = sorted({s for n, s in made.items() if assignment_of(BY_NAME[n].function) == assignment})
+    for student in students:
+        page = html.unescape(feedback_html(course, student, assignment))
+        for name, by in made.items():
+            mistake = BY_NAME[name]
+            if by == student and assignment_of(mistake.function) == assignment:
+                assert f"Diagnosis: {mistake.says}." in page and f"How to fix it: {mistake.fix}." in page, name
