@@ -8,13 +8,24 @@ from . import checks
 from .cases import FUNCTIONS
 from .course import Course
 from .mistakes import for_function
-from .solutions import load_solutions
+from .solutions import load_solutions, solution_cells
 
 
-def mistaken_solutions(course: Course, assignment: str) -> dict[str, dict]:
-    """{mistake name: namespace of the reference solutions with that mistake made} for `assignment`."""
-    return {m.name: load_solutions(course, assignment, edits={m.function: m.apply})
-            for name in FUNCTIONS[assignment] for m in for_function(name)}
+def mistaken_solutions(course: Course, assignment: str, reference: dict | None = None) -> dict[str, dict]:
+    """{mistake name: namespace of the reference solutions with that mistake made} for `assignment`.
+
+    Each is a copy of the reference namespace with the mistaken function's cell run again, edited: the
+    function then calls the reference helpers, like a student's function checked with its helpers isolated."""
+    reference = reference if reference is not None else load_solutions(course, assignment)
+    notebook = course.notebook(assignment)
+    cells = {gid: code for gid, code in solution_cells(notebook, tags=()) if gid}
+    mistaken = {}
+    for name in FUNCTIONS[assignment]:
+        for mistake in for_function(name):
+            namespace = dict(reference)
+            exec(compile(mistake.apply(cells[name]), f"{notebook} ({mistake.name})", "exec"), namespace)
+            mistaken[mistake.name] = namespace
+    return mistaken
 
 
 def mistake_outcomes(mistaken: dict[str, dict], function_name: str, args: tuple) -> list[dict]:

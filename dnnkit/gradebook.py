@@ -42,6 +42,18 @@ def record_scores(root: Path, assignment: str, student: str, scores: dict[str, f
         gb.db.commit()
 
 
+def forget_students(root: Path, students) -> list[str]:
+    """Remove `students` and their submissions from the gradebook (those it holds); returns who was removed."""
+    removed = []
+    with open_gradebook(root) as gb:
+        known = {s.id for s in gb.students}
+        for student in students:
+            if student in known:
+                gb.remove_student(student)
+                removed.append(student)
+    return removed
+
+
 def function_scores(root: Path, assignment: str) -> dict[str, dict[str, float] | None]:
     """{student: {function: score, ..., "total": score} or None if not graded} for `assignment`."""
     table: dict[str, dict[str, float] | None] = {}

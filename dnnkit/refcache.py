@@ -73,7 +73,7 @@ def read(path: Path, assignment: str, expected_digest: str | None = None) -> dic
 def regenerate(course: Course, assignment: str) -> tuple[Path, Path]:
     """Write the hidden reference file and the released public cases of `assignment`."""
     ref = load_solutions(course, assignment)
-    mistaken = mistaken_solutions(course, assignment)
+    mistaken = mistaken_solutions(course, assignment, ref)
     digest = solution_digest(course, assignment)
     hidden_path = course.reference_file(assignment)
     public_path = course.source(assignment) / "public_cases.npz"

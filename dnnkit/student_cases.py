@@ -18,7 +18,7 @@ class StudentCases:
         self.assignment = assignment
         self.secret = course_secret(course.root)
         self.reference = load_solutions(course, assignment)
-        self.mistaken = mistaken_solutions(course, assignment)
+        self.mistaken = mistaken_solutions(course, assignment, self.reference)
 
     def seed(self, student: str) -> int:
         return student_seed(self.secret, self.assignment, student)

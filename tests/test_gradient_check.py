@@ -19,6 +19,7 @@ from dnnkit.refcache import build_cases
 from dnnkit.solutions import load_solutions
 
 from conftest import REPO
+from test_gradients import _network  # the same small random networks
 
 COURSE = Course(REPO)
 NEW = ("numeric_gradient", "gradient_difference")
@@ -33,19 +34,6 @@ def ref() -> dict:
 def cases(ref) -> dict:
     return {"public": build_cases(ref, "step_by_step", hidden=False),
             "hidden": build_cases(ref, "step_by_step", hidden=True)}
-
-
-def _network(seed, dims, m):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((dims[0], m))
-    params = {}
-    for l in range(1, len(dims)):
-        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])
-        params[f"b{l}"] = rng.standard_normal((dims[l], 1)) * 0.3
-    Y = rng.integers(0, 2, size=(1, m))
-    if m > 1:
-        Y[0, 0], Y[0, -1] = 1, 0
-    return X, Y, params
 
 
 NETWORKS = {

@@ -8,7 +8,7 @@ import shutil
 from .. import DnnkitError
 from ..cases import FUNCTIONS
 from ..course import Course
-from ..gradebook import format_table, function_scores
+from ..gradebook import forget_students, format_table, function_scores
 from ..nbgrader_cli import nbgrader
 from ..sandbox import bubblewrap
 from ..submissions import solved_notebook, write_submission
@@ -39,6 +39,8 @@ def run(args) -> int:
     course = Course()
     if dnnkit_main(["data"]) != 0:
         raise DnnkitError("datasets/ is not usable; see the message above")
+    # last run's demo grades would stop nbgrader from releasing an assignment whose graded cells changed
+    forget_students(course.root, DEMO_STUDENTS)
     if not args.skip_release and dnnkit_main(["release"]) != 0:
         raise DnnkitError("release failed; see the message above")
     for student, work in DEMO_STUDENTS.items():

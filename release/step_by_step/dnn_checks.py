@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import inspect
 import json
@@ -124,10 +125,15 @@ def digest(obj) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _signature(function) -> inspect.Signature:
+    return inspect.signature(function)
+
+
 def call_key(function, args, kwargs) -> str:
     """A digest of a call's arguments, bound to `function`'s parameter names so positional == keyword."""
     try:
-        bound = inspect.signature(function).bind(*args, **kwargs)
+        bound = _signature(function).bind(*args, **kwargs)
         bound.apply_defaults()
         return digest(list(bound.arguments.values()))
     except (TypeError, ValueError):

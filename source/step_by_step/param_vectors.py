@@ -4,6 +4,8 @@ Nothing to write here. The vector lists W1, b1, W2, b2, ..., WL, bL in that orde
 the dict's keys, each array flattened row by row (numpy's default C order). With n the total number of
 parameters, every vector here has shape (n, 1).
 """
+import math
+
 import numpy as np
 
 
@@ -33,12 +35,12 @@ def vector_to_parameters(theta, like):
     """
     values = np.asarray(theta, dtype=float).reshape(-1)
     layout = _layout(like)
-    n = sum(int(np.prod(shape)) for _, shape in layout)
+    n = sum(math.prod(shape) for _, shape in layout)
     if values.size != n:
         raise ValueError(f"theta has {values.size} values, the parameters have {n}")
     arrays, start = {}, 0
     for name, shape in layout:
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         arrays[name] = values[start:start + size].reshape(shape).copy()
         start += size
     return {name: arrays[name] for name in like}
@@ -55,7 +57,7 @@ def gradients_to_vector(grads, parameters):
         if key not in grads:
             raise KeyError(f"grads has no {key!r}")
         value = np.asarray(grads[key], dtype=float)
-        if value.size != int(np.prod(shape)):
+        if value.size != math.prod(shape):
             raise ValueError(f"grads[{key!r}] has shape {value.shape}, but {name} has shape {shape}")
         pieces.append(value.reshape(-1, 1))
     return np.concatenate(pieces, axis=0)
