@@ -1,6 +1,8 @@
 """Reading scores from the course's nbgrader gradebook (SQLite or a server, as nbgrader_config.py says)."""
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -19,6 +21,10 @@ def course_config(root: Path):
 
 def open_gradebook(root: Path) -> Gradebook:
     config = course_config(root)
+    # nbgrader runs `alembic` from PATH when it creates a gradebook: this environment's scripts come first
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
     return Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
 
 
@@ -45,6 +51,9 @@ def record_scores(root: Path, assignment: str, student: str, scores: dict[str, f
 def forget_students(root: Path, students) -> list[str]:
     """Remove `students` and their submissions from the gradebook (those it holds); returns who was removed."""
     removed = []
+    url = str(course_config(root).CourseDirectory.db_url)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+        return removed  # no gradebook yet: nothing to forget (and none made here)
     with open_gradebook(root) as gb:
         known = {s.id for s in gb.students}
         for student in students:
