@@ -8,7 +8,7 @@ from . import checks
 from .cases import FUNCTIONS
 from .course import Course
 from .mistakes import for_function
-from .solutions import load_solutions, solution_cells
+from .solutions import load_solutions, reference_answers
 
 
 def mistaken_solutions(course: Course, assignment: str, reference: dict | None = None) -> dict[str, dict]:
@@ -18,7 +18,7 @@ def mistaken_solutions(course: Course, assignment: str, reference: dict | None =
     function then calls the reference helpers, like a student's function checked with its helpers isolated."""
     reference = reference if reference is not None else load_solutions(course, assignment)
     notebook = course.notebook(assignment)
-    cells = {gid: code for gid, code in solution_cells(notebook, tags=()) if gid}
+    cells = reference_answers(course, assignment)
     mistaken = {}
     for name in FUNCTIONS[assignment]:
         for mistake in for_function(name):

@@ -28,6 +28,12 @@ def open_gradebook(root: Path) -> Gradebook:
     return Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
 
 
+def gradebook_exists(root: Path) -> bool:
+    """False only for a SQLite gradebook whose file is not there yet (opening it would make one)."""
+    url = str(course_config(root).CourseDirectory.db_url)
+    return not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).is_file()
+
+
 def record_scores(root: Path, assignment: str, student: str, scores: dict[str, float]) -> None:
     """Write auto scores {grade cell id: score} for a student's submission, as nbgrader's autograde does."""
     with open_gradebook(root) as gb, warnings.catch_warnings():
@@ -51,9 +57,8 @@ def record_scores(root: Path, assignment: str, student: str, scores: dict[str, f
 def forget_students(root: Path, students) -> list[str]:
     """Remove `students` and their submissions from the gradebook (those it holds); returns who was removed."""
     removed = []
-    url = str(course_config(root).CourseDirectory.db_url)
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
-        return removed  # no gradebook yet: nothing to forget (and none made here)
+    if not gradebook_exists(root):
+        return removed  # nothing to forget (and no gradebook made here)
     with open_gradebook(root) as gb:
         known = {s.id for s in gb.students}
         for student in students:

@@ -31,7 +31,7 @@ from . import checks
 from .cases import DEPENDENCIES, FUNCTIONS
 from .course import Course
 from .intake import take_in
-from .submissions import reference_answers
+from .solutions import reference_answers
 from .sandbox import GRADER, OUT, RELEASE, WORK, Limits, UidLease, command, prepare_work_folder, unsandboxed_command
 
 PACKAGE = Path(__file__).resolve().parent
@@ -101,8 +101,7 @@ def reference_helpers(course: Course, assignment: str) -> dict:
     reference code of those (earlier exercises, already graded), so that a bug in one costs only its points."""
     answers = reference_answers(course, "step_by_step")
     activations = (course.source("step_by_step") / "activations.py").read_text()
-    vectors = course.source("step_by_step") / "param_vectors.py"
-    given = [activations] + ([vectors.read_text()] if vectors.is_file() else [])
+    given = [activations, (course.source("step_by_step") / "param_vectors.py").read_text()]
     helpers = {}
     for name in FUNCTIONS[assignment]:
         needed = _helpers_needed(name)

@@ -173,10 +173,9 @@ def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
     no diagnoses. A SQLite gradebook that does not exist yet is not created."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .gradebook import course_config, function_scores, open_gradebook
+    from .gradebook import function_scores, gradebook_exists, open_gradebook
 
-    url = str(course_config(root).CourseDirectory.db_url)
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+    if not gradebook_exists(root):
         return []
     try:
         table = {student: row for student, row in function_scores(root, assignment).items() if row is not None}

@@ -40,6 +40,11 @@ def solution_cells(notebook: Path, tags: tuple = (SETUP_TAG,)) -> list[tuple[str
     return found
 
 
+def reference_answers(course: Course, assignment: str) -> dict[str, str]:
+    """{grade_id: solution cell source as a student would write it} from the source notebook."""
+    return {gid: code for gid, code in solution_cells(course.notebook(assignment), tags=()) if gid}
+
+
 def join_cells(cells: list[tuple[str | None, str]]) -> str:
     return "\n\n\n".join(code.strip("\n") for _, code in cells) + "\n"
 

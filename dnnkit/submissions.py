@@ -7,12 +7,7 @@ import nbformat
 
 from .course import Course
 from .mistakes import BY_NAME
-from .solutions import solution_cells
-
-
-def reference_answers(course: Course, assignment: str) -> dict[str, str]:
-    """{grade_id: solution cell source as a student would write it} from the source notebook."""
-    return {gid: code for gid, code in solution_cells(course.notebook(assignment), tags=()) if gid}
+from .solutions import reference_answers
 
 
 def solved_notebook(course: Course, assignment: str, mistakes: tuple[str, ...] = ()) -> nbformat.NotebookNode:

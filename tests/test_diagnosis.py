@@ -13,9 +13,9 @@ from conftest import REPO
 from dnnkit.cases import FUNCTIONS, assignment_of
 from dnnkit.course import Course
 from dnnkit.mistakes import BY_NAME, CATALOG, rounds
-from dnnkit.solutions import load_solutions
+from dnnkit.solutions import load_solutions, reference_answers
 from dnnkit.student_cases import StudentCases
-from dnnkit.submissions import reference_answers, solved_notebook, write_submission
+from dnnkit.submissions import solved_notebook, write_submission
 from grading_support import dnnkit_grade, executed_notebook, feedback_html, grading_course, read_grades
 
 ASSIGNMENTS = list(FUNCTIONS)

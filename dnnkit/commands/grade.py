@@ -79,9 +79,10 @@ def result_record(result: SubmissionResult, digest: str) -> dict:
                           for n, f in result.functions.items()}}
 
 
-def diagnoses(record: dict) -> list[str]:
-    """"function: mistake" for every function of a result record whose answers match a catalogued mistake."""
-    return [f"{name}: {f['diagnosis']['mistake']}" for name, f in record["functions"].items() if f.get("diagnosis")]
+def diagnoses(functions: dict) -> list[str]:
+    """"function: mistake" for every function ({name: diagnosis or None}) whose answers match a catalogued
+    mistake."""
+    return [f"{name}: {found['mistake']}" for name, found in functions.items() if found]
 
 
 def write_outputs(course: Course, result: SubmissionResult, digest: str) -> None:
@@ -109,7 +110,7 @@ def write_csv(course: Course, assignment: str) -> Path:
         record = json.loads(path.read_text())
         writer.writerow([record["student"], *[f"{record['functions'][n]['score']:g}" for n in names],
                          f"{record['score']:g}", f"{record['max_score']:g}", record["status"],
-                         " | ".join(record["flags"]), " | ".join(diagnoses(record))])
+                         " | ".join(record["flags"]), " | ".join(diagnoses({n: f.get("diagnosis") for n, f in record["functions"].items()}))])
     target = course.root / "autograded" / f"grades-{assignment}.csv"
     target.parent.mkdir(exist_ok=True)
     _atomic_write(target, buffer.getvalue())
@@ -197,7 +198,7 @@ def run(args) -> int:
                 failed += result.status != "graded"
                 bar.update()
                 bar.set_postfix(running=len(running), not_graded=failed)
-                found = [f"{n}: {f.diagnosis['mistake']}" for n, f in result.functions.items() if f.diagnosis]
+                found = diagnoses({n: f.diagnosis for n, f in result.functions.items()})
                 bar.write(f"{student}: {result.score:g}/{result.max_score:g} {result.status}"
                           + (f" — {'; '.join(result.flags)}" if result.flags else "")
                           + (f" — mistakes found: {', '.join(found)}" if found else ""), file=sys.stdout)
