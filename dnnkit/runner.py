@@ -100,7 +100,7 @@ def call_functions(shell, plan, out, events):
                     dnn_checks.flatten(value, [])  # plain data only
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
-                    entry["error"] = f"{type(err).__name__}: {str(err)[:MAX_LINE]}"
+                    entry["error"] = dnn_checks.raised(err, MAX_LINE)
                 results[group].append(entry)
         try:
             dnn_checks.save_plain(os.path.join(out, f"{name}.npz"), results)

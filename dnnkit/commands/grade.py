@@ -110,7 +110,8 @@ def write_csv(course: Course, assignment: str) -> Path:
         record = json.loads(path.read_text())
         writer.writerow([record["student"], *[f"{record['functions'][n]['score']:g}" for n in names],
                          f"{record['score']:g}", f"{record['max_score']:g}", record["status"],
-                         " | ".join(record["flags"]), " | ".join(diagnoses({n: f.get("diagnosis") for n, f in record["functions"].items()}))])
+                         " | ".join(record["flags"]),
+                         " | ".join(diagnoses({n: f.get("diagnosis") for n, f in record["functions"].items()}))])
     target = course.root / "autograded" / f"grades-{assignment}.csv"
     target.parent.mkdir(exist_ok=True)
     _atomic_write(target, buffer.getvalue())

@@ -379,12 +379,19 @@ def report(function_name: str, case_name: str, problems: list[str]) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
+def raised(err: BaseException, limit: int = 2000) -> str:
+    """"ExceptionType: message", the message cut at `limit` characters: the one form in which a catalogued
+    mistake's exception is stored and a student's is reported (by this module and by the sandbox's runner), so
+    that the two can be compared."""
+    return f"{type(err).__name__}: {str(err)[:limit]}"
+
+
 def outcome(function, *args, **kwargs) -> dict:
-    """{"value": what the call returns} or {"raises": "ExceptionType: message"}."""
+    """{"value": what the call returns} or {"raises": raised(the exception)}."""
     try:
         return {"value": function(*args, **kwargs)}
     except Exception as err:
-        return {"raises": f"{type(err).__name__}: {err}"}
+        return {"raises": raised(err)}
 
 
 def _same(got: dict, predicted: dict, function_name: str) -> bool:
@@ -425,7 +432,7 @@ def check_function(function, function_name: str, cases: list, reveal: bool = Tru
         except NotImplementedError:
             raise AssertionError(f"{function_name} is not implemented yet (it still raises NotImplementedError)")
         except Exception as err:
-            got = {"raises": f"{type(err).__name__}: {err}"}
+            got = {"raises": raised(err)}
         outcomes.append(got)
         if first_failure is None:
             if "raises" in got:
