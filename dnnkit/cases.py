@@ -223,3 +223,27 @@ def application_inputs(ref: dict, hidden: bool, seed: int | None = None) -> dict
 
 
 INPUTS = {"step_by_step": step_by_step_inputs, "application": application_inputs}
+
+
+# Functions whose hidden inputs the reference computes (the caches the backward functions take): the function
+# taking them is graded on a later level than the one computing them.
+INPUTS_FROM = {
+    "linear_activation_backward": ("linear_activation_forward",),
+    "L_model_backward": ("L_model_forward",),
+}
+
+
+def grading_levels(assignment: str) -> list[tuple[str, ...]]:
+    """The graded functions of `assignment` in the order the sandbox gets them: a function is on a later level
+    than every graded function it calls (whose reference code it is given) and every one whose reference computed
+    its inputs, so no level holds anything computed from the reference of a function not yet final."""
+    names = FUNCTIONS[assignment]
+    level: dict[str, int] = {}
+
+    def of(name: str) -> int:
+        if name not in level:
+            before = [b for b in (*DEPENDENCIES.get(name, ()), *INPUTS_FROM.get(name, ())) if b in names]
+            level[name] = 1 + max(map(of, before)) if before else 0
+        return level[name]
+
+    return [tuple(n for n in names if of(n) == k) for k in range(1 + max(map(of, names)))]

@@ -1,10 +1,11 @@
 """Grading one submission: run it in the sandbox, then decide every score outside it.
 
-The sandboxed runner (dnnkit/runner.py) executes the notebook and calls each graded function on the public and
-hidden inputs, writing what they return as plain data. Here, in the trusted process, those files are loaded
-with allow_pickle=False, compared with the reference outputs (dnnkit.checks, the code students' visible tests
-use) and turned into scores. A hung or dead process costs the cell or function it was in; the runner is then
-started again without it, so functions already checked keep their result.
+The sandboxed runner (dnnkit/runner.py) executes the notebook, then calls the graded functions level by level
+(dnnkit.cases.grading_levels) on the public and hidden inputs, and reports what they return as plain data
+through a pipe (dnnkit.channel). Here, in the trusted process, those results are loaded with
+allow_pickle=False, compared with the reference outputs (dnnkit.checks, the code students' visible tests use)
+and turned into scores. A hung or dead process costs the cell or function it was in; the runner is then
+started again without it (a bounded number of times), so functions already checked keep their result.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -27,15 +27,17 @@ from pathlib import Path
 
 import nbformat
 
-from . import checks
-from .cases import DEPENDENCIES, FUNCTIONS
+from . import cgroup, checks
+from .cgroup import SandboxCgroup
+from .cases import DEPENDENCIES, FUNCTIONS, grading_levels
+from .channel import Channel
 from .course import Course
 from .intake import take_in
 from .solutions import reference_answers
-from .sandbox import GRADER, OUT, RELEASE, WORK, Limits, UidLease, command, prepare_work_folder, unsandboxed_command
+from .sandbox import GRADER, RELEASE, WORK, Limits, UidLease, command, prepare_work_folder, unsandboxed_command
+from .syscalls import open_filter
 
 PACKAGE = Path(__file__).resolve().parent
-MAX_EVENTS_BYTES = 64 * 1024**2
 MAX_RESULT_BYTES = 64 * 1024**2
 NOTEBOOK_OUTPUT_BYTES = 1536 * 1024  # all outputs kept in one autograded notebook
 
@@ -45,6 +47,7 @@ class Timeouts:
     cell_seconds: float = 10.0
     function_seconds: float = 20.0
     startup_seconds: float = 60.0
+    submission_seconds: float = 180.0  # everything one submission may take, restarts included
 
 
 @dataclass
@@ -98,7 +101,8 @@ def _helpers_needed(name: str) -> list[str]:
 
 def reference_helpers(course: Course, assignment: str) -> dict:
     """{function: {"names", "code"}} for the functions of `assignment` that call other graded functions: the
-    reference code of those (earlier exercises, already graded), so that a bug in one costs only its points."""
+    reference code of those, so that a bug in one costs only its points. They sit on earlier grading levels
+    (dnnkit.cases.grading_levels): the sandbox gets this code only once their verdicts are final."""
     answers = reference_answers(course, "step_by_step")
     activations = (course.source("step_by_step") / "activations.py").read_text()
     given = [activations, (course.source("step_by_step") / "param_vectors.py").read_text()]
@@ -110,70 +114,27 @@ def reference_helpers(course: Course, assignment: str) -> dict:
     return helpers
 
 
-def sandbox_inputs(assignment: str, public: dict, hidden: dict, helpers: dict) -> dict:
-    """{function: {"public": cases, "hidden": cases, "helpers": {"names", "code"}}} for the runner: the
-    inputs only, never an expected output or a mistake's outcome."""
-    inputs = {}
-    for name in FUNCTIONS[assignment]:
-        inputs[name] = {"public": _inputs_only(public[name]), "hidden": _inputs_only(hidden[name])}
-        if name in helpers:
-            inputs[name]["helpers"] = helpers[name]
-    return inputs
+def sandbox_inputs(assignment: str, public: dict, hidden: dict, helpers: dict) -> list[dict]:
+    """One {function: {"public": cases, "hidden": cases, "helpers": {"names", "code"}}} per grading level, in
+    order: the inputs only, never an expected output or a mistake's outcome."""
+    levels = []
+    for level in grading_levels(assignment):
+        inputs = {}
+        for name in level:
+            inputs[name] = {"public": _inputs_only(public[name]), "hidden": _inputs_only(hidden[name])}
+            if name in helpers:
+                inputs[name]["helpers"] = helpers[name]
+        levels.append(inputs)
+    return levels
 
 
-def _open_regular(path: Path):
-    """A binary file object for `path` if it is a regular file and not a link (the runner's folder is the
-    student's to write: it could hold a link to a host file or a FIFO), else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    return os.fdopen(fd, "rb")
-
-
-def _folder_bytes(folder: Path) -> int:
-    try:
-        return sum(e.stat(follow_symlinks=False).st_size for e in os.scandir(folder))
-    except OSError:
-        return 0
-
-
-def _read_events(path: Path, offset: int) -> tuple[list[dict], int]:
-    """New complete lines of the runner's event log since `offset` (lines that are not JSON objects are
-    skipped, whatever they hold)."""
-    if offset >= MAX_EVENTS_BYTES:
-        return [], offset
-    handle = _open_regular(path)
-    if handle is None:
-        return [], offset
-    with handle:
-        handle.seek(offset)
-        chunk = handle.read(MAX_EVENTS_BYTES - offset)
-    end = chunk.rfind(b"\n") + 1
-    events = []
-    for line in chunk[:end].splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events, offset + end
-
-
-def _load_result(path: Path):
-    """A function's results file, or None if it is missing, not a regular file, too large, or not plain data."""
-    handle = _open_regular(path)
-    if handle is None:
-        return None
-    with handle:
-        data = handle.read(MAX_RESULT_BYTES + 1)
-    if len(data) > MAX_RESULT_BYTES:
+def _decode_result(text):
+    """A function's results as the runner reported them (base64 of a save_plain file), or None if they are not
+    a string, too large, or not plain data."""
+    if not isinstance(text, str) or len(text) > MAX_RESULT_BYTES * 4 // 3 + 4:
         return None
     try:
+        data = base64.b64decode(text, validate=True)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:  # refuse zip bombs before numpy expands anything
             if sum(info.file_size for info in archive.infolist()) > MAX_RESULT_BYTES:
                 return None
@@ -187,7 +148,13 @@ class SandboxRun:
     """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out.
 
     Gets each submission's inputs but never the expected outputs, so it can run on another machine (Dask)
-    unchanged. Picklable; thread-safe (each submission gets its own folders and process)."""
+    unchanged. Picklable; thread-safe (each submission gets its own folders and process).
+
+    The order it keeps is what makes the reference code safe to hand over: the cells run with no grading data
+    at all (their outputs are the only ones kept), then the functions level by level, and a level's inputs and
+    the reference code of its helpers are written into the sandbox only once every function of the levels
+    before it has its result taken (read once, never again) or its fault recorded. A runner that reports a
+    phase over early only fixes its own results early; nothing it says hands over a level out of order."""
 
     def __init__(self, course: Course, assignment: str, limits: Limits, timeouts: Timeouts, sandboxed: bool):
         self.assignment = assignment
@@ -198,7 +165,7 @@ class SandboxRun:
         self.prewarm = True
         self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
 
-    def execute(self, student: str, folder: Path, inputs: dict) -> dict:
+    def execute(self, student: str, folder: Path, inputs: list[dict]) -> dict:
         """Intake and sandboxed run of one submission on its `inputs` (see sandbox_inputs): plain data for
         Grader.finish."""
         intake = take_in(Path(folder), self.assignment, self.master)
@@ -211,65 +178,77 @@ class SandboxRun:
 
     # -- running ------------------------------------------------------------------------------------------
 
-    def _prepare(self, scratch: Path, uid: int) -> tuple[Path, Path, Path]:
-        """scratch/grader (read-only inside: runner, plan, then inputs), scratch/out (the runner's reports) and,
-        without the sandbox only, scratch/work (inside the sandbox the working folder is a tmpfs)."""
-        grader, work, out = scratch / "grader", scratch / "work", scratch / "out"
+    def _prepare(self, scratch: Path, uid: int) -> tuple[Path, Path]:
+        """scratch/grader (read-only inside: runner, plan, then each level's inputs) and, without the sandbox
+        only, scratch/work (inside the sandbox the working folder is a tmpfs)."""
+        grader, work = scratch / "grader", scratch / "work"
         grader.mkdir()
+        grader.chmod(0o755)
         shutil.copy(PACKAGE / "runner.py", grader / "runner.py")
         shutil.copy(PACKAGE / "checks.py", grader / "dnn_checks.py")
-        prepare_work_folder(out, uid)
         if not self.sandboxed:
             prepare_work_folder(work, uid)
             if self.datasets is not None:
                 (scratch / "datasets").symlink_to(self.datasets)
-        return grader, work, out
+        return grader, work
 
-    def _inside(self, grader: Path, work: Path, out: Path) -> dict:
-        if self.sandboxed:
-            return {"grader": GRADER, "work": WORK, "out": OUT, "release": RELEASE}
-        return {"grader": str(grader), "work": str(work), "out": str(out), "release": str(self.release)}
-
-    def _start(self, grader: Path, work: Path, out: Path, uid: int) -> subprocess.Popen:
+    def _start(self, grader: Path, work: Path, uid: int, group: SandboxCgroup | None = None
+               ) -> tuple[subprocess.Popen, Channel]:
         """Start a runner; it loads Python, IPython and numpy, then waits for its plan (see _send_plan)."""
-        inside = self._inside(grader, work, out)
-        argv = [sys.executable, "-E", "-s", f"{inside['grader']}/runner.py", f"{inside['grader']}/plan.json",
-                inside["out"], inside["work"], inside["release"]]
+        inside = (GRADER, WORK, RELEASE) if self.sandboxed else (str(grader), str(work), str(self.release))
+        argv = ["python", "-E", "-S", f"{inside[0]}/runner.py", *inside]
         env = {"NBGRADER_EXECUTION": "autograde"}
-        if self.sandboxed:
-            binds = {str(self.datasets): "/sandbox/datasets"} if self.datasets is not None else {}
-            full = command(argv, out, grader, self.release, self.limits, uid, env=env, extra_ro_binds=binds)
-            run_env = None
-        else:
-            full, run_env = unsandboxed_command(argv, self.limits), {**os.environ, **env}
-        return subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True, env=run_env)
+        if not self.sandboxed:
+            process = subprocess.Popen(unsandboxed_command(argv, self.limits), stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                                       env={**os.environ, **env})
+            return process, Channel(process.stdout)
+        seccomp_fd = open_filter()
+        try:
+            full = command(argv, grader, self.release, self.limits, uid, seccomp_fd, env=env, datasets=self.datasets)
+            full = group.wrap(full) if group is not None else full
+            process = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(seccomp_fd,))
+        finally:
+            os.close(seccomp_fd)
+        return process, Channel(process.stdout)
 
-    def _send_plan(self, grader: Path, work: Path, out: Path, plan: dict) -> None:
-        inside = self._inside(grader, work, out)
-        plan = {**plan, "inputs": f"{inside['grader']}/inputs.npz", "work": inside["work"]}
-        (grader / "plan.tmp").write_text(json.dumps(plan))
-        os.replace(grader / "plan.tmp", grader / "plan.json")
+    @staticmethod
+    def _write_atomically(source: Path, target: Path) -> None:
+        """Copy `source` into the read-only folder under a temporary name, then rename: the runner, which starts
+        reading as soon as the name exists, never sees half a file."""
+        shutil.copy(source, target.with_suffix(".tmp"))
+        os.replace(target.with_suffix(".tmp"), target)
 
     def _new_box(self) -> dict:
         """A fresh sandbox for one submission: its folders and a runner already loading."""
         holder = tempfile.TemporaryDirectory(prefix="dnnkit-grade-")
         lease = UidLease()
         scratch = Path(holder.name)
-        grader, work, out = self._prepare(scratch, lease.uid)
-        box = {"holder": holder, "lease": lease, "scratch": scratch, "grader": grader, "work": work, "out": out,
-               "process": self._start(grader, work, out, lease.uid)}
+        grader, work = self._prepare(scratch, lease.uid)
+        group = SandboxCgroup(self.limits.memory_bytes, self.limits.processes) if self._grouped() else None
+        process, channel = self._start(grader, work, lease.uid, group)
+        box = {"holder": holder, "lease": lease, "scratch": scratch, "grader": grader, "work": work,
+               "process": process, "channel": channel, "group": group}
         with self._lock:
             self._boxes[id(box)] = box
         return box
 
-    def _reset(self, box: dict) -> None:
-        """Empty the folders a previous run could write, so nothing it left can be read by the next."""
-        for folder in (box["out"], box["work"]):
-            shutil.rmtree(folder, ignore_errors=True)
-        prepare_work_folder(box["out"], box["lease"].uid)
+    def _restart(self, box: dict) -> None:
+        """A fresh process with empty folders: nothing a previous run left can be read by the next, and no
+        level's inputs are there until handed over again."""
+        self._kill(box["process"])
+        for item in box["grader"].iterdir():
+            if item.name not in ("runner.py", "dnn_checks.py"):
+                item.unlink()
+        shutil.rmtree(box["work"], ignore_errors=True)
         if not self.sandboxed:
             prepare_work_folder(box["work"], box["lease"].uid)
+        box["process"], box["channel"] = self._start(box["grader"], box["work"], box["lease"].uid, box["group"])
+
+    def _grouped(self) -> bool:
+        """Whether each sandbox gets a cgroup of its own (memory and processes bounded as a whole)."""
+        return self.sandboxed and cgroup.available() is None
 
     def _take_box(self) -> dict:
         """This thread's warm spare sandbox if it has one (never shared between students), else a new one."""
@@ -279,6 +258,8 @@ class SandboxRun:
 
     def _drop_box(self, box: dict) -> None:
         self._kill(box["process"])  # with its pid namespace: no process of that user id is left
+        if box["group"] is not None:
+            box["group"].remove()
         box["holder"].cleanup()
         box["lease"].release()
         with self._lock:
@@ -307,93 +288,109 @@ class SandboxRun:
             pass
         process.wait()
 
-    def _attempt(self, process, out: Path, hand_over, state) -> str:
-        """Follow one runner process until it finishes, dies or overruns its time or disk space.
+    def _attempt(self, box: dict, levels: list[tuple[int, list[str]]], hand_over, state: dict,
+                 deadline: float) -> str:
+        """Follow one runner process until it finishes, dies, overruns its time or says too much.
 
-        Returns "finished", "died", "timed out" or "ran out of disk space". Every event is checked: the
-        process runs the student's code, which can write anything into `out`."""
-        names = set(FUNCTIONS[self.assignment])
-        step, started, offset, cells_done = ("startup", None), time.monotonic(), 0, False
-        next_disk_check = time.monotonic()
+        Returns "finished", "died", "timed out", "ran out of time" (the submission's total) or "reported too
+        much". Every event is checked: the process runs the student's code, which can write anything."""
+        process, channel = box["process"], box["channel"]
+        pending = list(levels)  # levels not handed over yet, in order
+        current: list[str] | None = None  # the functions of the level handed over and not yet final
+        current_level = None
+        step, started, cells_done = ("startup", None), time.monotonic(), False
+
+        def next_level():
+            nonlocal current, current_level
+            if pending:
+                current_level, names = pending.pop(0)
+                current = list(names)
+                hand_over(current_level)
+            else:
+                current = current_level = None
+
         while True:
-            events, offset = _read_events(out / "events.jsonl", offset)
-            if events and "first_event" not in state:
-                state["first_event"] = time.monotonic()  # the runner is up: Python, IPython and numpy loaded
-            for event in events:
+            event = channel.get(timeout=0.02)
+            now = time.monotonic()
+            if event is not None:
+                state.setdefault("first_event", now)  # the runner is up: Python, IPython and numpy loaded
                 kind, phase, index, name = event.get("e"), event.get("phase"), event.get("i"), event.get("name")
-                if kind == "cell" and not cells_done and type(index) is int:  # none after cells_done: see runner
+                if kind == "cell" and not cells_done and type(index) is int:  # none after cells_done
                     if phase == "start":
-                        step, started = ("cell", index), time.monotonic()
+                        step, started = ("cell", index), now
                     elif phase == "end" and isinstance(event.get("outputs", []), list):
                         state["cell_outputs"][index] = event
-                        step, started = ("between", None), time.monotonic()
+                        step, started = ("between", None), now
                 elif kind == "cells_done" and not cells_done:
                     cells_done = True
-                    hand_over()
-                    step, started = ("between", None), time.monotonic()
-                elif kind == "function" and cells_done and isinstance(name, str) and name in names:
+                    next_level()
+                    step, started = ("between", None), now
+                elif kind == "function" and current is not None and isinstance(name, str) and name in current:
                     if phase == "start":
-                        step, started = ("function", name), time.monotonic()
+                        step, started = ("function", name), now
                     elif phase == "end":
+                        state["results"][name] = _decode_result(event.get("result"))  # taken once, final
                         state["functions_done"].add(name)
-                        step, started = ("between", None), time.monotonic()
-                elif kind == "done" and cells_done:
+                        current.remove(name)
+                        step, started = ("between", None), now
+                        if not current:
+                            next_level()
+                elif kind == "level_done" and current is not None and event.get("level") == current_level:
+                    for missing in current:  # said it was done without reporting them: final, 0 points
+                        state["function_faults"][missing] = "did not report"
+                    next_level()
+                elif kind == "done" and cells_done and current is None and not pending:
                     state["done"] = True
+                continue
             state["step"] = step
+            if channel.overflowed:
+                self._kill(process)
+                return "reported too much"
+            if process.poll() is not None and (channel.drained() or now - started > 1.0):
+                return "finished" if state.get("done") else "died"
+            if now > deadline:
+                self._kill(process)
+                return "ran out of time"
             limit = {"cell": self.timeouts.cell_seconds, "function": self.timeouts.function_seconds}.get(
                 step[0], self.timeouts.startup_seconds)
-            if process.poll() is not None:
-                events, offset = _read_events(out / "events.jsonl", offset)
-                if events:
-                    continue
-                return "finished" if state.get("done") else "died"
-            if time.monotonic() - started > limit:
+            if now - started > limit:
                 self._kill(process)
                 return "timed out"
-            if time.monotonic() >= next_disk_check:
-                next_disk_check = time.monotonic() + 0.5
-                if _folder_bytes(out) > self.limits.work_bytes:
-                    self._kill(process)
-                    return "ran out of disk space"
-            time.sleep(0.02)
 
-    def run(self, nb: nbformat.NotebookNode, inputs: dict) -> tuple[dict, list[str]]:
-        """Run the notebook's code cells, then its functions on `inputs`, in the sandbox, restarting past
-        faults."""
+    def run(self, nb: nbformat.NotebookNode, inputs: list[dict]) -> tuple[dict, list[str]]:
+        """Run the notebook's code cells, then its functions level by level on `inputs`, in the sandbox,
+        restarting past faults (at most limits.restarts times, within timeouts.submission_seconds in all)."""
         names = FUNCTIONS[self.assignment]
         cells = [{"index": i, "source": c.source} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         state = {"cell_outputs": {}, "functions_done": set(), "cell_faults": {}, "function_faults": {},
-                 "results": {}}
+                 "results": {}, "timings": {"kernel_start": 0.0, "execution": 0.0}}
         flags: list[str] = []
+        deadline = time.monotonic() + self.timeouts.submission_seconds
         box = self._take_box()
-        scratch, grader, work, out = box["scratch"], box["grader"], box["work"], box["out"]
+        grader, scratch = box["grader"], box["scratch"]
         try:
-            checks.save_plain(scratch / "inputs.npz", inputs)  # outside the sandbox until handed over
+            for level, level_inputs in enumerate(inputs):  # outside the sandbox until handed over
+                checks.save_plain(scratch / f"level-{level}.npz", level_inputs)
 
-            def hand_over():  # atomically: the runner starts reading as soon as the name exists
-                shutil.copy(scratch / "inputs.npz", grader / "inputs.tmp")
-                os.replace(grader / "inputs.tmp", grader / "inputs.npz")
+            def hand_over(level: int) -> None:
+                self._write_atomically(scratch / f"level-{level}.npz", grader / f"level-{level}.npz")
 
-            for attempt in range(len(cells) + len(names) + 2):
+            for attempt in range(self.limits.restarts + 1):
                 state["done"], state["cell_outputs"] = False, {}
-                plan = {"cells": cells, "skip_cells": sorted(state["cell_faults"]), "functions": list(names),
-                        "skip_functions": sorted(state["functions_done"] | set(state["function_faults"]))}
+                final = state["functions_done"] | set(state["function_faults"])
+                levels = [(k, [n for n in level if n not in final]) for k, level in enumerate(inputs)]
+                levels = [(k, remaining) for k, remaining in levels if remaining]
+                plan = {"cells": cells, "skip_cells": sorted(state["cell_faults"]), "levels": levels}
                 launched = time.monotonic()
                 if attempt:  # a fresh process and folders after a fault; the first process was started warm
-                    (grader / "inputs.npz").unlink(missing_ok=True)
-                    self._reset(box)
-                    box["process"] = self._start(grader, work, out, box["lease"].uid)
-                self._send_plan(grader, work, out, plan)
-                process = box["process"]
-                ended = self._attempt(process, out, hand_over, state)
-                timings = state.setdefault("timings", {"kernel_start": 0.0, "execution": 0.0})
+                    self._restart(box)
+                (grader / "plan.tmp").write_text(json.dumps(plan))
+                os.replace(grader / "plan.tmp", grader / "plan.json")
+                ended = self._attempt(box, levels, hand_over, state, deadline)
                 first = state.pop("first_event", None)
-                timings["kernel_start"] += (first or time.monotonic()) - launched
-                timings["execution"] += time.monotonic() - (first or time.monotonic())
-                self._kill(process)
-                for name in names:  # keep what finished; nothing the process wrote survives into the next run
-                    if name in state["functions_done"] and name not in state["results"]:
-                        state["results"][name] = _load_result(out / f"{name}.npz")
+                state["timings"]["kernel_start"] += (first or time.monotonic()) - launched
+                state["timings"]["execution"] += time.monotonic() - (first or time.monotonic())
+                self._kill(box["process"])
                 if ended == "finished":
                     for name in names:
                         if name not in state["functions_done"] and name not in state["function_faults"]:
@@ -401,6 +398,11 @@ class SandboxRun:
                             flags.append(f"{name}: no result was reported although the run finished")
                     break
                 kind, where = state["step"]
+                if ended == "ran out of time":
+                    flags.append(f"the submission used up its {self.timeouts.submission_seconds:g} s "
+                                 "(c.DnnkitGrade.submission_seconds); the functions not yet checked were not run")
+                    self._not_run(state, names, "not run: the submission's time was used up")
+                    break
                 if kind == "cell" and isinstance(where, int) and where not in state["cell_faults"]:
                     state["cell_faults"][where] = ended
                     flags.append(f"cell {where} {ended}; the notebook was run again without it")
@@ -410,15 +412,23 @@ class SandboxRun:
                 else:
                     flags.append(f"the notebook's process {ended} outside any cell or function; "
                                  "the functions not yet checked could not run")
-                    for name in names:
-                        if name not in state["functions_done"]:
-                            state["function_faults"].setdefault(name, ended)
+                    self._not_run(state, names, ended)
                     break
+                if attempt == self.limits.restarts:
+                    flags.append(f"the process was started {attempt + 1} times (c.DnnkitGrade.restarts is "
+                                 f"{self.limits.restarts}); the functions not yet checked were not run")
+                    self._not_run(state, names, "not run: too many restarts")
         finally:
             self._drop_box(box)
         if self.prewarm:  # start the next submission's sandbox now, while the grader judges this one
             self._local.spare = self._new_box()
         return state, flags
+
+    @staticmethod
+    def _not_run(state: dict, names, reason: str) -> None:
+        for name in names:
+            if name not in state["functions_done"]:
+                state["function_faults"].setdefault(name, reason)
 
 
 class Grader:
@@ -492,9 +502,12 @@ class Grader:
             return result
         for name in names:
             if name in state["function_faults"]:
-                f = result.functions[name]
-                f.verdict = "timed out" if state["function_faults"][name] == "timed out" else "crashed"
-                f.message = f"{name}: the process {state['function_faults'][name]} while it ran (0 points)"
+                f, fault = result.functions[name], state["function_faults"][name]
+                if fault.startswith("not run"):
+                    f.verdict, f.message = "not run", f"{name}: {fault} (0 points)"
+                else:
+                    f.verdict = "timed out" if fault == "timed out" else "crashed"
+                    f.message = f"{name}: the process {fault} while it ran (0 points)"
                 result.status = "incomplete"
             elif name in state["results"]:
                 result.functions[name] = self.judge(name, state["results"][name], hidden_cases)

@@ -1,22 +1,28 @@
-"""Runs one submission's code inside the sandbox and writes what its functions return, as plain data.
+"""Runs one submission's code inside the sandbox and reports what its functions return, as plain data.
 
-Standalone (stdlib, numpy, IPython and the released dnn_checks.py): it is copied into the sandbox and run as
-`python runner.py PLAN.json OUT_FOLDER WORK_FOLDER RELEASE_FOLDER`; it loads IPython and numpy, then waits for the plan. It decides nothing: the grader, outside, reads the files it writes
-and trusts none of them more than it trusts the student. Progress goes to OUT/events.jsonl, one JSON object
-per line, so that the grader knows which cell or function was running if the process dies or hangs.
+Standalone (stdlib, numpy, IPython and the grader's dnn_checks.py): it is copied into the sandbox and run as
+`python -E -S runner.py GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`. It loads IPython and numpy, waits for its
+plan, runs every cell, then the graded functions level by level: it waits for each level's inputs
+(GRADER/level-K.npz), which the grader writes only once every function of the levels before is final, calls
+those functions on them and reports. Everything goes to standard output, one JSON object per line (a pipe
+the grader reads). It decides nothing: the student's code owns this process, and the grader trusts nothing it
+says beyond what the grader asked for, taken as the student's answer.
 """
+import base64
 import json
 import os
 import sys
+import sysconfig
+import time
 
 MAX_LINE = 2000
 MAX_CELL_TEXT = 20000
+CHANNEL = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
 
 
-def _event(stream, **fields):
-    stream.write(json.dumps(fields) + "\n")
-    stream.flush()
-    os.fsync(stream.fileno())
+def _event(**fields):
+    CHANNEL.write(json.dumps(fields) + "\n")
+    CHANNEL.flush()
 
 
 def _clip(text):
@@ -42,13 +48,13 @@ def _outputs(captured, error):
     return outputs
 
 
-def run_cells(shell, plan, events):
+def run_cells(shell, plan):
     from IPython.utils.capture import capture_output
 
     for cell in plan["cells"]:
         if cell["index"] in plan["skip_cells"]:
             continue
-        _event(events, e="cell", i=cell["index"], phase="start")
+        _event(e="cell", i=cell["index"], phase="start")
         error = None
         with capture_output(stdout=True, stderr=True, display=True) as captured:
             try:
@@ -58,33 +64,38 @@ def run_cells(shell, plan, events):
                 failure = err
         if failure is not None:
             error = {"ename": type(failure).__name__, "evalue": str(failure)[:MAX_LINE]}
-        _event(events, e="cell", i=cell["index"], phase="end", outputs=_outputs(captured, error), error=error)
+        _event(e="cell", i=cell["index"], phase="end", outputs=_outputs(captured, error), error=error)
 
 
-def _wait_for(path, seconds=60.0):
-    """The grader hands over the inputs only once every cell has run, so no cell can read them."""
-    import time
-
+def _wait_for(path, seconds):
     deadline = time.monotonic() + seconds
     while not os.path.exists(path):
         if time.monotonic() > deadline:
-            raise TimeoutError("the grader did not hand over the inputs")
-        time.sleep(0.01)
+            raise TimeoutError(f"the grader did not hand over {os.path.basename(path)}")
+        time.sleep(0.005)
 
 
-def call_functions(shell, plan, out, events):
+def _plain_bytes(dnn_checks, value, work):
+    path = os.path.join(work, ".dnnkit-result.npz")
+    dnn_checks.save_plain(path, value)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    os.remove(path)
+    return base64.b64encode(data).decode("ascii")
+
+
+def call_level(shell, grader, level, names, work):
+    """Call this level's functions on the inputs the grader hands over for it, and report each result."""
     import dnn_checks
 
-    _wait_for(plan["inputs"])
-    inputs, _ = dnn_checks.load_plain(plan["inputs"])
-    namespace = shell.user_ns
-    for name in plan["functions"]:
-        if name in plan["skip_functions"]:
-            continue
-        _event(events, e="function", name=name, phase="start")
-        function = namespace.get(name)
+    path = os.path.join(grader, f"level-{level}.npz")
+    _wait_for(path, 600)
+    inputs, _ = dnn_checks.load_plain(path)
+    for name in names:
+        _event(e="function", name=name, phase="start")
+        function = shell.user_ns.get(name)
         helpers = None
-        if inputs[name].get("helpers"):  # the reference code of the graded helpers this function calls
+        if inputs[name].get("helpers"):  # the reference code of graded helpers, from levels already final
             reference = {"__name__": "dnnkit_reference_helpers"}
             exec(inputs[name]["helpers"]["code"], reference)
             helpers = {helper: reference[helper] for helper in inputs[name]["helpers"]["names"]}
@@ -103,21 +114,24 @@ def call_functions(shell, plan, out, events):
                     entry["error"] = dnn_checks.raised(err, MAX_LINE)
                 results[group].append(entry)
         try:
-            dnn_checks.save_plain(os.path.join(out, f"{name}.npz"), results)
-            _event(events, e="function", name=name, phase="end", error=None)
+            _event(e="function", name=name, phase="end", result=_plain_bytes(dnn_checks, results, work), error=None)
         except BaseException as err:
-            _event(events, e="function", name=name, phase="end", error=f"{type(err).__name__}: {err}"[:MAX_LINE])
+            _event(e="function", name=name, phase="end", result=None, error=f"{type(err).__name__}: {err}"[:MAX_LINE])
+    _event(e="level_done", level=level)
 
 
-def main(plan_path, out, work, release):
+def main(grader, work, release):
     import shutil
 
     os.makedirs(work, exist_ok=True)
     for name in os.listdir(release):  # a fresh copy of the released helper files for every run
         if not name.endswith(".ipynb") and os.path.isfile(os.path.join(release, name)):
             shutil.copy(os.path.join(release, name), os.path.join(work, name))
-    # the grader's own dnn_checks first (the release's copy in the working folder could be older or edited)
-    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), work]
+    # started with -S (no .pth files: they may name host paths); the environment's packages by hand, and the
+    # grader's own dnn_checks first (the release's copy in the working folder could be older or edited)
+    paths = [sysconfig.get_paths()[key] for key in ("purelib", "platlib")]
+    sys.path[:0] = [grader, work]
+    sys.path += [p for p in dict.fromkeys(paths) if p not in sys.path]
     os.chdir(work)
     import numpy  # noqa: F401  (loaded before the plan arrives: the grader keeps such a process warm)
     from IPython.core.interactiveshell import InteractiveShell
@@ -125,24 +139,27 @@ def main(plan_path, out, work, release):
     shell = InteractiveShell.instance()
     shell.showtraceback = lambda *args, **kwargs: None  # errors are reported as outputs, without source lines
     shell.showsyntaxerror = lambda *args, **kwargs: None
-    _wait_for(plan_path, seconds=600)
+    _event(e="ready")
+    plan_path = os.path.join(grader, "plan.json")
+    _wait_for(plan_path, 600)
     with open(plan_path) as handle:
         plan = json.load(handle)
-    events = open(os.path.join(out, "events.jsonl"), "a")
     if any("matplotlib" in cell["source"] or "plt." in cell["source"] for cell in plan["cells"]):
         try:  # importing matplotlib costs about a second: only where the notebook plots
             shell.enable_matplotlib("inline")
         except Exception:
             pass
     try:
-        run_cells(shell, plan, events)
-        _event(events, e="cells_done")
-        call_functions(shell, plan, out, events)
-        _event(events, e="done")
-        events.close()
+        run_cells(shell, plan)
+        _event(e="cells_done")
+        for level, names in plan["levels"]:
+            call_level(shell, grader, level, names, work)
+        _event(e="done")
     finally:
+        CHANNEL.flush()
         os._exit(0)  # never run atexit handlers or finalizers the student's code may have installed
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4])
+    sys.stdout = sys.stderr  # the channel is the original standard output; prints go elsewhere
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

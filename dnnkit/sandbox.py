@@ -1,17 +1,20 @@
-"""The sandbox student code runs in: bubblewrap (Debian's `bubblewrap`), an unprivileged user, rlimits.
+"""The sandbox student code runs in: bubblewrap (Debian's `bubblewrap`), an unprivileged user, a system-call
+filter, rlimits.
 
-Inside: read-only system libraries, the Python environment and the assignment's released files; a private
-writable working folder; no network, no other processes, no view of source/, references/, the gradebook, other
-students' submissions or anyone's home. Outside it, nothing the student's code produced is trusted.
+Inside: read-only system libraries, the Python environment (mounted at a neutral path), the runner and the
+assignment's released files; private, size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for
+every run; no /proc (so neither bubblewrap's command line nor the host paths of the mounts can be read), no
+network, no other processes, no user namespaces, no keyrings; no view of source/, references/, the gradebook,
+other students' submissions or anyone's home. Nothing inside can write to the host's disk: the runner reports
+through its standard output, a pipe the grader reads. Outside it, nothing the student's code produced is trusted.
 """
 from __future__ import annotations
 
-import os
 import fcntl
+import os
 import shutil
 import sys
 import tempfile
-import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +25,12 @@ from . import DnnkitError
 UID_BASE, UID_COUNT = 200000, 4096
 UID_LOCKS = Path(tempfile.gettempdir()) / "dnnkit-sandbox-uids"
 WORK = "/sandbox/work"  # private, writable: a size-capped tmpfs, new for every run
-OUT = "/sandbox/out"  # the runner's reports to the grader (the grader wipes it between runs)
-GRADER = "/sandbox/grader"  # the runner, its plan and the hidden inputs; read-only
+GRADER = "/sandbox/grader"  # the runner, its plan, then each level's inputs; read-only
 RELEASE = "/sandbox/release"  # the assignment's released files; read-only
+DATASETS = "/sandbox/datasets"
+PYTHON = "/sandbox/python"  # the virtual environment, wherever it is on the host
+# files of an environment that name host paths (an editable install names the checkout) are hidden
+HOST_PATH_FILES = ("__editable__*", "*.pth", "*.egg-link", "*.dist-info/direct_url.json")
 
 
 @dataclass(frozen=True)
@@ -35,24 +41,14 @@ class Limits:
     processes: int = 64
     file_bytes: int = 256 * 1024**2
     open_files: int = 256
-    work_bytes: int = 512 * 1024**2  # the private working folder (a tmpfs) and the reports folder, each
+    work_bytes: int = 512 * 1024**2  # each private tmpfs: the working folder, /tmp, /dev/shm
     output_line_chars: int = 2000  # cut by the grader, outside the sandbox
     output_cell_chars: int = 20000
+    restarts: int = 3  # fresh processes after faults, per submission
 
 
 def bubblewrap() -> str | None:
     return shutil.which("bwrap")
-
-
-def _python_roots() -> list[Path]:
-    """Folders the interpreter and its packages live in (the venv and the base installation)."""
-    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent}
-    roots |= {Path(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib", "platlib")}
-    kept: list[Path] = []
-    for root in sorted(roots, key=lambda p: len(p.parts)):
-        if not any(root == k or k in root.parents for k in kept):
-            kept.append(root)
-    return kept
 
 
 def _system_binds() -> list[str]:
@@ -80,6 +76,30 @@ def _ro_bind_with_parents(path: Path, dest: Path | None = None) -> list[str]:
     return args + ["--ro-bind", str(path), str(dest)]
 
 
+def python_mounts(grader: Path) -> tuple[list[str], str]:
+    """bwrap arguments that show this interpreter inside, and the path to run it by.
+
+    A virtual environment appears at PYTHON with a pyvenv.cfg of its own (the real one names the host folder it
+    was made in) and without the files that name host paths; the base interpreter stays where it is (its
+    binary finds its library there)."""
+    base, prefix = Path(sys.base_prefix), Path(sys.prefix)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    args = [*_ro_bind_with_parents(base)] if not str(base).startswith("/usr") else []
+    if prefix == base:
+        return args, sys.executable
+    config = grader / "pyvenv.cfg"
+    config.write_text(f"home = {base / 'bin'}\ninclude-system-site-packages = false\n")
+    args += ["--perms", "0755", "--dir", PYTHON, "--ro-bind", str(prefix / "lib"), f"{PYTHON}/lib",
+             "--ro-bind", str(config), f"{PYTHON}/pyvenv.cfg", "--perms", "0755", "--dir", f"{PYTHON}/bin",
+             "--symlink", str(base / "bin" / version), f"{PYTHON}/bin/python"]
+    if (prefix / "lib64").is_dir() and not (prefix / "lib64").is_symlink():
+        args += ["--ro-bind", str(prefix / "lib64"), f"{PYTHON}/lib64"]
+    for pattern in HOST_PATH_FILES:
+        for found in sorted((prefix / "lib").glob(f"python*/site-packages/{pattern}")):
+            args += ["--ro-bind", "/dev/null", f"{PYTHON}/{found.relative_to(prefix)}"]
+    return args, f"{PYTHON}/bin/python"
+
+
 class UidLease:
     """An unprivileged user id held for one sandbox's lifetime (an flock'ed file, so also across processes)."""
 
@@ -102,26 +122,26 @@ class UidLease:
             self._handle = None
 
 
-def command(argv: list[str], out: Path, grader: Path, release: Path, limits: Limits, uid: int,
-            env: dict[str, str] | None = None, extra_ro_binds: dict[str, str] | None = None) -> list[str]:
-    """The command that runs `argv` inside the sandbox: a fresh tmpfs as its working folder, `out` writable,
-    `grader` and `release` (and `extra_ro_binds`, host path -> sandbox path) read-only."""
+def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: int, seccomp_fd: int,
+            env: dict[str, str] | None = None, datasets: Path | None = None) -> list[str]:
+    """The command that runs `argv` inside the sandbox (argv[0] "python" is the sandbox's interpreter):
+    `grader` and `release` (and `datasets`) read-only, the filter read from `seccomp_fd` (pass it to the
+    child). `grader` also receives a pyvenv.cfg."""
     bwrap = bubblewrap()
     if bwrap is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
                           "or pass --unsafe-no-sandbox to run student code without it")
-    # later mounts cover earlier ones: /tmp first, so that a Python environment under /tmp stays visible
-    args = [bwrap, *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-            "--size", str(limits.work_bytes), "--tmpfs", "/tmp"]
-    for root in _python_roots():
-        args += _ro_bind_with_parents(root)
-    args += ["--perms", "0755", "--dir", "/sandbox", "--perms", "1777", "--size", str(limits.work_bytes),
-             "--tmpfs", WORK, "--bind", str(out), OUT,
-             "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE,
-             *[a for host, dest in (extra_ro_binds or {}).items() for a in ("--ro-bind", host, dest)],
-             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-             "--die-with-parent", "--new-session", "--chdir", WORK, "--clearenv"]
-    base_env = {"HOME": WORK, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
+    size = str(limits.work_bytes)
+    python_args, python = python_mounts(grader)
+    args = [bwrap, *_system_binds(), "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
+            "--perms", "1777", "--size", size, "--tmpfs", "/tmp", *python_args,
+            "--perms", "0755", "--dir", "/sandbox", "--perms", "1777", "--size", size, "--tmpfs", WORK,
+            "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE]
+    if datasets is not None:
+        args += ["--ro-bind", str(datasets), DATASETS]
+    args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+             "--die-with-parent", "--new-session", "--seccomp", str(seccomp_fd), "--chdir", WORK, "--clearenv"]
+    base_env = {"HOME": WORK, "PATH": f"{Path(python).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
                 "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{WORK}/.mpl", "PYTHONDONTWRITEBYTECODE": "1",
                 "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # this machine's OpenBLAS needs them, see env notes
@@ -133,11 +153,13 @@ def command(argv: list[str], out: Path, grader: Path, release: Path, limits: Lim
     prlimit = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
                f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", f"--nofile={limits.open_files}",
                "--core=0", "--"]
+    argv = [python if argv[0] == "python" else argv[0], *argv[1:]]
     return args + ["--", *setpriv, *prlimit, *argv]
 
 
 def unsandboxed_command(argv: list[str], limits: Limits) -> list[str]:
     """--unsafe-no-sandbox: the same rlimits, nothing else."""
+    argv = [sys.executable if argv[0] == "python" else argv[0], *argv[1:]]
     return ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
             f"--fsize={limits.file_bytes}", "--core=0", "--", *argv]
 

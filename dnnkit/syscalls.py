@@ -1,0 +1,53 @@
+"""The system calls student code may not make inside the sandbox: a seccomp filter built with libseccomp
+(PyPI `pyseccomp`, over Debian's libseccomp2) and handed to bubblewrap (`--seccomp FD`).
+
+Denied: new user namespaces (root in a namespace of its own would let the code mount a RAM tmpfs past every
+size limit and rearrange what it sees), joining namespaces, the kernel keyrings (a key stored under a user id
+would outlive the run and reach the next student leased the same id), ptrace and the kernel interfaces no
+grading needs (bpf, perf events, userfaultfd, io_uring, mount, kexec, modules).
+"""
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import tempfile
+from pathlib import Path
+
+from . import DnnkitError
+
+CLONE_NEWUSER = 0x10000000
+DENIED = ("setns", "keyctl", "add_key", "request_key", "ptrace", "process_vm_readv", "process_vm_writev",
+          "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
+          "mount", "umount2", "pivot_root", "chroot", "kexec_load", "init_module", "finit_module",
+          "delete_module", "open_by_handle_at", "name_to_handle_at")
+
+
+@functools.lru_cache(maxsize=None)
+def filter_file() -> Path:
+    """The compiled filter (BPF), written once per grading process to a private file."""
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, OSError) as err:  # OSError: the package is there, libseccomp.so.2 is not
+        raise DnnkitError(f"the sandbox's system-call filter needs libseccomp ({err}); "
+                          "`apt-get install libseccomp2` and `pip install pyseccomp`") from None
+    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    denied = seccomp.ERRNO(errno.EPERM)
+    for call in ("unshare", "clone"):  # x86-64 and arm64 both take the flags as the first argument
+        rules.add_rule(denied, call, seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER))
+    # clone3 passes its flags in memory, where a filter cannot look: ENOSYS makes libc fall back to clone
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    for call in DENIED:
+        try:
+            rules.add_rule(denied, call)
+        except (RuntimeError, ValueError):  # a call this architecture does not have
+            continue
+    handle, name = tempfile.mkstemp(prefix="dnnkit-seccomp-", suffix=".bpf")
+    with os.fdopen(handle, "wb") as stream:
+        rules.export_bpf(stream)
+    return Path(name)
+
+
+def open_filter() -> int:
+    """A new read-only descriptor of the filter, for one bubblewrap process (it reads it at start)."""
+    return os.open(filter_file(), os.O_RDONLY)
