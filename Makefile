@@ -19,17 +19,20 @@ demo: $(BIN)/.installed sandbox-deps
 release: $(BIN)/.installed
 	$(BIN)/dnnkit release
 
-## bubblewrap, the sandbox `dnnkit grade` runs student code in (Debian package; needs root and apt).
+## bubblewrap, the sandbox `dnnkit grade` runs student code in, and libseccomp, for its system-call filter
+## (Debian packages; need root and apt).
 ## Without it the demo falls back to plain `nbgrader autograde`.
 sandbox-deps:
-	@command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q bubblewrap; } \
+	@{ command -v bwrap && ls /usr/lib/*/libseccomp.so.2; } >/dev/null 2>&1 \
+	  || { apt-get update -q && apt-get install -y -q bubblewrap libseccomp2; } \
 	  || echo "bubblewrap could not be installed: the demo grades with plain nbgrader autograde"
 
 ## Debian packages the tests drive: bubblewrap, Chromium for the browser tests, PostgreSQL for the gradebook
 ## server tests (needs root and apt; the tests start and stop the server themselves).
 system-deps:
 	@command -v bwrap >/dev/null && command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	  || { apt-get update -q && apt-get install -y -q bubblewrap chromium postgresql; }
+	  && ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 \
+	  || { apt-get update -q && apt-get install -y -q bubblewrap libseccomp2 chromium postgresql; }
 
 ## The whole test suite (installs what it needs first).
 test: $(BIN)/.installed system-deps

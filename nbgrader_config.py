@@ -20,8 +20,25 @@ c.Execute.timeout = 60
 # Tracebacks without source lines, so no hidden test code reaches a student through an error.
 c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
 
-# Feedback shows no hidden test.
+# Nothing a student wrote is active content (dnnkit/sanitize.py): markdown, outputs and attachments are cut to
+# a safe subset in the autograded notebook (both autograde passes: before and after execution), in the
+# feedback HTML, and in every page formgrader renders (its HTMLExporter reads this file when the server
+# starts). sanitize_html also makes nbconvert's templates escape HTML/markdown outputs and drop JavaScript and
+# widget outputs; nbgrader's feedback and formgrade templates ignore it for markdown cells, hence the
+# preprocessor.
+from nbgrader.converters.autograde import Autograde as _Autograde  # noqa: E402
+
+_SANITIZE = "dnnkit.sanitize.SanitizeStudentMarkup"
+c.Autograde.sanitize_preprocessors = [*_Autograde.sanitize_preprocessors.default(), _SANITIZE]
+c.Autograde.autograde_preprocessors = [*_Autograde.autograde_preprocessors.default(), _SANITIZE]
+c.HTMLExporter.preprocessors = [_SANITIZE]
+c.HTMLExporter.sanitize_html = True  # a second layer for outputs; shows HTML it does not know as text
+# no id= on a student's headings: "# statusmessage" or a grade cell's id would capture formgrader's own elements
+c.HTMLExporter.exclude_anchor_links = True
+
+# Feedback shows no hidden test, and no student markup that could run.
 c.GenerateFeedback.preprocessors = [
+    _SANITIZE,
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
@@ -35,14 +52,16 @@ c.IgnorePattern.enabled = True
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # `dnnkit grade`: limits of the sandbox each submission runs in, and its timeouts (seconds).
-c.DnnkitGrade.memory_bytes = 2 * 1024**3
+c.DnnkitGrade.memory_bytes = 2 * 1024**3  # each process, and all of a sandbox's (with its tmpfs) together
 c.DnnkitGrade.cpu_seconds = 600
 c.DnnkitGrade.processes = 64
 c.DnnkitGrade.file_bytes = 256 * 1024**2
 c.DnnkitGrade.open_files = 256
-c.DnnkitGrade.work_bytes = 512 * 1024**2  # the working folder (a tmpfs) and the report folder, each
+c.DnnkitGrade.work_bytes = 512 * 1024**2  # each private tmpfs: the working folder, /tmp, /dev/shm
 c.DnnkitGrade.output_line_chars = 2000  # outputs kept in autograded/ and feedback
 c.DnnkitGrade.output_cell_chars = 20000
 c.DnnkitGrade.cell_seconds = 10  # every cell here runs in well under a second under the grader
 c.DnnkitGrade.function_seconds = 20  # all public and hidden cases of one function
 c.DnnkitGrade.startup_seconds = 60
+c.DnnkitGrade.restarts = 3  # fresh processes after a cell or function hangs or dies
+c.DnnkitGrade.submission_seconds = 180  # everything one submission may take, restarts included

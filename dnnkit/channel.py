@@ -18,6 +18,7 @@ class Channel:
     def __init__(self, stream, max_line: int = MAX_LINE_BYTES, max_total: int = MAX_TOTAL_BYTES):
         self.max_line, self.max_total = max_line, max_total
         self.overflowed = False  # more than max_total bytes arrived: the grader stops reading
+        self.skipped = 0  # lines that were too long, not JSON or not an object
         self.closed = threading.Event()  # end of stream (the process and its children are gone) or overflow
         self._events: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
@@ -45,6 +46,8 @@ class Channel:
                     if end >= 0:
                         if not skipping:
                             self._parse(bytes(line))
+                        else:
+                            self.skipped += 1
                         line.clear()
                         skipping = False
         except OSError:
@@ -57,9 +60,12 @@ class Channel:
         try:
             event = json.loads(line)
         except (ValueError, RecursionError):
+            self.skipped += 1
             return
         if isinstance(event, dict):
             self._events.put(event)
+        else:
+            self.skipped += 1
 
     def get(self, timeout: float) -> dict | None:
         """The next event, or None when none arrived within `timeout` seconds."""

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +145,32 @@ def _decode_result(text):
         return None
 
 
+class Trace:
+    """What the grader made of every line a runner sent, as JSON lines in $DNNKIT_GRADE_TRACE/<student>.jsonl
+    when that variable names a folder (tests use it to see an attack reach its target); else nothing."""
+
+    MAX_LINES = 20000
+
+    def __init__(self, student: str):
+        folder = os.environ.get("DNNKIT_GRADE_TRACE")
+        self.handle = None
+        if folder and student:
+            self.handle = open(Path(folder) / f"{urllib.parse.quote(student, safe='')}.jsonl", "a")
+        self.lines = 0
+
+    def __call__(self, event: dict, taken: str) -> None:
+        if self.handle is None or self.lines >= self.MAX_LINES:
+            return
+        self.lines += 1
+        shown = {k: (v if isinstance(v, (int, float, bool)) or v is None else str(v)[:300])
+                 for k, v in list(event.items())[:8] if k not in ("result", "outputs")}
+        self.handle.write(json.dumps({"event": shown, "taken": taken}) + "\n")
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
 class SandboxRun:
     """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out.
 
@@ -172,7 +199,7 @@ class SandboxRun:
         outcome = {"student": student, "flags": list(intake.flags), "status": intake.status,
                    "notebook": intake.notebook, "state": None}
         if intake.notebook is not None:
-            state, run_flags = self.run(intake.notebook, inputs)
+            state, run_flags = self.run(intake.notebook, inputs, student)
             outcome["state"], outcome["flags"] = state, outcome["flags"] + run_flags
         return outcome
 
@@ -289,7 +316,7 @@ class SandboxRun:
         process.wait()
 
     def _attempt(self, box: dict, levels: list[tuple[int, list[str]]], hand_over, state: dict,
-                 deadline: float) -> str:
+                 deadline: float, trace) -> str:
         """Follow one runner process until it finishes, dies, overruns its time or says too much.
 
         Returns "finished", "died", "timed out", "ran out of time" (the submission's total) or "reported too
@@ -315,35 +342,40 @@ class SandboxRun:
             if event is not None:
                 state.setdefault("first_event", now)  # the runner is up: Python, IPython and numpy loaded
                 kind, phase, index, name = event.get("e"), event.get("phase"), event.get("i"), event.get("name")
+                taken = "ignored"
                 if kind == "cell" and not cells_done and type(index) is int:  # none after cells_done
                     if phase == "start":
-                        step, started = ("cell", index), now
+                        step, started, taken = ("cell", index), now, "cell started"
                     elif phase == "end" and isinstance(event.get("outputs", []), list):
                         state["cell_outputs"][index] = event
-                        step, started = ("between", None), now
+                        step, started, taken = ("between", None), now, "cell outputs kept"
                 elif kind == "cells_done" and not cells_done:
                     cells_done = True
                     next_level()
-                    step, started = ("between", None), now
+                    step, started, taken = ("between", None), now, f"cells over; level {current_level} handed over"
                 elif kind == "function" and current is not None and isinstance(name, str) and name in current:
                     if phase == "start":
-                        step, started = ("function", name), now
+                        step, started, taken = ("function", name), now, "function started"
                     elif phase == "end":
                         state["results"][name] = _decode_result(event.get("result"))  # taken once, final
                         state["functions_done"].add(name)
                         current.remove(name)
-                        step, started = ("between", None), now
+                        step, started, taken = ("between", None), now, "result taken"
                         if not current:
                             next_level()
+                            taken += f"; level {current_level} handed over" if current else "; all levels over"
                 elif kind == "level_done" and current is not None and event.get("level") == current_level:
                     for missing in current:  # said it was done without reporting them: final, 0 points
                         state["function_faults"][missing] = "did not report"
                     next_level()
+                    taken = f"level over; level {current_level} handed over" if current else "all levels over"
                 elif kind == "done" and cells_done and current is None and not pending:
-                    state["done"] = True
+                    state["done"], taken = True, "run over"
+                trace(event, taken)
                 continue
             state["step"] = step
             if channel.overflowed:
+                trace({"e": "channel"}, f"over {channel.max_total} bytes: process killed")
                 self._kill(process)
                 return "reported too much"
             if process.poll() is not None and (channel.drained() or now - started > 1.0):
@@ -357,9 +389,10 @@ class SandboxRun:
                 self._kill(process)
                 return "timed out"
 
-    def run(self, nb: nbformat.NotebookNode, inputs: list[dict]) -> tuple[dict, list[str]]:
+    def run(self, nb: nbformat.NotebookNode, inputs: list[dict], student: str = "") -> tuple[dict, list[str]]:
         """Run the notebook's code cells, then its functions level by level on `inputs`, in the sandbox,
         restarting past faults (at most limits.restarts times, within timeouts.submission_seconds in all)."""
+        trace = Trace(student)
         names = FUNCTIONS[self.assignment]
         cells = [{"index": i, "source": c.source} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         state = {"cell_outputs": {}, "functions_done": set(), "cell_faults": {}, "function_faults": {},
@@ -373,6 +406,7 @@ class SandboxRun:
                 checks.save_plain(scratch / f"level-{level}.npz", level_inputs)
 
             def hand_over(level: int) -> None:
+                trace({"e": "hand over", "level": level}, f"level-{level}.npz written")
                 self._write_atomically(scratch / f"level-{level}.npz", grader / f"level-{level}.npz")
 
             for attempt in range(self.limits.restarts + 1):
@@ -386,7 +420,8 @@ class SandboxRun:
                     self._restart(box)
                 (grader / "plan.tmp").write_text(json.dumps(plan))
                 os.replace(grader / "plan.tmp", grader / "plan.json")
-                ended = self._attempt(box, levels, hand_over, state, deadline)
+                ended = self._attempt(box, levels, hand_over, state, deadline, trace)
+                trace({"e": "attempt", "n": attempt}, f"ended: {ended}; {box['channel'].skipped} lines not JSON objects")
                 first = state.pop("first_event", None)
                 state["timings"]["kernel_start"] += (first or time.monotonic()) - launched
                 state["timings"]["execution"] += time.monotonic() - (first or time.monotonic())
@@ -420,6 +455,7 @@ class SandboxRun:
                     self._not_run(state, names, "not run: too many restarts")
         finally:
             self._drop_box(box)
+            trace.close()
         if self.prewarm:  # start the next submission's sandbox now, while the grader judges this one
             self._local.spare = self._new_box()
         return state, flags

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nbformat
 
+from .names import shown  # every name and text from the submission reaches flags through it
+
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 
 
@@ -21,11 +23,6 @@ class Intake:
     flags: list[str] = field(default_factory=list)
     status: str = "graded"  # or "missing" / "incomplete" when nothing can run
     path: Path | None = None
-
-
-def shown(name: str) -> str:
-    """A file name as it can be printed (names that are not UTF-8 keep their bytes as escapes)."""
-    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
 def _grade_id(cell) -> str | None:
@@ -122,7 +119,7 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
     except (Exception, RecursionError) as err:
         return None, [f"{name} cannot be read as a notebook ({type(err).__name__}); nothing could be graded"]
     if major != 4:
-        flags.append(f"{name} is in nbformat {major}; converted to nbformat 4" if major is not None
+        flags.append(f"{name} is in nbformat {shown(major)}; converted to nbformat 4" if major is not None
                      else f"{name} has no nbformat version; read as nbformat 4")
     return nb, flags
 
@@ -181,7 +178,7 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
         if gid not in masters:
             ordinary = _ordinary(cell, flags)
             if gid:
-                flags.append(f"cell with unknown grade id {gid!r} kept as an ordinary cell")
+                flags.append(f"cell with unknown grade id '{shown(gid)}' kept as an ordinary cell")
             if ordinary is not None:
                 merged.cells.append(ordinary)
             continue
@@ -197,7 +194,7 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
         if not isinstance(student_meta, dict) or student_meta.get("nbgrader") != meta:
             flags.append(f"cell {gid}: nbgrader metadata changed; restored")
         if cell.get("cell_type") != mcell.cell_type:
-            flags.append(f"cell {gid} was changed to {cell.get('cell_type')}; restored as {mcell.cell_type}")
+            flags.append(f"cell {gid} was changed to {shown(cell.get('cell_type'))}; restored as {mcell.cell_type}")
         if meta.get("solution"):
             source = cell.get("source", "")
             fixed.source = source if isinstance(source, str) else ""
@@ -211,7 +208,7 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
         flags.append("kernelspec metadata is malformed; graded with the course's python3")
     spec = kernelspec.get("name") if isinstance(kernelspec, dict) else None
     if spec and spec != master.metadata.get("kernelspec", {}).get("name"):
-        flags.append(f"kernelspec changed to {spec!r}; graded with the course's python3")
+        flags.append(f"kernelspec changed to '{shown(spec)}'; graded with the course's python3")
     return merged, flags
 
 

@@ -2,7 +2,9 @@
 scores) summed up in one self-contained HTML page with embedded PNG plots.
 
 Records are untrusted text: student ids, flags and messages may come from hostile submissions, so every
-value is HTML-escaped, and a record that cannot be read is skipped (a warning, and a line on the page)."""
+value is HTML-escaped, and a record that cannot be read is skipped (a warning, and a line on the page). A folder
+in autograded/ whose name is not an acceptable student id (dnnkit.names; left by an older dnnkit) is never read:
+skipped the same way, its name shown escaped."""
 from __future__ import annotations
 
 import base64
@@ -25,7 +27,8 @@ from matplotlib.figure import Figure
 
 from . import DnnkitError
 from .cases import FUNCTIONS
-from .commands.grade import RESULT_FILE
+from .commands.grade import RESULT_FILE, write_kit_file
+from .names import id_problem, one_line, shown
 
 MAX_RECORD_BYTES = 16 * 1024**2
 PASSED, NOT_RUN = "passed", "not run"  # every other verdict (failed, timed out, crashed, ...) is a failure
@@ -63,11 +66,6 @@ class Report:
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
-
-def one_line(text) -> str:
-    """`text` with control characters (newlines included) shown escaped: safe for a one-line message."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
-
 
 def read_json(path: Path):
     """The JSON in `path`; ValueError saying why for a symbolic link, a non-regular or oversized file, or
@@ -157,8 +155,10 @@ def record_submissions(root: Path, assignment: str) -> tuple[list[Submission], l
         path = entry / assignment / RESULT_FILE
         if not os.path.lexists(path):
             continue
-        relative = str(path.relative_to(root))
+        relative = "/".join(("autograded", shown(entry.name), assignment, RESULT_FILE))
         try:
+            if (problem := id_problem(entry.name)) is not None:
+                raise ValueError(f"its folder's name is not a student id ({problem})")
             if entry.is_symlink() or path.parent.is_symlink():
                 raise ValueError("a symbolic link in its path")
             submissions.append(parse_record(read_json(path), assignment, entry.name))
@@ -397,9 +397,9 @@ def render(report: Report) -> str:
 def write_report(root: Path, assignment: str) -> tuple[Path, Report]:
     """Write autograded/report-ASSIGNMENT.html; return its path and the report."""
     report = collect(root, assignment)
-    target = root / "autograded" / f"report-{assignment}.html"
-    target.parent.mkdir(exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(render(report), encoding="utf-8")
-    os.replace(tmp, target)
+    name = f"report-{assignment}.html"
+    target = write_kit_file(root / "autograded", name, render(report))
+    if target.name != name:
+        warn(f"autograded/{name} is a folder (left by an older dnnkit that took a student id of that name); "
+             f"the report went to autograded/{target.name}; remove that folder")
     return target, report

@@ -53,9 +53,11 @@ def answer(course: Course, function: str, assignment: str = "step_by_step", befo
     return f"{before}\n{source}\n{after}".strip("\n") + "\n"
 
 
-def dnnkit_grade(course: Course, assignment: str = "step_by_step", *args: str, timeout: float = 900):
-    """Run `dnnkit grade` as an instructor would; returns the completed process."""
-    env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root)}
+def dnnkit_grade(course: Course, assignment: str = "step_by_step", *args: str, timeout: float = 900,
+                 env: dict[str, str] | None = None):
+    """Run `dnnkit grade` as an instructor would (with `env` added to the environment); returns the completed
+    process."""
+    env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root), **(env or {})}
     return subprocess.run([sys.executable, "-m", "dnnkit.cli", "grade", assignment, *args], env=env,
                           capture_output=True, text=True, timeout=timeout)
 

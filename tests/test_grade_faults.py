@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import nbformat
 import pytest
 
 from dnnkit.cases import FUNCTIONS
@@ -144,3 +145,23 @@ def test_without_bubblewrap_grading_refuses_unless_told(tmp_path, monkeypatch):
     assert float(read_grades(course)["someone"]["score"]) == FULL
     record = json.loads((course.root / "autograded/someone/step_by_step/dnnkit-result.json").read_text())
     assert record["status"] == "graded"
+
+
+def test_the_total_time_per_submission_is_capped(tmp_path):
+    """Cells that each stay under the cell timeout but together run past c.DnnkitGrade.submission_seconds: the
+    submission is stopped there, its functions `not run`, and the flag names the setting."""
+    course = grading_course(tmp_path / "course")
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.DnnkitGrade.submission_seconds = 12\n")
+    slow = "import time\ntime.sleep(5)\n"
+    submit(course, "slow-cells", transform=lambda nb: nb.cells.extend(
+        nbformat.v4.new_code_cell(slow) for _ in range(4)))
+    trace = tmp_path / "trace"
+    trace.mkdir()
+    done = dnnkit_grade(course, env={"DNNKIT_GRADE_TRACE": str(trace)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    expect_row(read_grades(course)["slow-cells"], lost=NAMES, status="incomplete",
+               flag="used up its 12 s (c.DnnkitGrade.submission_seconds)")
+    ended = [json.loads(line)["taken"] for line in (trace / "slow-cells.jsonl").read_text().splitlines()
+             if json.loads(line)["event"].get("e") == "attempt"]
+    assert ended == ["ended: ran out of time; 0 lines not JSON objects"]  # landed: one run, stopped by the cap

@@ -12,15 +12,17 @@ import os
 import shutil
 import socket
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import nbformat
 import numpy as np
 import pytest
 
-from dnnkit.cases import FUNCTIONS
+from dnnkit.cases import FUNCTIONS, grading_levels
 from dnnkit.checks import load_plain
 from dnnkit.commands.grade import settings
 from dnnkit.gradebook import function_scores
@@ -33,8 +35,18 @@ pytestmark = pytest.mark.slow
 ASSIGNMENT = "step_by_step"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 NAMES = FUNCTIONS[ASSIGNMENT]
-INPUTS = "/sandbox/grader/inputs.npz"  # where the runner finds the hidden inputs inside the sandbox
+LEVEL_FILES = "/sandbox/grader/level-*.npz"  # where the runner finds each level's inputs inside the sandbox
+LEVEL0 = "/sandbox/grader/level-0.npz"  # the first level: functions that call no graded helper
 TAMPERING = "possible tampering"
+LEVEL_OF = {name: k for k, level in enumerate(grading_levels(ASSIGNMENT)) for name in level}
+
+# A cell's way to tell the test what its attack reached: a line of its own on the runner's channel (its standard
+# output), which the grader ignores and its trace ($DNNKIT_GRADE_TRACE) records.
+PROBE = """
+import json as _json, os as _os
+def probe(**fields):
+    _os.write(1, (_json.dumps({"e": "probe", **fields}) + "\\n").encode())
+"""
 
 
 # The wrong answers the attacks try to get points for: each is the reference answer with one slip.
@@ -251,99 +263,107 @@ class LyingDict(dict):
     submit(course, student, answers={"linear_forward": forward, "compute_cost": cost, "update_parameters": update})
 
 
-# The answer of linear_activation_backward is exactly what its helper linear_backward returned when the reference
-# solution ran: the replay table of every case holds it. These attacks take it from there.
-FORGE_FROM_INPUTS = """
-def _forged(inputs):
-    name = "linear_activation_backward"
-    return {group: [{"ok": True, "value": case["deps"]["linear_backward"][0][1], "error": ""}
-                    for case in inputs[name][group]] for group in ("public", "hidden")}
-"""
-
-
-# Hooks that run when Python exits the normal way: forged results (from the replay tables) and forged events.
-EXIT_HOOKS = FORGE_FROM_INPUTS + f"""
-import atexit, json, os, weakref
+# linear_activation_backward's reference code reaches the sandbox with L_model_backward's level, after its own
+# verdict is final. These attacks take it from there, compute its right answers on its own (stashed) inputs and
+# report them again, at once and from hooks that run when Python exits the normal way.
+LATE_FORGERY = PROBE + """
+import atexit, base64, weakref
 import dnn_checks
 
-def _forge_everything():
-    try:
-        inputs, _ = dnn_checks.load_plain({INPUTS!r})
-        dnn_checks.save_plain(".dnnkit-out/linear_activation_backward.npz", _forged(inputs))
-        with open(".dnnkit-out/events.jsonl", "a") as events:
-            events.write(json.dumps({{"e": "function", "name": "linear_activation_backward", "phase": "end"}}) + "\\n")
-            events.write(json.dumps({{"e": "done"}}) + "\\n")
-    except Exception:
-        pass
+_stash, _lines = {}, []
+_real_load = dnn_checks.load_plain
 
-atexit.register(_forge_everything)
+def _send_forgery():
+    for line in _lines:
+        _os.write(1, (line + "\\n").encode())
+
+def _forge(helpers):
+    reference = {"__name__": "forger"}
+    exec(helpers["code"], reference)
+    own = _stash["linear_activation_backward"]
+    results = {group: [{"ok": True, "value": reference["linear_activation_backward"](*case["args"]), "error": ""}
+                       for case in own[group]] for group in ("public", "hidden")}
+    dnn_checks.save_plain("/tmp/forged.npz", results)
+    with open("/tmp/forged.npz", "rb") as handle:
+        blob = base64.b64encode(handle.read()).decode()
+    _lines.append(_json.dumps({"e": "function", "name": "linear_activation_backward", "phase": "end",
+                               "result": blob, "error": None}))
+    probe(forged="linear_activation_backward", cases=len(results["hidden"]))
+    _send_forgery()
+
+def _load(path):
+    value, meta = _real_load(path)
+    if str(path).startswith("/sandbox/grader/level-"):
+        _stash.update(value)
+        helpers = value.get("L_model_backward", {}).get("helpers")
+        if helpers and "linear_activation_backward" in helpers["names"]:
+            _forge(helpers)
+            if CRASH_AFTER_FORGING:
+                raise RuntimeError("the runner stops here")
+    return value, meta
+
+dnn_checks.load_plain = _load
+atexit.register(_send_forgery)
 
 class _Bomb:
     def __del__(self):
-        _forge_everything()
+        _send_forgery()
 
 _bomb = _Bomb()
-weakref.finalize(_bomb, _forge_everything)
+weakref.finalize(_bomb, _send_forgery)
 """
 
 
-@attack("h08-atexit-hooks")
-def exit_hooks(course, student, ctx):
-    """atexit, __del__ and weakref.finalize hooks that write a forged results file and forged events."""
+@attack("h08-late-forged-results")
+def late_forged_results(course, student, ctx):
+    """A wrong linear_activation_backward, graded; then its right answers, computed with its reference code once
+    that arrives (for L_model_backward), reported again, at once and from atexit/__del__/finalize hooks."""
     submit(course, student, answers={"linear_activation_backward": wrong(course, "linear_activation_backward")},
-           transform=cells(imports=[EXIT_HOOKS]))
+           transform=cells(imports=["CRASH_AFTER_FORGING = False\n" + LATE_FORGERY]))
 
 
-@attack("h08b-atexit-after-a-crash")
-def exit_hooks_after_a_crash(course, student, ctx):
-    """The same hooks, and the runner made to fail once the inputs are handed over: Python then exits the normal
-    way, which runs the hooks (the runner's os._exit is never reached)."""
-    crash = f"""
-import dnn_checks
-_real_load = dnn_checks.load_plain
-
-def _load(path):
-    if str(path) == {INPUTS!r}:
-        dnn_checks.load_plain = _real_load  # for the hooks
-        raise RuntimeError("the runner stops here")
-    return _real_load(path)
-
-dnn_checks.load_plain = _load
-"""
+@attack("h08b-late-forgery-and-a-crash")
+def late_forgery_and_a_crash(course, student, ctx):
+    """The same, and the runner made to fail right after, with os._exit replaced: Python then exits the normal
+    way, which runs the hooks (they report the forgery again)."""
+    crash = "import os, sys\nos._exit = lambda code: sys.exit(code)\n"
     submit(course, student, answers={"linear_activation_backward": wrong(course, "linear_activation_backward")},
-           transform=cells(imports=[EXIT_HOOKS, crash]))
+           transform=cells(imports=["CRASH_AFTER_FORGING = True\n" + LATE_FORGERY, crash]))
 
 
 @attack("h09-forged-events")
 def forged_events(course, student, ctx):
-    """Forged lines in events.jsonl: early ones (before the cells are done), then a forged "cells_done", forged
-    "function end" for every function and a forged "done", plus garbage."""
-    early = """
-import json
-with open(".dnnkit-out/events.jsonl", "a") as events:
-    events.write("this is not json\\n")
-    for name in ("linear_forward", "compute_cost"):
-        events.write(json.dumps({"e": "function", "name": name, "phase": "end", "error": None}) + "\\n")
-    events.write(json.dumps({"e": "done"}) + "\\n")
+    """Forged lines on the runner's channel: early ones (results, "done") before the cells are over; then, from a
+    cell in the middle of the notebook, a forged "cells_done" (the grader hands level 0 over while cells still
+    run), results of functions on later levels, a "level_done" of another level and a "done"; plus garbage."""
+    early = PROBE + """
+_os.write(1, b"this is not json\\n")
+for name in ("linear_forward", "compute_cost"):
+    _os.write(1, (_json.dumps({"e": "function", "name": name, "phase": "end", "result": None}) + "\\n").encode())
+_os.write(1, b'{"e": "done"}\\n')
 """
-    late = f"""
-import json
-with open(".dnnkit-out/events.jsonl", "a") as events:
-    events.write(json.dumps({{"e": "cells_done"}}) + "\\n")
-    for name in {list(NAMES)!r}:
-        events.write(json.dumps({{"e": "function", "name": name, "phase": "start"}}) + "\\n")
-        events.write(json.dumps({{"e": "function", "name": name, "phase": "end", "error": None}}) + "\\n")
-    events.write(json.dumps({{"e": "done"}}) + "\\n")
+    middle = PROBE + f"""
+import time
+_os.write(1, b'{{"e": "cells_done"}}\\n')
+deadline = time.time() + 10
+while not _os.path.exists({LEVEL0!r}) and time.time() < deadline:
+    time.sleep(0.01)
+probe(level0_present=_os.path.exists({LEVEL0!r}))
+for name in ("linear_activation_forward", "L_model_forward", "L_model_backward"):
+    _os.write(1, (_json.dumps({{"e": "function", "name": name, "phase": "end", "result": None}}) + "\\n").encode())
+_os.write(1, b'{{"e": "level_done", "level": 3}}\\n')
+_os.write(1, b'{{"e": "done"}}\\n')
+print("THIS OUTPUT COMES AFTER THE FORGED cells_done")
 """
     submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")},
-           transform=cells(imports=[early], end=[late]))
+           transform=cells(imports=[early], linear_backward=[middle]))
 
 
 @attack("h10-malformed-events")
 def malformed_events(course, student, ctx):
     """Event lines that are valid JSON of the wrong shape, or JSON too deep to parse: the grader must not choke."""
     forge = """
-import json
+import json, os
 lines = [
     "[" * 100000 + "]" * 100000,
     json.dumps({"e": "cell", "i": [4], "phase": "start"}),
@@ -353,47 +373,40 @@ lines = [
     json.dumps({"e": "cells_done"}),
     json.dumps({"e": "function", "name": ["linear_forward"], "phase": "end", "error": None}),
 ]
-with open(".dnnkit-out/events.jsonl", "a") as events:
-    for line in lines:
-        events.write(line + "\\n")
+for line in lines:
+    os.write(1, (line + "\\n").encode())
 """
     submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")},
            transform=cells(imports=[forge]))
 
 
-REPLAY_TABLE = """
-import copy
-
-def _recorded(helper):
-    \"\"\"What the grader recorded for `helper` (in call order) if it is a replayed helper, else None.\"\"\"
-    for cell in getattr(helper, "__closure__", None) or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            continue
-        if isinstance(value, dict) and value:
-            return [copy.deepcopy(out) for out in value.values()]
-    return None
+# While a function runs on a case, its graded helpers answer with the reference code of earlier levels. A wrong
+# function can look into that code's namespace (the helper's __globals__) for its own reference.
+HELPER_GLOBALS = PROBE + """
+def _own_reference(helper, name):
+    namespace = getattr(helper, "__globals__", {})
+    probe(function=name, helper=getattr(helper, "__name__", "?"), module=str(namespace.get("__name__")),
+          seen=",".join(sorted(k for k in namespace if k in GRADED)))
+    return namespace.get(name) if namespace.get("__name__") == "dnnkit_reference_helpers" else None
 """
 
 
-@attack("h11-replay-table")
-def replay_table(course, student, ctx):
-    """While a function runs on a case, its graded helpers answer from the reference's recorded results. A wrong
-    function can read that table from the helper's closure and return the reference's own results."""
+@attack("h11-helper-globals")
+def helper_globals(course, student, ctx):
+    """Wrong functions that call their own reference if it is in their helpers' namespace (it never is)."""
     la_backward = """
 def linear_activation_backward(dA, cache, activation):
+    own = _own_reference(linear_backward, "linear_activation_backward")
+    if own is not None:
+        return own(dA, cache, activation)
     linear_cache, activation_cache = cache
-    recorded = _recorded(linear_backward)
-    if recorded:
-        return recorded[0]
     return linear_backward(dA, linear_cache)  # no activation derivative: wrong
 """
     l_forward = """
 def L_model_forward(X, parameters):
-    recorded = _recorded(linear_activation_forward)
-    if recorded:
-        return recorded[-1][0], [cache for _, cache in recorded]
+    own = _own_reference(linear_activation_forward, "L_model_forward")
+    if own is not None:
+        return own(X, parameters)
     caches, A = [], X
     for l in range(1, len(parameters) // 2 + 1):  # relu everywhere, sigmoid nowhere: wrong
         A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
@@ -402,33 +415,39 @@ def L_model_forward(X, parameters):
 """
     l_backward = """
 def L_model_backward(AL, Y, caches):
-    grads, L = {}, len(caches)
-    recorded = _recorded(linear_activation_backward)
-    if recorded:
-        for l, (dA_prev, dW, db) in zip([L] + list(range(L - 1, 0, -1)), recorded):
-            grads["dA" + str(l - 1)], grads["dW" + str(l)], grads["db" + str(l)] = dA_prev, dW, db
-    return grads  # never computes dAL nor runs the loop itself: wrong
+    own = _own_reference(linear_activation_backward, "L_model_backward")
+    if own is not None:
+        return own(AL, Y, caches)
+    return {}  # wrong
 """
+    graded = f"GRADED = {set(NAMES)!r}\n"
     submit(course, student, answers={"linear_activation_backward": la_backward, "L_model_forward": l_forward,
                                      "L_model_backward": l_backward},
-           transform=cells(imports=[REPLAY_TABLE]))
+           transform=cells(imports=[graded + HELPER_GLOBALS]))
 
 
 @attack("h12-forged-save-plain")
 def forged_save_plain(course, student, ctx):
-    """dnn_checks.save_plain patched: when the runner saves linear_activation_backward's results, it saves the
-    answers taken from the replay tables of the hidden inputs instead."""
-    patch = FORGE_FROM_INPUTS + f"""
+    """dnn_checks.plain_bytes patched: when the runner serializes linear_activation_backward's results, every case
+    gets the public case's expected answer instead (read from the released public_cases.npz)."""
+    patch = PROBE + """
+import sys
 import dnn_checks
-_real_save = dnn_checks.save_plain
+_real_save = dnn_checks.plain_bytes
 
-def _save(path, obj, meta=None):
-    if str(path).endswith("linear_activation_backward.npz"):
-        inputs, _ = dnn_checks.load_plain({INPUTS!r})
-        obj = _forged(inputs)
-    return _real_save(path, obj, meta)
+def _save(obj, meta=None):
+    caller = sys._getframe(1)  # the runner's call_level, which has the function's name
+    while caller is not None and "name" not in caller.f_locals:
+        caller = caller.f_back
+    if caller is not None and caller.f_locals["name"] == "linear_activation_backward":
+        cases, _ = dnn_checks.load_plain("public_cases.npz")
+        if "linear_activation_backward" in cases:
+            answer = cases["linear_activation_backward"][0]["expected"]
+            obj = {group: [{"ok": True, "value": answer, "error": ""} for _ in obj[group]] for group in obj}
+            probe(swapped="linear_activation_backward")
+    return _real_save(obj, meta)
 
-dnn_checks.save_plain = _save
+dnn_checks.plain_bytes = _save
 """
     submit(course, student, answers={"linear_activation_backward": wrong(course, "linear_activation_backward")},
            transform=cells(imports=[patch]))
@@ -462,32 +481,31 @@ import numpy as np
 
 @attack("h14-read-inputs-in-cell")
 def read_inputs_in_cell(course, student, ctx):
-    """Read the hidden inputs (and the plan) from a cell; then forge "cells_done" so that the grader hands the
-    inputs over while a cell still runs, and print them."""
+    """Look for the inputs (and read the plan) from a cell; then forge "cells_done" so that the grader hands level
+    0 over while a cell still runs, grab it and print the hidden numbers."""
     look = f"""
-import json, os
-print("INPUTS", "present" if os.path.exists({INPUTS!r}) else "absent")
+import glob, json
+print("INPUTS", "present" if glob.glob({LEVEL_FILES!r}) else "absent")
 try:
     with open("/sandbox/grader/plan.json") as handle:
         print("PLAN keys", sorted(json.load(handle)))
 except OSError as err:
     print("PLAN unreadable", type(err).__name__)
 """
-    grab = f"""
-import json, os, time
+    grab = PROBE + f"""
+import time
 import numpy as np
 import dnn_checks
-with open(".dnnkit-out/events.jsonl", "a") as events:
-    events.write(json.dumps({{"e": "cells_done"}}) + "\\n")
-inputs, deadline = None, time.time() + 5
+_os.write(1, b'{{"e": "cells_done"}}\\n')
+inputs, deadline = None, time.time() + 10
 while inputs is None and time.time() < deadline:
     try:
-        inputs, _ = dnn_checks.load_plain({INPUTS!r})
+        inputs, _ = dnn_checks.load_plain({LEVEL0!r})
     except Exception:
         time.sleep(0.02)
-print("GRABBED", inputs is not None)
+probe(grabbed=inputs is not None, functions=",".join(sorted(inputs or {{}})))
 if inputs is not None:
-    for name in ("linear_forward", "compute_cost", "L_model_forward"):
+    for name in ("linear_forward", "compute_cost", "linear_backward"):
         for case in inputs[name]["hidden"]:
             print(name, " ".join(f"{{v:.9f}}" for v in np.ravel(case["args"][0])[:6]))
 """
@@ -497,30 +515,32 @@ if inputs is not None:
 
 @attack("h15-leak-across-restart")
 def leak_across_restart(course, student, ctx):
-    """Save the hidden inputs in the working folder while the grader's checks run, then kill the process: the
-    grader runs the notebook again in the same working folder, and a cell prints what was saved."""
-    spy = f"""
-import os
+    """Save the hidden inputs in every writable folder (working folder, /tmp, /dev/shm) while the grader's checks
+    run, then kill the process: the grader runs the notebook again, and a cell prints what it finds."""
+    spy = PROBE + f"""
+import glob
 import numpy as np
 import dnn_checks
-if os.path.exists("stash.txt"):
-    print(open("stash.txt").read())
-else:
-    _real_run_case = dnn_checks.run_case
+STASHES = ["stash.txt", "/tmp/stash.txt", "/dev/shm/stash.txt"]
+found = [path for path in STASHES if _os.path.exists(path)]
+print("STASH", "found " + " ".join(open(path).read() for path in found) if found else "none")
+_real_run_case = dnn_checks.run_case
 
-    def _spy(function, case, *more):
-        if os.path.exists({INPUTS!r}) and getattr(function, "__name__", "") == "update_parameters":
-            inputs, _ = dnn_checks.load_plain({INPUTS!r})
-            lines = []
-            for name in ("linear_forward", "compute_cost", "L_model_forward"):
-                for hidden in inputs[name]["hidden"]:
-                    lines.append(name + " " + " ".join(f"{{v:.9f}}" for v in np.ravel(hidden["args"][0])[:6]))
-            with open("stash.txt", "w") as handle:
+def _spy(function, case, *more):
+    if _os.path.exists({LEVEL0!r}) and getattr(function, "__name__", "") == "update_parameters":
+        inputs, _ = dnn_checks.load_plain({LEVEL0!r})
+        lines = []
+        for name in ("linear_forward", "compute_cost", "linear_backward"):
+            for hidden in inputs[name]["hidden"]:
+                lines.append(name + " " + " ".join(f"{{v:.9f}}" for v in np.ravel(hidden["args"][0])[:6]))
+        for path in STASHES:
+            with open(path, "w") as handle:
                 handle.write("\\n".join(lines))
-            os._exit(3)
-        return _real_run_case(function, case, *more)
+        probe(stashed=len(lines), where=",".join(p for p in STASHES if _os.path.exists(p)))
+        _os._exit(3)
+    return _real_run_case(function, case, *more)
 
-    dnn_checks.run_case = _spy
+dnn_checks.run_case = _spy
 """
     submit(course, student, transform=cells(imports=[spy]))
 
@@ -627,11 +647,13 @@ print("DISK", {label!r}, total, error)
 
 @attack("h19-fill-disk")
 def fill_disk(course, student, ctx):
-    """A 1 GB file (cut by the file-size limit), then 512 MB in files of 128 MB in the working folder (two cells,
-    each well within the cell timeout) and in /tmp."""
+    """A 1 GB file (cut by the file-size limit), then 512 MB in files of 128 MB in a subfolder of the working
+    folder, in the working folder itself (two cells, each well within the cell timeout), in /tmp and in /dev/shm."""
+    subfolder = "import os\nos.makedirs('deep/er', exist_ok=True)\n"
     submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")},
-           transform=cells(imports=[_fill(".", "one file", 1, 1024), _fill(".", "work folder a", 2, 128),
-                                    _fill(".", "work folder b", 2, 128), _fill("/tmp", "tmp", 4, 128)]))
+           transform=cells(imports=[_fill(".", "one file", 1, 1024), subfolder + _fill("deep/er", "subfolder", 4, 128),
+                                    _fill(".", "work folder a", 2, 128), _fill(".", "work folder b", 2, 128),
+                                    _fill("/tmp", "tmp", 4, 128), _fill("/dev/shm", "shm", 4, 128)]))
 
 
 @attack("h20-huge-print")
@@ -664,15 +686,15 @@ for _ in range(5):
 def recursion_limit(course, student, ctx):
     """A low recursion limit left behind by the notebook's last cell, for the grader's checks that follow."""
     submit(course, student, answers={"compute_cost": wrong(course, "compute_cost")},
-           transform=cells(end=["import sys\nsys.setrecursionlimit(60)"]))
+           transform=cells(end=["import sys\nsys.setrecursionlimit(60)\nprint('RECURSION LIMIT', sys.getrecursionlimit())"]))
 
 
 @attack("h23-alarm")
 def alarm(course, student, ctx):
     """A wrong function that, under the grader's checks, arms signal.alarm and spins until it kills the process:
     a crash in place of a wrong answer."""
-    forward = wrong(course, "linear_forward", before="import os, signal").replace(
-        "Z = np.dot(W, A)\n", f"if os.path.exists({INPUTS!r}):  # the grader's checks\n"
+    forward = wrong(course, "linear_forward", before="import glob, signal").replace(
+        "Z = np.dot(W, A)\n", f"if glob.glob({LEVEL_FILES!r}):  # the grader's checks\n"
                               "        signal.alarm(1)\n        while True:\n"
                               "            pass\n    Z = np.dot(W, A)\n", 1)
     assert "signal.alarm(1)" in forward
@@ -729,14 +751,15 @@ def open_and_json(course, student, ctx):
     """builtins.open replaced so that the runner reads forged inputs (the public case in place of the hidden ones,
     for a function that only knows the public answer); json.dumps replaced so that every failed cell is reported
     as passed."""
-    patch = f"""
+    patch = PROBE + f"""
 import builtins, io, json
 import dnn_checks
 
 _real_open, _real_dumps = builtins.open, json.dumps
 
 def _open(file, mode="r", *args, **kwargs):
-    if str(file) == {INPUTS!r}:
+    if str(file) == {LEVEL0!r}:
+        probe(forged_inputs=True)
         with _real_open(file, "rb") as handle:
             inputs, _ = dnn_checks.load_plain(io.BytesIO(handle.read()))
         group = inputs["linear_forward"]
@@ -776,35 +799,124 @@ def edit_test_cell(course, student, ctx):
     submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")}, transform=transform)
 
 
-@attack("h29-symlinked-events")
-def symlinked_events(course, student, ctx):
-    """Replace the event log by a symbolic link to a file outside the sandbox, which the grader (root) then reads
-    in its place: here the student's own submitted notebook, whose metadata holds forged event lines. (A link to
-    /proc/kmsg, a regular file whose read blocks, would hang the grader for good: not tried here.)"""
-    own_notebook = course.root / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    relink = f"""
+@attack("h29-channel-flood")
+def channel_flood(course, student, ctx):
+    """300 MB of garbage on the runner's channel (its standard output, the one way to the grader), in lines of
+    1 MB and in one endless line: the grader stops reading at its limit, kills the process and runs the notebook
+    again without that cell. Otherwise a correct submission."""
+    flood = """
 import os
-os.remove(".dnnkit-out/events.jsonl")
-os.symlink({str(own_notebook)!r}, ".dnnkit-out/events.jsonl")
+line = b"x" * (1024**2 - 1) + b"\\n"
+for _ in range(100):
+    os.write(1, line)
+for _ in range(200):
+    os.write(1, b"y" * 1024**2)
 """
+    submit(course, student, transform=cells(end=[flood]))
 
-    def transform(nb):
-        cells(imports=[relink])(nb)
-        nb.metadata["forged_events"] = "PLACEHOLDER"
 
-    path = submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")}, transform=transform)
-    events = [{"e": "cell", "i": 4, "phase": "end", "error": None,
-               "outputs": [{"output_type": "stream", "name": "stdout", "text": "FORGED FROM A HOST FILE\n"}]},
-              {"e": "cells_done"}]
-    for name in NAMES:
-        events += [{"e": "function", "name": name, "phase": "start"},
-                   {"e": "function", "name": name, "phase": "end", "error": None}]
-    events.append({"e": "done"})
-    lines = "\n,\n".join(json.dumps(event) for event in events)  # one event a line, as the grader reads them
-    text = path.read_text()
-    assert text.count('"PLACEHOLDER"') == 1
-    path.write_text(text.replace('"PLACEHOLDER"', f"[\n{lines}\n]"))
-    assert nbformat.read(path, 4).metadata["forged_events"][0]["e"] == "cell"
+# The six functions of the forward and backward passes, each a stub that looks for its own reference code
+# wherever the grader could have put it: the handed-over files, the runner's call stack, every live object.
+FIND_REFERENCE = PROBE + """
+import gc, glob, sys, types
+import dnn_checks
+
+def _references():
+    found = {}
+    def from_inputs(inputs):
+        for data in inputs.values() if isinstance(inputs, dict) else ():
+            helpers = data.get("helpers") if isinstance(data, dict) else None
+            if helpers:
+                namespace = {"__name__": "found"}
+                exec(helpers["code"], namespace)
+                found.update({k: v for k, v in namespace.items() if k in GRADED})
+    for path in glob.glob(LEVEL_FILES):
+        from_inputs(dnn_checks.load_plain(path)[0])
+    frame = sys._getframe()
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            if isinstance(value, dict):
+                from_inputs(value)
+                if value.get("__name__") == "dnnkit_reference_helpers":
+                    found.update({k: v for k, v in value.items() if k in GRADED})
+        frame = frame.f_back
+    for obj in gc.get_objects():
+        if isinstance(obj, types.FunctionType) and obj.__name__ in GRADED and obj.__module__ != "__main__":
+            found.setdefault(obj.__name__, obj)
+    return found
+
+def _reference_or_stub(name, *args):
+    found = _references()
+    probe(function=name, found=",".join(sorted(found)))
+    if name in found:
+        return found[name](*args)
+    raise NotImplementedError()
+"""
+STUBS = {
+    "linear_forward": "def linear_forward(A, W, b):\n    return _reference_or_stub('linear_forward', A, W, b)\n",
+    "linear_activation_forward": "def linear_activation_forward(A_prev, W, b, activation):\n"
+                                 "    return _reference_or_stub('linear_activation_forward', A_prev, W, b, activation)\n",
+    "L_model_forward": "def L_model_forward(X, parameters):\n"
+                       "    return _reference_or_stub('L_model_forward', X, parameters)\n",
+    "linear_backward": "def linear_backward(dZ, cache):\n    return _reference_or_stub('linear_backward', dZ, cache)\n",
+    "linear_activation_backward": "def linear_activation_backward(dA, cache, activation):\n"
+                                  "    return _reference_or_stub('linear_activation_backward', dA, cache, activation)\n",
+    "L_model_backward": "def L_model_backward(AL, Y, caches):\n"
+                        "    return _reference_or_stub('L_model_backward', AL, Y, caches)\n",
+}
+
+
+@attack("h30-stubs-call-the-reference")
+def stubs_call_the_reference(course, student, ctx):
+    """Six graded functions left as stubs that call their own reference code if they can find it anywhere."""
+    setup = f"GRADED = {set(NAMES)!r}\nLEVEL_FILES = {LEVEL_FILES!r}\n" + FIND_REFERENCE
+    submit(course, student, answers=STUBS, transform=cells(imports=[setup]))
+
+
+@attack("h31-user-namespace")
+def user_namespace(course, student, ctx):
+    """Root in a user namespace of its own (and a RAM tmpfs past every limit), a kernel keyring entry that would
+    outlive the run."""
+    probe = """
+import ctypes, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+done = subprocess.run(["unshare", "-Urm", "sh", "-c", "mount -t tmpfs none /mnt && echo MOUNTED"],
+                      capture_output=True, text=True)
+print("USERNS command", done.returncode, done.stdout.strip(), done.stderr.strip())
+print("USERNS call", libc.unshare(0x10000000), ctypes.get_errno())
+print("KEYRING", libc.syscall(248, b"user", b"dnnkit-left-behind", b"secret", 6, -4), ctypes.get_errno())
+"""
+    submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")},
+           transform=cells(imports=[probe]))
+
+
+@attack("h32-host-paths")
+def host_paths(course, student, ctx):
+    """Read bubblewrap's command line and the mount table, and every place a path could show: the interpreter's
+    paths, the environment, the environment's .pth files and an editable install's finder."""
+    probe = """
+import glob, os, sys, sysconfig
+for path in ("/proc/1/cmdline", "/proc/self/mountinfo", "/proc/self/environ"):
+    try:
+        print("HOST", path, open(path, "rb").read().replace(b"\\0", b" ").decode("utf-8", "replace"))
+    except OSError as err:
+        print("HOST", path, "unreadable", type(err).__name__)
+print("HOST python", sys.executable, sys.prefix, sys.base_prefix, sys.path, sysconfig.get_paths())
+print("HOST environ", dict(os.environ))
+for path in glob.glob(sysconfig.get_paths()["purelib"] + "/*.pth") + glob.glob(sysconfig.get_paths()["purelib"] + "/__editable__*"):
+    print("HOST file", path, open(path).read())
+print("HOST cwd", os.getcwd(), os.listdir("/sandbox"))
+"""
+    submit(course, student, answers={"linear_forward": wrong(course, "linear_forward")},
+           transform=cells(imports=[probe]))
+
+
+@attack("h33-restart-storm")
+def restart_storm(course, student, ctx):
+    """Three 4-second cells, then six cells that each kill the process: every restart runs every cell again."""
+    slow = "import time\ntime.sleep(4)\n"
+    kill = "import os\nos._exit(9)\n"
+    submit(course, student, transform=cells(end=[slow] * 3 + [kill] * 6))
 
 
 @attack("zz-lone-surrogate")
@@ -852,15 +964,16 @@ def hostile(tmp_path_factory):
     submit(course, "clean")
     for student, build in ATTACKS.items():
         build(course, student, ctx)
+    trace = tmp_path_factory.mktemp("trace")
     started = time.monotonic()
-    done = dnnkit_grade(course)
+    done = dnnkit_grade(course, env={"DNNKIT_GRADE_TRACE": str(trace)})
     elapsed = time.monotonic() - started
     print(f"dnnkit grade: {elapsed:.0f} s for {len(ATTACKS) + 1} submissions")
     try:
         rows = read_grades(course)
     except FileNotFoundError:
         rows = {}
-    yield SimpleNamespace(course=course, done=done, rows=rows, elapsed=elapsed, listener=listener,
+    yield SimpleNamespace(course=course, done=done, rows=rows, elapsed=elapsed, listener=listener, trace=trace,
                           unix_listener=unix_listener, hidden=_hidden_numbers(course))
     listener.close()
     unix_listener.close()
@@ -887,6 +1000,19 @@ def printed(hostile, student) -> str:
             parts += output.get("traceback", [])
             parts.append(str(output.get("data", {}).get("text/plain", "")))
     return "\n".join(parts)
+
+
+def trace(hostile, student) -> list[dict]:
+    """How the grader took every line the student's runner sent: [{"event": ..., "taken": ...}, ...]."""
+    path = hostile.trace / f"{quote(student, safe='')}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def probes(hostile, student) -> list[dict]:
+    """What the attack's own probe lines said (the grader ignored each of them)."""
+    found = [entry for entry in trace(hostile, student) if entry["event"].get("e") == "probe"]
+    assert all(entry["taken"] == "ignored" for entry in found)
+    return [entry["event"] for entry in found]
 
 
 def leaks(hostile, text: str) -> list[str]:
@@ -935,6 +1061,10 @@ def test_an_input_transformer_earns_nothing_and_is_flagged(hostile):
 
 
 def test_course_files_are_out_of_reach(hostile):
+    root = hostile.course.root
+    for target in (root / "references" / "step_by_step.npz", root / "source" / ASSIGNMENT / NOTEBOOK,
+                   root / "submitted" / "clean" / ASSIGNMENT / NOTEBOOK, root / "gradebook.db"):
+        assert target.is_file(), target  # each probe aims at a real file of the host
     expect(row_of(hostile, "h04-course-files"), lost=["compute_cost"])
     text = printed(hostile, "h04-course-files")
     for label in ("references", "source", "other student", "gradebook read", "gradebook write", "gradebook sql",
@@ -959,35 +1089,80 @@ def test_lying_result_types_earn_nothing(hostile):
     expect(row_of(hostile, "h07-lying-types"), lost=["linear_forward", "compute_cost", "update_parameters"])
 
 
-def test_exit_hooks_cannot_forge_results(hostile):
-    expect(row_of(hostile, "h08-atexit-hooks"), lost=["linear_activation_backward"])
+def _forged_lab_lines(hostile, student) -> list[str]:
+    """How the grader took each report of linear_activation_backward's results, in order."""
+    return [entry["taken"] for entry in trace(hostile, student)
+            if entry["event"].get("e") == "function" and entry["event"].get("name") == "linear_activation_backward"
+            and entry["event"].get("phase") == "end"]
+
+
+def test_results_reported_after_their_verdict_is_final_count_for_nothing(hostile):
+    student = "h08-late-forged-results"
+    expect(row_of(hostile, student), lost=["linear_activation_backward"])
+    # landed: the forgery had the reference code and its answers on every hidden case ...
+    assert [p.get("forged") for p in probes(hostile, student)] == ["linear_activation_backward"]
+    # ... and the grader read it, after taking the real (wrong) answer, and ignored it
+    assert [taken.split(";")[0] for taken in _forged_lab_lines(hostile, student)] == ["result taken", "ignored"]
 
 
 def test_exit_hooks_after_a_crash_neither_forge_results_nor_hide_the_crash(hostile):
-    # no function ran: the forged results must not count, and the row must not say "graded" without a flag
-    row = row_of(hostile, "h08b-atexit-after-a-crash")
-    assert (row["linear_activation_backward"], row["status"]) == ("0", "incomplete")
-    assert row["flags"] != ""
+    student = "h08b-late-forgery-and-a-crash"
+    expect(row_of(hostile, student), lost=["linear_activation_backward", "L_model_backward", "numeric_gradient"],
+           status="incomplete", flag="outside any cell or function")
+    assert [p.get("forged") for p in probes(hostile, student)] == ["linear_activation_backward"]
+    # the hooks ran (the forgery came at once, then again from the exit hooks) and were ignored every time
+    taken = [taken.split(";")[0] for taken in _forged_lab_lines(hostile, student)]
+    assert taken[0] == "result taken" and len(taken) >= 3 and set(taken[1:]) == {"ignored"}
 
 
 def test_forged_events_change_nothing(hostile):
-    expect(row_of(hostile, "h09-forged-events"), lost=["linear_forward"])
+    student = "h09-forged-events"
+    expect(row_of(hostile, student), lost=["linear_forward"])
+    taken = [(entry["event"].get("e"), entry["event"].get("name"), entry["event"].get("phase"), entry["taken"])
+             for entry in trace(hostile, student)]
+    cells_done = [t for e, _, _, t in taken if e == "cells_done"]
+    # the forged cells_done did hand level 0 over early (the cell saw the file), the runner's own came later
+    assert cells_done == ["cells over; level 0 handed over", "ignored"]
+    assert any(p.get("level0_present") is True for p in probes(hostile, student))
+    # every other forged line was read and ignored: results before the cells were over, results of functions on
+    # later levels, another level's level_done, "done" before the last level
+    first_done = taken.index(("cells_done", None, None, "cells over; level 0 handed over"))
+    assert [t for e, _, _, t in taken[:first_done] if e == "function"] == ["ignored", "ignored"]
+    later = [t for e, n, phase, t in taken[first_done:] if e == "function" and phase == "end"
+             and LEVEL_OF[n] > 0][:3]
+    assert later == ["ignored"] * 3
+    assert {t for e, _, _, t in taken if e == "level_done"} == {"ignored"}  # the forged one, and the runner's
+    assert [t for e, _, _, t in taken if e == "done"] == ["ignored", "ignored", "run over"]
+    assert "THIS OUTPUT COMES AFTER" not in printed(hostile, student)
 
 
 def test_malformed_events_do_not_break_the_grader(hostile):
-    expect(row_of(hostile, "h10-malformed-events"), lost=["linear_forward"])
+    student = "h10-malformed-events"
+    expect(row_of(hostile, student), lost=["linear_forward"])
+    ends = [entry["taken"] for entry in trace(hostile, student) if entry["event"].get("e") == "attempt"]
+    assert ends and "0 lines not JSON objects" not in ends[0]  # the deep line was read and skipped
+    shapes = [entry["taken"] for entry in trace(hostile, student)
+              if entry["event"].get("e") in ("cell", "function") and isinstance(entry["event"].get("i"), str)]
+    assert shapes and set(shapes) == {"ignored"}  # a cell index that is a list
 
 
-def test_the_replay_table_does_not_give_the_answers_away(hostile):
-    row = row_of(hostile, "h11-replay-table")
-    assert scores(row, NAMES) == lose("linear_activation_backward", "L_model_forward", "L_model_backward")
-    assert row["status"] == "graded"
+def test_a_graded_helper_s_namespace_holds_no_reference_of_the_caller(hostile):
+    student = "h11-helper-globals"
+    expect(row_of(hostile, student), lost=["linear_activation_backward", "L_model_forward", "L_model_backward"])
+    reached = {}
+    for found in probes(hostile, student):
+        if found["module"] == "dnnkit_reference_helpers":  # landed: it reached the reference helpers' namespace
+            reached.setdefault(found["function"], set()).update(filter(None, found["seen"].split(",")))
+    assert reached == {"linear_activation_backward": {"linear_backward"},
+                       "L_model_forward": {"linear_forward", "linear_activation_forward"},
+                       "L_model_backward": {"linear_backward", "linear_activation_backward"}}
 
 
 def test_a_forged_save_plain_earns_nothing(hostile):
-    row = row_of(hostile, "h12-forged-save-plain")
-    assert scores(row, NAMES) == lose("linear_activation_backward")
-    assert row["status"] == "graded"
+    student = "h12-forged-save-plain"
+    expect(row_of(hostile, student), lost=["linear_activation_backward"])
+    assert [p.get("swapped") for p in probes(hostile, student)] == ["linear_activation_backward"]
+    assert [taken.split(";")[0] for taken in _forged_lab_lines(hostile, student)] == ["result taken"]
 
 
 def test_poisoned_sys_modules_earn_nothing_and_are_flagged(hostile):
@@ -1001,7 +1176,11 @@ def test_hidden_inputs_cannot_be_read_from_a_cell(hostile):
     student = "h14-read-inputs-in-cell"
     expect(row_of(hostile, student), lost=["linear_forward"])
     text = printed(hostile, student)
-    assert "INPUTS absent" in text
+    assert "INPUTS absent" in text and "PLAN keys" in text
+    # landed: with a forged cells_done, the last cell got level 0's hidden inputs (and only level 0's) ...
+    assert [(p["grabbed"], p["functions"]) for p in probes(hostile, student)] == [
+        (True, ",".join(sorted(grading_levels(ASSIGNMENT)[0])))]
+    # ... and printed them, but nothing a cell prints after the cells are over is kept
     assert leaks(hostile, autograded_file(hostile, student).read_text()) == []
 
 
@@ -1009,6 +1188,10 @@ def test_hidden_inputs_do_not_survive_a_restart(hostile):
     student = "h15-leak-across-restart"
     expect(row_of(hostile, student), lost=["update_parameters"], status="incomplete",
            flag="update_parameters: the process died")
+    stashed = probes(hostile, student)
+    assert len(stashed) == 1 and int(stashed[0]["stashed"]) > 0  # landed: written in all three folders
+    assert stashed[0]["where"] == "stash.txt,/tmp/stash.txt,/dev/shm/stash.txt"
+    assert "STASH none" in printed(hostile, student)
     in_notebook = leaks(hostile, autograded_file(hostile, student).read_text())
     in_feedback = leaks(hostile, feedback_html(hostile.course, student))
     assert (in_notebook[:5], in_feedback[:5]) == ([], [])
@@ -1027,6 +1210,13 @@ def test_hidden_inputs_do_not_leak_through_the_verdicts(hostile):
     text = autograded_file(hostile, student).read_text()
     assert {channel: [v for v in values if v in text] for channel, values in carried.items()} == {
         "exception type name": [], "dict keys": [], "array shape": []}
+    # landed: each function did take its leaking path on a hidden case, as the verdicts show
+    record = json.loads((hostile.course.root / "autograded" / student / ASSIGNMENT / "dnnkit-result.json").read_text())
+    messages = {name: record["functions"][name]["message"] for name in ("compute_cost", "update_parameters",
+                                                                          "linear_forward")}
+    assert "hidden case" in messages["compute_cost"] and "raised an exception" in messages["compute_cost"]
+    assert "hidden case" in messages["update_parameters"] and "keys" in messages["update_parameters"]
+    assert "hidden case" in messages["linear_forward"] and "shape" in messages["linear_forward"]
 
 
 # -- the sandbox's walls and limits ---------------------------------------------------------------------------
@@ -1061,12 +1251,15 @@ def test_a_huge_file_is_cut_by_the_file_size_limit(hostile):
 def test_the_disk_cannot_be_filled_with_many_files(hostile):
     expect(row_of(hostile, "h19-fill-disk"), lost=["linear_forward"])
     text = printed(hostile, "h19-fill-disk")
-    written = {label: int(text.split(f"DISK {label} ")[1].split()[0])
-               for label in ("one file", "work folder a", "work folder b", "tmp")}
-    # every file stays under the file-size limit, and the working folder and /tmp are tmpfs of a bounded size
-    in_work_folder = written["one file"] + written["work folder a"] + written["work folder b"]
+    labels = ("one file", "work folder a", "work folder b", "subfolder", "tmp", "shm")
+    written = {label: int(text.split(f"DISK {label} ")[1].split()[0]) for label in labels}
+    assert all(written[label] > 0 for label in ("one file", "subfolder", "tmp", "shm"))  # landed: written to
+    assert "OSError" in text.split("DISK subfolder ")[1].split("\n")[0]  # and filled up
+    # every file stays under the file-size limit; the working folder (subfolders included), /tmp and /dev/shm
+    # are tmpfs of a bounded size
+    in_work_folder = sum(written[label] for label in ("one file", "work folder a", "work folder b", "subfolder"))
     assert written["one file"] <= limits(hostile).file_bytes
-    assert written["tmp"] <= limits(hostile).work_bytes
+    assert written["tmp"] <= limits(hostile).work_bytes and written["shm"] <= limits(hostile).work_bytes
     assert in_work_folder <= limits(hostile).work_bytes, f"{in_work_folder / 1024**2:.0f} MB in the working folder"
 
 
@@ -1083,6 +1276,7 @@ def test_huge_rich_outputs_stay_out_of_the_autograded_notebook(hostile):
 
 def test_a_low_recursion_limit_costs_only_the_wrong_function(hostile):
     expect(row_of(hostile, "h22-recursion-limit"), lost=["compute_cost"])
+    assert "RECURSION LIMIT 60" in printed(hostile, "h22-recursion-limit")
 
 
 def test_an_alarm_turns_a_wrong_answer_into_a_crash_not_into_points(hostile):
@@ -1110,6 +1304,7 @@ def test_an_edited_public_cases_file_is_flagged(hostile):
 
 
 def test_forged_inputs_and_reports_earn_nothing(hostile):
+    assert [p.get("forged_inputs") for p in probes(hostile, "h27-open-and-json")] == [True]  # landed
     row = row_of(hostile, "h27-open-and-json")
     expect(row, lost=["linear_forward", "linear_backward"], flag=f"linear_backward: {TAMPERING}")
     assert f"linear_forward: {TAMPERING}" not in row["flags"]  # its public case does pass outside
@@ -1120,11 +1315,53 @@ def test_an_edited_test_cell_is_restored(hostile):
            flag="locked cell test_linear_forward was edited; restored")
 
 
-def test_the_grader_does_not_follow_links_out_of_the_sandbox(hostile):
-    # the scores are the run's own (the results files are real); the status depends on how the link is refused
-    student = "h29-symlinked-events"
-    assert scores(row_of(hostile, student), NAMES) == lose("linear_forward")
-    assert "FORGED FROM A HOST FILE" not in printed(hostile, student)
+def test_a_flooded_channel_costs_only_the_flooding_cell(hostile):
+    student = "h29-channel-flood"
+    expect(row_of(hostile, student), status="incomplete", flag="reported too much; the notebook was run again without it")
+    taken = [entry["taken"] for entry in trace(hostile, student) if entry["event"].get("e") in ("channel", "attempt")]
+    assert taken[0].endswith("process killed") and taken[1].startswith("ended: reported too much")  # landed
+
+
+def test_stubs_never_find_their_own_reference(hostile):
+    student = "h30-stubs-call-the-reference"
+    expect(row_of(hostile, student), lost=list(STUBS))
+    found: dict[str, set] = {name: set() for name in STUBS}
+    for probed in probes(hostile, student):
+        found[probed["function"]].update(filter(None, probed["found"].split(",")))
+    for name, names in found.items():
+        assert name not in names, name
+        assert all(LEVEL_OF[other] < LEVEL_OF[name] for other in names), (name, names)
+    # landed: the later functions did find reference code, of the earlier functions only
+    assert found["L_model_backward"] >= {"linear_backward", "linear_activation_backward"}
+    assert found["linear_activation_forward"] == {"linear_forward"}
+    assert found["linear_forward"] == set()
+
+
+def test_user_namespaces_and_keyrings_are_denied(hostile):
+    expect(row_of(hostile, "h31-user-namespace"), lost=["linear_forward"])
+    text = printed(hostile, "h31-user-namespace")
+    command = text.split("USERNS command ")[1].split("\n")[0]
+    assert command.startswith("1") and "Operation not permitted" in command and "MOUNTED" not in command
+    assert "USERNS call -1 1" in text  # EPERM
+    assert "KEYRING -1 1" in text
+
+
+def test_no_host_path_is_readable_inside(hostile):
+    expect(row_of(hostile, "h32-host-paths"), lost=["linear_forward"])
+    text = printed(hostile, "h32-host-paths")
+    assert "site-packages" in text and "HOST environ" in text  # landed: it read what it could
+    for path in ("/proc/1/cmdline", "/proc/self/mountinfo", "/proc/self/environ"):
+        assert f"HOST {path} unreadable" in text
+    for host in (str(hostile.course.root), str(Path(__file__).resolve().parents[1]), sys.prefix, "dnnkit-grade-"):
+        assert host not in text, host
+
+
+def test_restarts_are_capped(hostile):
+    student = "h33-restart-storm"
+    row = row_of(hostile, student)
+    expect(row, lost=NAMES, status="incomplete", flag="c.DnnkitGrade.restarts is 3")
+    attempts = [entry for entry in trace(hostile, student) if entry["event"].get("e") == "attempt"]
+    assert [entry["taken"] for entry in attempts] == ["ended: died; 0 lines not JSON objects"] * 4  # landed, 4 times
 
 
 # -- the grader itself must survive ---------------------------------------------------------------------------
@@ -1136,7 +1373,7 @@ def test_invalid_unicode_in_outputs_does_not_stop_the_run(hostile):
 
 
 def test_a_slow_hand_over_of_the_inputs_does_not_cost_a_correct_submission(hostile, monkeypatch):
-    """Once the cells are done the grader copies the hidden inputs into the sandbox, and the runner reads them as
+    """Once a level is due the grader copies its inputs into the sandbox, and the runner reads them as
     soon as the file exists. A copy caught half-way (a busy disk: another submission filling it in parallel) must
     not kill a correct submission. Simulated in-process: a copy that pauses half-way through."""
     from dnnkit import cli
@@ -1146,7 +1383,7 @@ def test_a_slow_hand_over_of_the_inputs_does_not_cost_a_correct_submission(hosti
     real_copy = shutil.copy
 
     def slow_copy(src, dst, *args, **kwargs):
-        if Path(dst).name != "inputs.npz":
+        if not Path(dst).name.startswith("level-"):
             return real_copy(src, dst, *args, **kwargs)
         data = Path(src).read_bytes()
         with open(dst, "wb") as handle:

@@ -15,6 +15,7 @@ import copy
 import functools
 import hashlib
 import inspect
+import io
 import json
 import numbers
 import os
@@ -83,20 +84,28 @@ def unflatten(layout, arrays) -> object:
     raise ValueError(f"unknown layout entry {kind!r}")
 
 
-def save_plain(path, obj, meta: dict | None = None) -> None:
-    """Write `obj` to an .npz file whose bytes depend only on `obj` and `meta` (fixed zip timestamps)."""
+def plain_bytes(obj, meta: dict | None = None) -> bytes:
+    """`obj` as the bytes of an .npz file that depend only on `obj` and `meta` (fixed zip timestamps)."""
     arrays: list = []
     layout = flatten(obj, arrays)
     members = {"__layout__": np.array(json.dumps(layout, sort_keys=True))}
     if meta is not None:
         members["__meta__"] = np.array(json.dumps(meta, sort_keys=True))
     members.update({f"a{i}": a for i, a in enumerate(arrays)})
-    tmp = f"{path}.tmp"
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name, array in members.items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             with archive.open(info, "w") as handle:
                 np.lib.format.write_array(handle, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def save_plain(path, obj, meta: dict | None = None) -> None:
+    """Write `obj` to an .npz file (see plain_bytes), atomically."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as handle:
+        handle.write(plain_bytes(obj, meta))
     os.replace(tmp, path)
 
 
