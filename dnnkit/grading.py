@@ -223,7 +223,7 @@ class SandboxRun:
                ) -> tuple[subprocess.Popen, Channel]:
         """Start a runner; it loads Python, IPython and numpy, then waits for its plan (see _send_plan)."""
         inside = (GRADER, WORK, RELEASE) if self.sandboxed else (str(grader), str(work), str(self.release))
-        argv = ["python", "-E", "-S", f"{inside[0]}/runner.py", *inside]
+        argv = ["python", "-E", "-s", f"{inside[0]}/runner.py", *inside]
         env = {"NBGRADER_EXECUTION": "autograde"}
         if not self.sandboxed:
             process = subprocess.Popen(unsandboxed_command(argv, self.limits), stdin=subprocess.DEVNULL,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from . import DnnkitError, checks
 from .cases import DEPENDENCIES, FUNCTIONS, INPUTS
 from .course import Course
@@ -16,6 +18,65 @@ from .solutions import load_solutions, solution_digest
 
 FORMAT = "dnnkit-reference-cases"
 VERSION = 2  # 2: cases carry the catalogued mistakes' outcomes
+
+
+# How far a regenerated file's floating-point values may be from the committed ones and still count as the same:
+# another CPU's BLAS kernel sums products in another order, so the last bits differ (rtol, atol). Everything
+# else (case names, structure, shapes, dtypes, integers, strings, which mistake each outcome belongs to, the
+# exceptions they raise) must be identical. Measured across OpenBLAS's Katmai/Prescott, Nehalem, Sandybridge and
+# Haswell kernels (tests/test_refcache.py forces them); each bound is well below the grading tolerance
+# (checks.RTOL, checks.ATOL), so a change within it cannot change a grade.
+TOLERANCE = {
+    # matrix products and their chains: rounding of about 1e-16 relative per operation, a few dozen deep
+    "default": (1e-10, 1e-13),
+    # central differences divide the cost's rounding (~1e-16) by 2 epsilon (down to 1e-7): ~1e-9 absolute
+    "numeric_gradient": (1e-6, 1e-8),
+    # a hundred or more gradient steps carry the first step's rounding forward
+    "two_layer_model": (1e-8, 1e-11),
+    "L_layer_model": (1e-8, 1e-11),
+}
+
+
+def _float_problem(old: np.ndarray, new: np.ndarray, function: str) -> str | None:
+    rtol, atol = TOLERANCE.get(function, TOLERANCE["default"])
+    if np.allclose(new, old, rtol=rtol, atol=atol, equal_nan=True):
+        return None
+    return f"values differ by up to {np.max(np.abs(new - old)):.3g} (tolerance rtol {rtol:g}, atol {atol:g})"
+
+
+def differences(old, new, function: str = "", path: str = "") -> list[str]:
+    """Where two reference files' cases differ beyond TOLERANCE: "path: what". Floats are compared within the
+    function's tolerance; all else exactly, except the keys of replay tables, which are digests of the recorded
+    arguments (compared themselves, in the tables' order)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        if list(old) != list(new):
+            return [f"{path}: keys {sorted(map(str, old))} became {sorted(map(str, new))}"]
+        found = []
+        for key in old:
+            found += differences(old[key], new[key], function or str(key), f"{path}/{key}")
+        return found
+    if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
+        if type(old) is not type(new) or len(old) != len(new):
+            return [f"{path}: a {type(old).__name__} of {len(old)} became a {type(new).__name__} of {len(new)}"]
+        replay_entry = "/deps/" in path and len(old) == 2 and isinstance(old[0], str) and len(old[0]) == 64
+        found = []
+        for i, (a, b) in enumerate(zip(old, new)):
+            if not (replay_entry and i == 0):
+                found += differences(a, b, function, f"{path}/{i}")
+        return found
+    if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
+        if old.shape != new.shape or old.dtype != new.dtype:
+            return [f"{path}: {old.dtype}{list(old.shape)} became {new.dtype}{list(new.shape)}"]
+        if old.dtype.kind in "fc":
+            problem = _float_problem(old, new, function)
+            return [f"{path}: {problem}"] if problem else []
+        return [] if np.array_equal(old, new) else [f"{path}: values differ"]
+    if isinstance(old, (float, np.floating)) and type(old) is type(new):
+        problem = _float_problem(np.asarray(old), np.asarray(new), function)
+        return [f"{path}: {problem}"] if problem else []
+    if type(old) is not type(new) or old != new:
+        return [f"{path}: {old!r} became {new!r}"[:300]]
+    return []
 
 
 class ReferenceCacheError(DnnkitError):
@@ -41,11 +102,38 @@ def build_cases(ref: dict, assignment: str, hidden: bool, mistaken: dict | None 
     return cases
 
 
+def _meta(cases: dict, assignment: str, digest: str | None) -> dict:
+    return {"format": FORMAT, "version": VERSION, "assignment": assignment, "solution_digest": digest,
+            "content_sha256": checks.digest(cases)}
+
+
 def write(path: Path, cases: dict, assignment: str, digest: str | None) -> None:
-    meta = {"format": FORMAT, "version": VERSION, "assignment": assignment,
-            "solution_digest": digest, "content_sha256": checks.digest(cases)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    checks.save_plain(path, cases, _meta(cases, assignment, digest))
+
+
+def unchanged(path: Path, cases: dict, meta: dict | None) -> bool:
+    """Whether the file at `path` already holds `cases` (within TOLERANCE) with the same meta record (but for
+    the content digest, which follows its own content): then it is left as it is, so that regenerating on
+    another machine rewrites nothing."""
+    try:
+        old_cases, old_meta = checks.load_plain(path)
+    except Exception:
+        return False
+    same_meta = (old_meta is None and meta is None) or (
+        old_meta is not None and meta is not None and old_meta.get("content_sha256") == checks.digest(old_cases)
+        and {k: v for k, v in old_meta.items() if k != "content_sha256"}
+        == {k: v for k, v in meta.items() if k != "content_sha256"})
+    return same_meta and not differences(old_cases, cases)
+
+
+def write_if_changed(path: Path, cases: dict, meta: dict | None) -> bool:
+    """Write `cases` (with `meta`) unless the file is `unchanged`; whether it was written."""
+    if unchanged(path, cases, meta):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     checks.save_plain(path, cases, meta)
+    return True
 
 
 def read(path: Path, assignment: str, expected_digest: str | None = None) -> dict:
@@ -71,14 +159,16 @@ def read(path: Path, assignment: str, expected_digest: str | None = None) -> dic
 
 
 def regenerate(course: Course, assignment: str) -> tuple[Path, Path]:
-    """Write the hidden reference file and the released public cases of `assignment`."""
+    """Write the hidden reference file and the released public cases of `assignment`, each only where its
+    content changed beyond TOLERANCE (see `unchanged`)."""
     ref = load_solutions(course, assignment)
     mistaken = mistaken_solutions(course, assignment, ref)
     digest = solution_digest(course, assignment)
     hidden_path = course.reference_file(assignment)
     public_path = course.source(assignment) / "public_cases.npz"
-    write(hidden_path, build_cases(ref, assignment, hidden=True, mistaken=mistaken), assignment, digest)
-    checks.save_plain(public_path, build_cases(ref, assignment, hidden=False, mistaken=mistaken))
+    hidden = build_cases(ref, assignment, hidden=True, mistaken=mistaken)
+    write_if_changed(hidden_path, hidden, _meta(hidden, assignment, digest))
+    write_if_changed(public_path, build_cases(ref, assignment, hidden=False, mistaken=mistaken), None)
     return hidden_path, public_path
 
 

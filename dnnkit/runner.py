@@ -1,7 +1,7 @@
 """Runs one submission's code inside the sandbox and reports what its functions return, as plain data.
 
 Standalone (stdlib, numpy, IPython and the grader's dnn_checks.py): it is copied into the sandbox and run as
-`python -E -S runner.py GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`. It loads IPython and numpy, waits for its
+`python -E -s runner.py GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`. It loads IPython and numpy, waits for its
 plan, runs every cell, then the graded functions level by level: it waits for each level's inputs
 (GRADER/level-K.npz), which the grader writes only once every function of the levels before is final, calls
 those functions on them and reports. Everything goes to standard output, one JSON object per line (a pipe
@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import sys
-import sysconfig
 import time
 
 MAX_LINE = 2000
@@ -119,11 +118,8 @@ def main(grader, work, release):
     for name in os.listdir(release):  # a fresh copy of the released helper files for every run
         if not name.endswith(".ipynb") and os.path.isfile(os.path.join(release, name)):
             shutil.copy(os.path.join(release, name), os.path.join(work, name))
-    # started with -S (no .pth files: they may name host paths); the environment's packages by hand, and the
-    # grader's own dnn_checks first (the release's copy in the working folder could be older or edited)
-    paths = [sysconfig.get_paths()[key] for key in ("purelib", "platlib")]
+    # the grader's own dnn_checks first (the release's copy in the working folder could be older or edited)
     sys.path[:0] = [grader, work]
-    sys.path += [p for p in dict.fromkeys(paths) if p not in sys.path]
     os.chdir(work)
     import numpy  # noqa: F401  (loaded before the plan arrives: the grader keeps such a process warm)
     from IPython.core.interactiveshell import InteractiveShell

@@ -29,7 +29,8 @@ GRADER = "/sandbox/grader"  # the runner, its plan, then each level's inputs; re
 RELEASE = "/sandbox/release"  # the assignment's released files; read-only
 DATASETS = "/sandbox/datasets"
 PYTHON = "/sandbox/python"  # the virtual environment, wherever it is on the host
-# files of an environment that name host paths (an editable install names the checkout) are hidden
+# files of an environment that name host paths (an editable install names the checkout) are hidden: empty
+# files in their place (site.py reads an empty .pth as nothing to do)
 HOST_PATH_FILES = ("__editable__*", "*.pth", "*.egg-link", "*.dist-info/direct_url.json")
 
 

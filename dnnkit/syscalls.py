@@ -12,7 +12,6 @@ import errno
 import functools
 import os
 import tempfile
-from pathlib import Path
 
 from . import DnnkitError
 
@@ -24,8 +23,8 @@ DENIED = ("setns", "keyctl", "add_key", "request_key", "ptrace", "process_vm_rea
 
 
 @functools.lru_cache(maxsize=None)
-def filter_file() -> Path:
-    """The compiled filter (BPF), written once per grading process to a private file."""
+def compiled() -> bytes:
+    """The compiled filter (BPF), built once per grading process."""
     try:
         import pyseccomp as seccomp
     except (ImportError, OSError) as err:  # OSError: the package is there, libseccomp.so.2 is not
@@ -42,12 +41,16 @@ def filter_file() -> Path:
             rules.add_rule(denied, call)
         except (RuntimeError, ValueError):  # a call this architecture does not have
             continue
-    handle, name = tempfile.mkstemp(prefix="dnnkit-seccomp-", suffix=".bpf")
-    with os.fdopen(handle, "wb") as stream:
+    with tempfile.TemporaryFile() as stream:
         rules.export_bpf(stream)
-    return Path(name)
+        stream.seek(0)
+        return stream.read()
 
 
 def open_filter() -> int:
-    """A new read-only descriptor of the filter, for one bubblewrap process (it reads it at start)."""
-    return os.open(filter_file(), os.O_RDONLY)
+    """A descriptor of an in-memory file holding the filter, for one bubblewrap process (it reads it at start;
+    the file goes with the descriptor, so nothing is left on disk)."""
+    fd = os.memfd_create("dnnkit-seccomp", os.MFD_CLOEXEC)
+    os.write(fd, compiled())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd

@@ -20,6 +20,16 @@ def _shared_datasets() -> Path | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def course_secret_in_the_environment():
+    """Every test (and every `dnnkit grade` it starts) reads the course secret from the environment, so none
+    writes .dnnkit/course-secret into the checkout; tests of the file itself remove the variable with
+    monkeypatch. The environment is restored afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DNNKIT_COURSE_SECRET", "the test suite's course secret, not a real course's one")
+        yield
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
@@ -57,3 +67,42 @@ def real_course(tmp_path_factory, course_datasets) -> Path:
     for name in COURSE_SHA256:
         shutil.copy(course_datasets / name, root / "datasets" / name)
     return root
+
+
+# OpenBLAS kernels every x86-64 CPU runs (older instruction sets): forcing one makes this machine compute as
+# another CPU would, last bits included (OPENBLAS_CORETYPE; threadpoolctl reports which kernel ran).
+OTHER_KERNELS = ("Prescott", "Nehalem", "Sandybridge")
+KERNEL_PROBE = ("import json, numpy; from threadpoolctl import threadpool_info; print(json.dumps("
+                "[i['architecture'] for i in threadpool_info() if i.get('internal_api') == 'openblas']))")
+
+
+def run_under_kernel(kernel: str | None, code: str, *args: str, timeout: float = 600):
+    """Run Python `code` (with `args`) in a fresh interpreter whose OpenBLAS uses `kernel` (None: the default);
+    returns the completed process. Its last line of output must be the KERNEL_PROBE's."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    if kernel is not None:
+        env["OPENBLAS_CORETYPE"] = kernel
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "tests"), env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-c", code + "\n" + KERNEL_PROBE, *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def kernel_of(done) -> str:
+    """The OpenBLAS kernel a run_under_kernel process used."""
+    import json
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    names = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(names) == 1, names
+    return names[0]
+
+
+@pytest.fixture(scope="session")
+def default_kernel() -> str:
+    kernel = kernel_of(run_under_kernel(None, ""))
+    if kernel in OTHER_KERNELS or not kernel:
+        pytest.skip(f"this machine's own OpenBLAS kernel is {kernel!r}: no other kernel to force")
+    return kernel

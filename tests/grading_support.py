@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +18,31 @@ from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
 
 
+def _template(root: Path, assignments: tuple) -> Path:
+    """A course with its gradebook set up by nbgrader generate_assignment for `assignments`, made once per test
+    run (next to the test's own folder, in the run's temporary base folder) and copied from then on."""
+    base = root.parent.parent  # tmp_path_factory.mktemp(NAME) / "course": the run's base temporary folder
+    template = base / ("course-template-" + "-".join(assignments))
+    if not (template / "gradebook.db").is_file():
+        shutil.rmtree(template, ignore_errors=True)
+        make_course_copy(template)
+        for assignment in assignments:
+            nbgrader(template, "generate_assignment", assignment, "--force")
+    return template
+
+
 def grading_course(root: Path, datasets: Path | None = None, assignments=("step_by_step",)) -> Course:
-    """A course copy with its gradebook set up by nbgrader generate_assignment."""
-    make_course_copy(root)
+    """A course copy with its gradebook set up by nbgrader generate_assignment (a copy of a template made once
+    per run: the gradebook's URL follows the copy's nbgrader_config.py, so each copy has its own)."""
+    if os.environ.get("DNNKIT_DB_URL"):  # a gradebook server: its records cannot be copied with the folder
+        make_course_copy(root)
+        for assignment in assignments:
+            nbgrader(root, "generate_assignment", assignment, "--force")
+    else:
+        shutil.copytree(_template(root, tuple(assignments)), root)
     if datasets is not None:
         for name in ("train_catvnoncat.h5", "test_catvnoncat.h5"):
             (root / "datasets" / name).write_bytes((datasets / name).read_bytes())
-    for assignment in assignments:
-        nbgrader(root, "generate_assignment", assignment, "--force")
     return Course(root)
 
 

@@ -31,7 +31,7 @@ import pytest
 from dnnkit.course import Course
 from dnnkit.submissions import solved_notebook
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ASSIGNMENT = "step_by_step"
 NOTEBOOK_NAME = f"{ASSIGNMENT}.ipynb"

@@ -40,7 +40,7 @@ from grading_support import dnnkit_grade, submit
 from test_browser import Budget, LabServer, browser  # noqa: F401 (browser: the module's Chromium fixture)
 from test_sanitize import active, render
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MARKDOWN_VECTORS = {
     "img-onerror": """Look: <img src="missing-xss.png" onerror="console.log('xss:img-onerror')">""",

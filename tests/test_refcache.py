@@ -1,6 +1,7 @@
 """refcache.py: versioned, hashed reference files; the committed ones are in sync and cover the hard cases."""
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from dnnkit.mistakes import for_function
 from dnnkit.course import ASSIGNMENTS, Course
 from dnnkit.refcache import ReferenceCacheError
 
+import conftest
 from conftest import REPO
 
 SBS = "step_by_step"
@@ -63,23 +65,83 @@ def _assert_one_line_error(info, path: Path, *words):
 # ------------------------------------------------------------------ determinism and sync
 
 
-def test_regenerate_twice_is_byte_identical(course):
+def test_regenerate_twice_rewrites_nothing(course):
     hidden, public = course.reference_file(SBS), course.source(SBS) / "public_cases.npz"
-    first = hidden.read_bytes(), public.read_bytes()
+    first = hidden.read_bytes(), public.read_bytes(), hidden.stat().st_mtime_ns, public.stat().st_mtime_ns
     paths = refcache.regenerate(course, SBS)
     assert paths == (hidden, public)
-    assert (hidden.read_bytes(), public.read_bytes()) == first
+    assert (hidden.read_bytes(), public.read_bytes(), hidden.stat().st_mtime_ns, public.stat().st_mtime_ns) == first
+
+
+def _assert_in_sync(committed: Course, fresh: Course, assignment: str) -> None:
+    """The committed files hold what the current solutions compute: structure exactly, floats within
+    refcache.TOLERANCE, the same meta record (the solutions' digest included)."""
+    old, old_meta = checks.load_plain(committed.reference_file(assignment))
+    new, new_meta = checks.load_plain(fresh.reference_file(assignment))
+    assert refcache.differences(old, new) == [], f"references/{assignment}.npz is out of date: run `dnnkit references`"
+    assert {k: v for k, v in old_meta.items() if k != "content_sha256"} == {
+        k: v for k, v in new_meta.items() if k != "content_sha256"}
+    old_public, _ = checks.load_plain(committed.source(assignment) / "public_cases.npz")
+    new_public, _ = checks.load_plain(fresh.source(assignment) / "public_cases.npz")
+    assert refcache.differences(old_public, new_public) == [], (
+        f"source/{assignment}/public_cases.npz is out of date: run `dnnkit references`")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_committed_files_match_a_fresh_regeneration(generated, assignment):
-    """Regeneration is byte-identical: the committed files are what the current solutions produce."""
-    fresh, repo = Course(generated), Course(REPO)
-    assert fresh.reference_file(assignment).read_bytes() == repo.reference_file(assignment).read_bytes(), (
-        f"references/{assignment}.npz is out of date: run `dnnkit references`")
-    fresh_public = (fresh.source(assignment) / "public_cases.npz").read_bytes()
-    assert fresh_public == (repo.source(assignment) / "public_cases.npz").read_bytes(), (
-        f"source/{assignment}/public_cases.npz is out of date: run `dnnkit references`")
+def test_committed_files_match_a_fresh_regeneration(tmp_path, assignment):
+    fresh = Course(_copy_course(REPO, tmp_path / "fresh"))
+    (fresh.source(assignment) / "public_cases.npz").unlink()  # written anew, not kept
+    refcache.regenerate(fresh, assignment)
+    _assert_in_sync(Course(REPO), fresh, assignment)
+
+
+def test_the_tolerance_tells_rounding_from_a_change(committed):
+    cases = committed["hidden"]
+    nudged, changed = copy.deepcopy(cases), copy.deepcopy(cases)
+    nudged["linear_forward"][0]["expected"][0][0, 0] *= 1 + 1e-14  # another kernel's last bits
+    changed["linear_forward"][0]["expected"][0][0, 0] *= 1 + 1e-6  # a change of the solution
+    assert refcache.differences(cases, nudged) == []
+    assert refcache.differences(cases, changed)[0].startswith("/linear_forward/0/expected/0: values differ")
+    renamed = copy.deepcopy(cases)
+    renamed["linear_forward"][0]["name"] += " (renamed)"
+    retyped = copy.deepcopy(cases)
+    retyped["linear_forward"][0]["expected"] = list(retyped["linear_forward"][0]["expected"])
+    other_mistake = copy.deepcopy(cases)
+    other_mistake["linear_backward"][0]["mistakes"][0]["name"] = "another mistake"
+    for damaged in (renamed, retyped, other_mistake):
+        assert refcache.differences(cases, damaged)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel", conftest.OTHER_KERNELS)
+def test_regenerating_under_another_blas_kernel_rewrites_nothing(tmp_path, kernel, default_kernel):
+    """On another CPU OpenBLAS picks another kernel and the last digits change: forced here. The in-sync check
+    accepts what that kernel computes, and regenerating over the committed files leaves them byte for byte."""
+    kept = Course(_copy_course(REPO, tmp_path / "kept"))
+    for assignment in ASSIGNMENTS:
+        shutil.copy(Course(REPO).reference_file(assignment), kept.reference_file(assignment))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted((tmp_path / "kept").rglob("*.npz"))}
+    fresh = Course(_copy_course(REPO, tmp_path / "fresh"))
+    for assignment in ASSIGNMENTS:
+        (fresh.source(assignment) / "public_cases.npz").unlink()
+    done = conftest.run_under_kernel(kernel, REGENERATE, str(kept.root), str(fresh.root))
+    assert conftest.kernel_of(done) not in ("", default_kernel)  # the forced kernel ran
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before  # nothing rewritten
+    changed = [p for p in before if p.read_bytes() != (tmp_path / "fresh" / p.relative_to(tmp_path / "kept")).read_bytes()]
+    assert changed, "this kernel computes every file to the last bit like the default one: the test shows nothing"
+    for assignment in ASSIGNMENTS:
+        _assert_in_sync(Course(REPO), fresh, assignment)
+
+
+REGENERATE = """
+import sys
+from pathlib import Path
+from dnnkit import refcache
+from dnnkit.course import ASSIGNMENTS, Course
+for root in sys.argv[1:]:
+    for assignment in ASSIGNMENTS:
+        refcache.regenerate(Course(Path(root)), assignment)
+"""
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -22,6 +22,7 @@ def _files(folder):
     return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
+@pytest.mark.slow
 def test_release_is_what_nbgrader_generates(tmp_path):
     root = make_course_copy(tmp_path / "course", with_release=False)
     for assignment in FUNCTIONS:

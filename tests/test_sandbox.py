@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dnnkit import cgroup
@@ -30,7 +31,7 @@ def inside(tmp_path: Path, probe: str, datasets: Path | None = None, limits: Lim
     release.mkdir(exist_ok=True)
     lease, seccomp_fd = UidLease(), open_filter()
     try:
-        argv = command(["python", "-E", "-S", "-c", probe], grader, release, limits, lease.uid, seccomp_fd,
+        argv = command(["python", "-E", "-s", "-c", probe], grader, release, limits, lease.uid, seccomp_fd,
                        datasets=datasets)
         argv = group.wrap(argv) if group is not None else argv
         return subprocess.run(argv, capture_output=True, text=True, timeout=120, pass_fds=(seccomp_fd,))
@@ -50,12 +51,14 @@ def as_unprivileged_user(argv: list[str]) -> subprocess.CompletedProcess:
 
 
 def test_python_runs_inside_and_sees_only_what_it_should(tmp_path):
-    probe = ("import os, sys, sysconfig; sys.path += [sysconfig.get_paths()['purelib']]; import numpy, IPython; "
+    probe = ("import os, sys, numpy, IPython, matplotlib, h5py; "
              "print(os.getuid() >= 200000, os.path.exists(%r), os.path.exists('/sandbox/work'), "
-             "os.access('/sandbox/grader', os.W_OK), os.path.exists(%r))" % (str(tmp_path), str(REPO)))
+             "os.access('/sandbox/grader', os.W_OK), os.path.exists(%r), sys.prefix, numpy.__version__)"
+             % (str(tmp_path), str(REPO)))
     done = inside(tmp_path, probe)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "False", "True", "False", "False"]
+    # the environment's own packages (numpy of the same version as here), from the neutral path
+    assert done.stdout.split() == ["True", "False", "True", "False", "False", "/sandbox/python", np.__version__]
 
 
 def test_no_host_path_and_no_command_line_can_be_read(tmp_path):
@@ -66,7 +69,6 @@ def test_no_host_path_and_no_command_line_can_be_read(tmp_path):
     assert Path("/proc/1/cmdline").exists() and "/" in mountinfo  # the attack's target, on the host
     probe = r"""
 import os, sys, sysconfig
-sys.path += [sysconfig.get_paths()['purelib']]
 seen = [repr(sys.path), sys.executable, sys.prefix, repr(dict(os.environ)), repr(sys.argv)]
 for path in ("/proc/1/cmdline", "/proc/self/mountinfo", "/proc/self/environ", "/proc/1/mountinfo"):
     try:
