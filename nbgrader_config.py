@@ -63,5 +63,5 @@ c.DnnkitGrade.output_cell_chars = 20000
 c.DnnkitGrade.cell_seconds = 10  # every cell here runs in well under a second under the grader
 c.DnnkitGrade.function_seconds = 20  # all public and hidden cases of one function
 c.DnnkitGrade.startup_seconds = 60
-c.DnnkitGrade.restarts = 3  # fresh processes after a cell or function hangs or dies
+c.DnnkitGrade.restarts = 10  # fresh processes after a cell or function hangs or dies (each skips what failed)
 c.DnnkitGrade.submission_seconds = 180  # everything one submission may take, restarts included

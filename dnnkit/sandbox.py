@@ -45,7 +45,7 @@ class Limits:
     work_bytes: int = 512 * 1024**2  # each private tmpfs: the working folder, /tmp, /dev/shm
     output_line_chars: int = 2000  # cut by the grader, outside the sandbox
     output_cell_chars: int = 20000
-    restarts: int = 3  # fresh processes after faults, per submission
+    restarts: int = 10  # fresh processes after faults, per submission
 
 
 def bubblewrap() -> str | None:

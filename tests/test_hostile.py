@@ -913,10 +913,10 @@ print("HOST cwd", os.getcwd(), os.listdir("/sandbox"))
 
 @attack("h33-restart-storm")
 def restart_storm(course, student, ctx):
-    """Three 4-second cells, then six cells that each kill the process: every restart runs every cell again."""
-    slow = "import time\ntime.sleep(4)\n"
+    """Three 2-second cells, then twelve cells that each kill the process: every restart runs every cell again."""
+    slow = "import time\ntime.sleep(2)\n"
     kill = "import os\nos._exit(9)\n"
-    submit(course, student, transform=cells(end=[slow] * 3 + [kill] * 6))
+    submit(course, student, transform=cells(end=[slow] * 3 + [kill] * 12))
 
 
 @attack("zz-lone-surrogate")
@@ -1359,9 +1359,11 @@ def test_no_host_path_is_readable_inside(hostile):
 def test_restarts_are_capped(hostile):
     student = "h33-restart-storm"
     row = row_of(hostile, student)
-    expect(row, lost=NAMES, status="incomplete", flag="c.DnnkitGrade.restarts is 3")
+    restarts = limits(hostile).restarts
+    expect(row, lost=NAMES, status="incomplete", flag=f"c.DnnkitGrade.restarts is {restarts}")
     attempts = [entry for entry in trace(hostile, student) if entry["event"].get("e") == "attempt"]
-    assert [entry["taken"] for entry in attempts] == ["ended: died; 0 lines not JSON objects"] * 4  # landed, 4 times
+    # landed: a kill cell ended every run, and the runs stopped at the cap
+    assert [entry["taken"] for entry in attempts] == ["ended: died; 0 lines not JSON objects"] * (restarts + 1)
 
 
 # -- the grader itself must survive ---------------------------------------------------------------------------
