@@ -221,7 +221,7 @@ class SandboxRun:
 
     def _start(self, grader: Path, work: Path, uid: int, group: SandboxCgroup | None = None
                ) -> tuple[subprocess.Popen, Channel]:
-        """Start a runner; it loads Python, IPython and numpy, then waits for its plan (see _send_plan)."""
+        """Start a runner; it loads Python, IPython and numpy, then waits for plan.json (written by `run`)."""
         inside = (GRADER, WORK, RELEASE) if self.sandboxed else (str(grader), str(work), str(self.release))
         argv = ["python", "-E", "-s", f"{inside[0]}/runner.py", *inside]
         env = {"NBGRADER_EXECUTION": "autograde"}
