@@ -247,3 +247,17 @@ def grading_levels(assignment: str) -> list[tuple[str, ...]]:
         return level[name]
 
     return [tuple(n for n in names if of(n) == k) for k in range(1 + max(map(of, names)))]
+
+
+def grade_id(function_name: str) -> str:
+    """The nbgrader grade id of the locked test cell that grades `function_name`."""
+    return f"test_{function_name}"
+
+
+def function_of(cell_grade_id) -> str | None:
+    """The graded function whose test cell has this grade id, or None."""
+    if isinstance(cell_grade_id, str) and cell_grade_id.startswith("test_"):
+        name = cell_grade_id[len("test_"):]
+        if any(name in names for names in FUNCTIONS.values()):
+            return name
+    return None

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
-from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
 from . import DnnkitError
-from .cases import FUNCTIONS
+from .cases import FUNCTIONS, function_of, grade_id
 
 
 def course_config(root: Path):
@@ -34,24 +33,60 @@ def gradebook_exists(root: Path) -> bool:
     return not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).is_file()
 
 
-def record_scores(root: Path, assignment: str, student: str, scores: dict[str, float]) -> None:
-    """Write auto scores {grade cell id: score} for a student's submission, as nbgrader's autograde does."""
-    with open_gradebook(root) as gb, warnings.catch_warnings():
-        # nbgrader's own update_or_create_submission makes SQLAlchemy warn about autoflush; harmless (see notes)
-        warnings.simplefilter("ignore", category=SAWarning)
+@dataclass
+class Scores:
+    """One student's submission of an assignment as the gradebook holds it, computed as `nbgrader export`
+    does: the final score is the raw score (manual grades included) less the late penalty, never below 0."""
+    timestamp: str | None = None
+    raw_score: float = 0.0
+    late_submission_penalty: float = 0.0
+    max_score: float = 0.0
+    functions: dict[str, tuple[float, float]] = field(default_factory=dict)  # function: (score, max score)
+    submitted: bool = False  # the gradebook has the submission (else everything is 0)
+
+    @property
+    def score(self) -> float:
+        return max(0.0, self.raw_score - self.late_submission_penalty)
+
+
+def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores]:
+    """{student: Scores} for `students`, read in one gradebook session; empty when the gradebook or the
+    assignment is not there (then the scores stored in the records stand)."""
+    table = {}
+    if not gradebook_exists(root):
+        return table
+    with open_gradebook(root) as gb:
         try:
-            gb.find_assignment(assignment)
+            record = gb.find_assignment(assignment)
         except MissingEntry:
-            raise DnnkitError(f"the gradebook has no assignment {assignment!r}; run `dnnkit release {assignment}` "
-                              "(nbgrader generate_assignment) first") from None
-        gb.update_or_create_student(student)
-        submission = gb.update_or_create_submission(assignment, student)
-        for notebook in submission.notebooks:
+            return table
+        cells = {name: float(cell.max_score) for cell in gb.find_notebook(assignment, assignment).grade_cells
+                 if (name := function_of(cell.name))}
+        for student in students:
+            scores = Scores(max_score=float(record.max_score), functions={n: (0.0, m) for n, m in cells.items()})
+            try:
+                submission = gb.find_submission(assignment, student)
+                notebook = gb.find_submission_notebook(assignment, assignment, student)
+            except MissingEntry:
+                table[student] = scores
+                continue
+            scores.submitted = True
+            scores.timestamp = str(submission.timestamp) if submission.timestamp is not None else None
+            scores.raw_score = float(submission.score)
+            scores.late_submission_penalty = float(submission.late_submission_penalty or 0.0)
             for grade in notebook.grades:
-                if grade.name in scores:
-                    grade.auto_score = float(scores[grade.name])
-                    grade.needs_manual_grade = False
-        gb.db.commit()
+                if (name := function_of(grade.name)) in cells:
+                    scores.functions[name] = (float(grade.score), float(grade.max_score))
+            table[student] = scores
+    return table
+
+
+def roster(root: Path) -> set[str]:
+    """The ids of the students the gradebook knows."""
+    if not gradebook_exists(root):
+        return set()
+    with open_gradebook(root) as gb:
+        return {student.id for student in gb.students}
 
 
 def forget_students(root: Path, students) -> list[str]:
@@ -79,7 +114,7 @@ def function_scores(root: Path, assignment: str) -> dict[str, dict[str, float] |
                 table[student] = None
                 continue
             by_cell = {grade.name: grade.score for grade in notebook.grades}
-            row = {name: by_cell.get(f"test_{name}", 0.0) for name in FUNCTIONS[assignment]}
+            row = {name: by_cell.get(grade_id(name), 0.0) for name in FUNCTIONS[assignment]}
             row["total"] = sum(row.values())
             table[student] = row
     return table

@@ -2,18 +2,15 @@
 scores) summed up in one self-contained HTML page with embedded PNG plots.
 
 Records are untrusted text: student ids, flags and messages may come from hostile submissions, so every
-value is HTML-escaped, and a record that cannot be read is skipped (a warning, and a line on the page). A folder
-in autograded/ whose name is not an acceptable student id (dnnkit.names; left by an older dnnkit) is never read:
-skipped the same way, its name shown escaped."""
+value is HTML-escaped, and a record that cannot be read is skipped (a warning, and a line on the page); so is
+a record whose name is not an acceptable student id (dnnkit.names), its name shown escaped. Scores are the
+gradebook's at the time the page is written (manual grades and late penalties included), as in
+`nbgrader export`."""
 from __future__ import annotations
 
 import base64
-import errno
 import io
-import json
-import math
 import os
-import stat
 import statistics
 import sys
 from collections import Counter
@@ -26,12 +23,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import DnnkitError
-from .cases import FUNCTIONS
-from .commands.grade import RESULT_FILE, write_kit_file
+from .cases import FUNCTIONS, function_of
+from .grading.batch import write_kit_file
+from .grading.records import RECORDS, Verdict, read_record, recorded_students
 from .names import id_problem, one_line, shown
 
 MAX_RECORD_BYTES = 16 * 1024**2
-PASSED, NOT_RUN = "passed", "not run"  # every other verdict (failed, timed out, crashed, ...) is a failure
+PASSED, NOT_RUN, NOT_ATTEMPTED = Verdict.PASSED.value, Verdict.NOT_RUN.value, Verdict.NOT_ATTEMPTED.value
+# every other verdict (failed, timed out, crashed, ...) is a failure
 UNMATCHED = "no known mistake matched"
 
 
@@ -67,79 +66,12 @@ class Report:
 
 # ---- reading ---------------------------------------------------------------------------------------------
 
-def read_json(path: Path):
-    """The JSON in `path`; ValueError saying why for a symbolic link, a non-regular or oversized file, or
-    invalid JSON (opened without following links and without blocking on a FIFO)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as err:
-        raise ValueError("a symbolic link" if err.errno == errno.ELOOP else f"cannot open: {err.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError("not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read(MAX_RECORD_BYTES + 1)
-    except OSError as err:
-        raise ValueError(f"cannot read: {err.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_RECORD_BYTES:
-        raise ValueError(f"larger than {MAX_RECORD_BYTES // 1024**2} MiB")
-    try:
-        return json.loads(data)
-    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
-        raise ValueError(f"invalid JSON: {err}") from None
-
-
-def _number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"wrong shape: {what} is not a finite number")
-    return float(value)
-
-
-def _text(value, what: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"wrong shape: {what} is not a string")
-    return value
-
-
-def _diagnosis(value) -> dict | None:
-    """A diagnosis {"mistake", "says", "fix"}; the field is optional, so anything malformed counts as none."""
-    if not isinstance(value, dict) or not isinstance(value.get("mistake"), str) or not value["mistake"]:
-        return None
-    return {key: value.get(key) if isinstance(value.get(key), str) else "" for key in ("mistake", "says", "fix")}
-
-
-def _outcome(entry, name: str) -> Outcome:
-    if not isinstance(entry, dict):
-        raise ValueError(f"wrong shape: functions.{name} is not an object")
-    message = entry.get("message")
-    return Outcome(_number(entry.get("score"), f"functions.{name}.score"),
-                   _number(entry.get("max_score"), f"functions.{name}.max_score"),
-                   _text(entry.get("verdict"), f"functions.{name}.verdict"),
-                   message if isinstance(message, str) else "", _diagnosis(entry.get("diagnosis")))
-
-
-def parse_record(data, assignment: str, folder: str) -> Submission:
-    """A Submission from a result record's JSON; ValueError for a wrong shape. Functions not graded in the
-    assignment are ignored; a graded function the record lacks counts as not run, 0 points."""
-    if not isinstance(data, dict):
-        raise ValueError("wrong shape: not a JSON object")
-    if data.get("assignment") != assignment:
-        raise ValueError(f"wrong shape: its assignment is not {assignment!r}")
-    if _text(data.get("student"), "student") != folder:
-        raise ValueError("its student id is not the name of its folder")
-    flags, functions = data.get("flags"), data.get("functions")
-    if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
-        raise ValueError("wrong shape: flags is not a list of strings")
-    if not isinstance(functions, dict):
-        raise ValueError("wrong shape: functions is not an object")
-    names = FUNCTIONS[assignment]
-    max_score = _number(data.get("max_score"), "max_score")
-    found = {name: _outcome(functions[name], name) for name in names if name in functions}
-    points = max((o.max_score for o in found.values()), default=max_score / len(names))
-    return Submission(folder, _text(data.get("status"), "status"), _number(data.get("score"), "score"), max_score,
-                      list(flags), {name: found.get(name) or Outcome(0.0, points) for name in names})
+def from_result(result) -> Submission:
+    """A Submission from a result record (a dnnkit.grading.records.SubmissionResult, scores applied)."""
+    functions = {n: Outcome(f.score, f.max_score, str(f.verdict), f.message, f.diagnosis)
+                 for n, f in result.functions.items()}
+    return Submission(result.student, str(result.status), result.score, result.max_score, list(result.flags),
+                      functions)
 
 
 def warn(message: str) -> None:
@@ -147,25 +79,24 @@ def warn(message: str) -> None:
 
 
 def record_submissions(root: Path, assignment: str) -> tuple[list[Submission], list[tuple[str, str]]]:
-    """Every autograded/<student>/<assignment>/dnnkit-result.json: (submissions, [(path, why unreadable)])."""
-    submissions, unreadable = [], []
-    autograded = root / "autograded"
-    entries = sorted(autograded.iterdir()) if autograded.is_dir() and not autograded.is_symlink() else []
-    for entry in entries:
-        path = entry / assignment / RESULT_FILE
-        if not os.path.lexists(path):
-            continue
-        relative = "/".join(("autograded", shown(entry.name), assignment, RESULT_FILE))
+    """Every result record of the assignment (.dnnkit/results/ASSIGNMENT/), its scores as the gradebook holds
+    them now (manual grades and late penalties included): (submissions, [(path, why unreadable)])."""
+    from .gradebook import submission_scores
+
+    results, unreadable = {}, []
+    for student in recorded_students(root, assignment):
+        relative = "/".join((*RECORDS.parts, assignment, shown(student) + ".json"))
         try:
-            if (problem := id_problem(entry.name)) is not None:
-                raise ValueError(f"its folder's name is not a student id ({problem})")
-            if entry.is_symlink() or path.parent.is_symlink():
-                raise ValueError("a symbolic link in its path")
-            submissions.append(parse_record(read_json(path), assignment, entry.name))
+            if (problem := id_problem(student)) is not None:
+                raise ValueError(f"its name is not a student id ({problem})")
+            results[student] = read_record(root, assignment, student)
         except ValueError as err:
             unreadable.append((relative, str(err)))
             warn(f"{relative}: skipped, {err}")
-    return submissions, unreadable
+    if results:
+        for student, scores in submission_scores(root, assignment, list(results)).items():
+            results[student].apply(scores)
+    return [from_result(result) for result in results.values()], unreadable
 
 
 def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
@@ -183,7 +114,7 @@ def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
             return []
         with open_gradebook(root) as gb:
             cells = gb.find_notebook(assignment, assignment).grade_cells
-            points = {cell.name.removeprefix("test_"): float(cell.max_score) for cell in cells}
+            points = {function_of(cell.name): float(cell.max_score) for cell in cells}
     except SQLAlchemyError as err:
         raise DnnkitError(f"nbgrader_config.py's gradebook cannot be read ({type(err).__name__}); "
                           "check c.CourseDirectory.db_url (or DNNKIT_DB_URL)") from None
@@ -214,11 +145,13 @@ def collect(root: Path, assignment: str) -> Report:
 # ---- aggregating -----------------------------------------------------------------------------------------
 
 def verdict_counts(report: Report) -> dict[str, Counter]:
-    """{function: Counter(passed=, failed=, not run=)}; timed out, crashed and other verdicts count as failed."""
-    counts = {name: Counter({PASSED: 0, "failed": 0, NOT_RUN: 0}) for name in FUNCTIONS[report.assignment]}
+    """{function: Counter(passed=, failed=, not attempted=, not run=)}; timed out, crashed and other verdicts
+    count as failed; a stub left alone is not attempted, not a failure."""
+    counts = {name: Counter({PASSED: 0, "failed": 0, NOT_ATTEMPTED: 0, NOT_RUN: 0})
+              for name in FUNCTIONS[report.assignment]}
     for sub in report.submissions:
         for name, outcome in sub.functions.items():
-            counts[name][outcome.verdict if outcome.verdict in (PASSED, NOT_RUN) else "failed"] += 1
+            counts[name][outcome.verdict if outcome.verdict in (PASSED, NOT_ATTEMPTED, NOT_RUN) else "failed"] += 1
     return counts
 
 
@@ -230,7 +163,7 @@ def frequent_mistakes(report: Report, top: int = 3) -> list[tuple[str, str, str,
         mistakes, texts, unmatched = Counter(), {}, 0
         for sub in report.submissions:
             outcome = sub.functions[name]
-            if outcome.verdict in (PASSED, NOT_RUN):
+            if outcome.verdict in (PASSED, NOT_ATTEMPTED, NOT_RUN):
                 continue
             if outcome.diagnosis is None:
                 unmatched += 1
@@ -318,7 +251,7 @@ def table(header: list[str], rows: list[list[str]], empty: str = "none", vertica
     return f"<table{attribute}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-MARKS = {PASSED: ("ok", "✓"), NOT_RUN: ("", "·")}  # every other verdict: ("bad", "✗")
+MARKS = {PASSED: ("ok", "✓"), NOT_RUN: ("", "·"), NOT_ATTEMPTED: ("", "–")}  # every other verdict: ("bad", "✗")
 
 
 def mark(outcome: Outcome) -> str:
@@ -346,11 +279,11 @@ def attention_rows(report: Report) -> list[list[str]]:
 
 def pass_rate_section(report: Report, counts: dict[str, Counter]) -> list[str]:
     total = len(report.submissions)
-    rows = [[esc(n), str(c[PASSED]), str(c["failed"]), str(c[NOT_RUN]), f"{100 * c[PASSED] / total:.0f} %"]
-            for n, c in counts.items()]
+    rows = [[esc(n), str(c[PASSED]), str(c["failed"]), str(c[NOT_ATTEMPTED]), str(c[NOT_RUN]),
+             f"{100 * c[PASSED] / total:.0f} %"] for n, c in counts.items()]
     return ["<h2>Pass rate per function</h2>",
             f'<img alt="pass rate per function" src="{pass_rate_chart(report, counts)}">',
-            table(["function", "passed", "failed", "not run", "pass rate"], rows)]
+            table(["function", "passed", "failed", "not attempted", "not run", "pass rate"], rows)]
 
 
 def mistakes_section(report: Report) -> list[str]:
@@ -384,7 +317,8 @@ def render(report: Report) -> str:
               "<h2>Flagged or not fully graded</h2>",
               table(["student", "status", "score", "flags"], attention_rows(report), empty="none"),
               "<h2>Students</h2>",
-              "<p>✓ passed, ✗ failed (also timed out or crashed), · not run; hover a mark for the verdict.</p>",
+              "<p>✓ passed, ✗ failed (also timed out or crashed), – not attempted (the stub left as released), "
+              "· not run; hover a mark for the verdict.</p>",
               table(["student", "score", "status", *counts, "flags"], student_rows(report), vertical=tuple(counts),
                     css_class="students")]
     if report.unreadable:

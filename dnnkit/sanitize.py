@@ -21,6 +21,8 @@ exactly as written.
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import binascii
 import html
 import re
@@ -218,6 +220,20 @@ def _note(phrases: list[str]) -> str:
 def sanitize_markdown(source: str, attachments: dict | None = None) -> tuple[str, list[str]]:
     """(markdown to keep, phrases) for one markdown text: the source itself when it holds no raw HTML and its
     rendering is safe, else its sanitized rendering as one HTML block, headed by a note of what was removed."""
+    if attachments or len(source) > 20000:  # only short texts without pictures are kept in the cache
+        return _sanitize_markdown(source, attachments)
+    key = "{}"
+    kept, phrases = _sanitize_markdown_cached(source, key)  # the released cells recur in every submission
+    return kept, list(phrases)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sanitize_markdown_cached(source: str, attachments_json: str) -> tuple[str, tuple[str, ...]]:
+    kept, phrases = _sanitize_markdown(source, json.loads(attachments_json))
+    return kept, tuple(phrases)
+
+
+def _sanitize_markdown(source: str, attachments: dict | None) -> tuple[str, list[str]]:
     renderer = _Renderer(escape=False, exclude_anchor_links=True, attachments=attachments or {})
     rendered = MarkdownWithMath(renderer=renderer).render(source)
     cleaned = _cleaner().clean(rendered)

@@ -3,6 +3,7 @@ with chosen edits, and the grades CSV read back."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -115,3 +116,26 @@ def expect_row(row: dict[str, str], lost=(), status: str = "graded", flag: str |
         assert row["flags"] == ""
     else:
         assert flag in row["flags"]
+
+
+def result_record(course: Course, student: str, assignment: str = "step_by_step") -> dict:
+    """The grader-only result record `dnnkit grade` wrote for one submission, as JSON."""
+    from dnnkit.grading.records import record_path
+
+    return json.loads(record_path(course.root, assignment, student).read_text())
+
+
+def grader_lines(nb, function: str) -> list[str]:
+    """The `[grader]` verdict texts in the graded cell of `function` (a stream when it passed, the traceback of
+    an error output when it did not)."""
+    from dnnkit.cases import grade_id
+
+    texts = []
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id(function):
+            for output in cell.get("outputs", []):
+                text = output.get("text", "") if output.output_type == "stream" else "\n".join(
+                    output.get("traceback", [])) if output.output_type == "error" else ""
+                if "[grader]" in text:
+                    texts.append(text)
+    return texts

@@ -362,7 +362,7 @@ def test_dnnkit_grade_output_is_inert_in_formgrader_and_the_feedback(courses, br
         pytest.fail(courses.dnnkit_error)
     budget = Budget(60)
     graded = courses.course["control"].root / "autograded" / "eve" / "step_by_step"
-    record = json.loads((graded / "dnnkit-result.json").read_text())
+    record = json.loads(record_path(courses.course["control"].root, "step_by_step", "eve").read_text())
     assert any("removed <script>" in flag for flag in record["flags"]), record["flags"]
     assert_sanitized(graded / "step_by_step.ipynb")
     # this course's formgrader and feedback do not sanitize: what they show is what dnnkit grade wrote

@@ -20,6 +20,7 @@ import pytest
 
 from dnnkit.cases import FUNCTIONS
 from dnnkit.gradebook import function_scores
+from dnnkit.grading.records import record_path
 from dnnkit.mistakes import BY_NAME
 from dnnkit.submissions import solved_notebook
 from grading_support import grading_course, read_grades, scores
@@ -69,7 +70,7 @@ def write_submissions(course, made: dict[str, tuple[str, ...]], templates: Path)
 
 
 def result_files(root: Path) -> list[Path]:
-    return list((root / "autograded").glob(f"*/{ASSIGNMENT}/dnnkit-result.json"))
+    return list(record_path(root, ASSIGNMENT, "x").parent.glob("*.json"))
 
 
 def _executing(dask_worker) -> list[str]:
@@ -92,7 +93,7 @@ def kill_a_busy_worker(client, root: Path) -> dict:
                                for s in re.findall(rf"submitted/(s\d{{3}})/{ASSIGNMENT}", spec)})
             if students:
                 os.kill(pid, signal.SIGKILL)
-                done = {p.parent.parent.name for p in result_files(root)}
+                done = {p.stem for p in result_files(root)}
                 return {"address": address, "pid": pid, "students": students,
                         "unfinished": [s for s in students if s not in done]}
         time.sleep(0.2)
@@ -166,7 +167,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
     rows = read_grades(course, ASSIGNMENT)
 
     # one result record per student, naming that student, none half-written
-    records = {p.parent.parent.name: json.loads(p.read_text()) for p in result_files(course.root)}
+    records = {p.stem: json.loads(p.read_text()) for p in result_files(course.root)}
     assert sorted(records) == sorted(made)
     for student, record in records.items():
         assert (record["student"], record["assignment"]) == (student, ASSIGNMENT)

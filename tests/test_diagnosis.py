@@ -16,7 +16,8 @@ from dnnkit.mistakes import BY_NAME, CATALOG, rounds
 from dnnkit.solutions import load_solutions, reference_answers
 from dnnkit.student_cases import StudentCases
 from dnnkit.submissions import solved_notebook, write_submission
-from grading_support import dnnkit_grade, executed_notebook, feedback_html, grading_course, read_grades
+from grading_support import (dnnkit_grade, executed_notebook, feedback_html, grader_lines, grading_course, read_grades,
+                             result_record)
 
 ASSIGNMENTS = list(FUNCTIONS)
 
@@ -166,15 +167,13 @@ def test_dnnkit_grade_names_every_mistake_in_its_records_csv_and_notebook(graded
     for name, student in made.items():
         mistake = BY_NAME[name]
         assignment = assignment_of(mistake.function)
-        record = json.loads((course.root / "autograded" / student / assignment / "dnnkit-result.json").read_text())
+        record = result_record(course, student, assignment)
         function = record["functions"][mistake.function]
         assert function["score"] == 0 and function["diagnosis"] == {"mistake": name, "says": mistake.says,
                                                                     "fix": mistake.fix}
         assert f"{mistake.function}: {name}" in read_grades(course, assignment)[student]["diagnoses"]
-        grader_lines = [o.text for c in executed_notebook(course, student, assignment).cells
-                        if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{mistake.function}"
-                        for o in c.outputs if o.output_type == "stream" and "[grader]" in o.text]
-        assert len(grader_lines) == 1 and f"Diagnosis: {mistake.says}." in grader_lines[0]
+        lines = grader_lines(executed_notebook(course, student, assignment), mistake.function)
+        assert len(lines) == 1 and f"Diagnosis: {mistake.says}." in lines[0]
         # the functions without a mistake in that submission pass, with no diagnosis
         wrong = {BY_NAME[m].function for m, s in made.items() if s == student} & set(FUNCTIONS[assignment])
         for other in set(FUNCTIONS[assignment]) - wrong:

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from dnnkit.cases import FUNCTIONS
+from dnnkit.grading.records import record_path
 from dnnkit.gradebook import function_scores
 from grading_support import answer, dnnkit_grade, expect_row, grading_course, read_grades, scores, submit
 
@@ -100,22 +101,22 @@ def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
     env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root)}
     first = subprocess.Popen([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-    results = course.root / "autograded"
+    results = record_path(course.root, "step_by_step", "x").parent
     deadline = time.monotonic() + 120
-    while len(list(results.glob("*/step_by_step/dnnkit-result.json"))) < 2 and time.monotonic() < deadline:
+    while len(list(results.glob("*.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(first.pid, signal.SIGKILL)  # half-way: two graded (in any order: there are workers), the rest not
     first.wait()
     graded_before = {s for s in students
-                     if (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").exists()}
+                     if record_path(course.root, "step_by_step", s).exists()}
     assert 2 <= len(graded_before) < len(students)
-    stamps = {s: (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").stat().st_mtime_ns
+    stamps = {s: record_path(course.root, "step_by_step", s).stat().st_mtime_ns
               for s in graded_before}
     second = dnnkit_grade(course)
     assert second.returncode == 0, second.stderr[-2000:]
     for s in graded_before:
         assert f"{s}: already graded" in second.stdout
-        assert (course.root / "autograded" / s / "step_by_step" / "dnnkit-result.json").stat().st_mtime_ns == stamps[s]
+        assert record_path(course.root, "step_by_step", s).stat().st_mtime_ns == stamps[s]
     rows = read_grades(course)
     assert sorted(rows) == students
     assert all(float(rows[s]["score"]) == FULL and rows[s]["status"] == "graded" for s in students)
@@ -143,7 +144,7 @@ def test_without_bubblewrap_grading_refuses_unless_told(tmp_path, monkeypatch):
     assert unsafe.returncode == 0, unsafe.stderr[-2000:]
     assert "WARNING" in unsafe.stderr and "unsafe" in unsafe.stderr
     assert float(read_grades(course)["someone"]["score"]) == FULL
-    record = json.loads((course.root / "autograded/someone/step_by_step/dnnkit-result.json").read_text())
+    record = json.loads(record_path(course.root, "step_by_step", "someone").read_text())
     assert record["status"] == "graded"
 
 

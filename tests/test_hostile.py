@@ -24,7 +24,8 @@ import pytest
 
 from dnnkit.cases import FUNCTIONS, grading_levels
 from dnnkit.checks import load_plain
-from dnnkit.commands.grade import settings
+from dnnkit.grading.records import record_path
+from dnnkit.grading.settings import read_settings as settings
 from dnnkit.gradebook import function_scores
 from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_html, grading_course, lose,
                              read_grades, scores, submit)
@@ -1211,7 +1212,7 @@ def test_hidden_inputs_do_not_leak_through_the_verdicts(hostile):
     assert {channel: [v for v in values if v in text] for channel, values in carried.items()} == {
         "exception type name": [], "dict keys": [], "array shape": []}
     # landed: each function did take its leaking path on a hidden case, as the verdicts show
-    record = json.loads((hostile.course.root / "autograded" / student / ASSIGNMENT / "dnnkit-result.json").read_text())
+    record = json.loads(record_path(hostile.course.root, ASSIGNMENT, student).read_text())
     messages = {name: record["functions"][name]["message"] for name in ("compute_cost", "update_parameters",
                                                                           "linear_forward")}
     assert "hidden case" in messages["compute_cost"] and "raised an exception" in messages["compute_cost"]

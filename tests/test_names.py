@@ -23,7 +23,8 @@ import pytest
 from conftest import make_course_copy
 from dnnkit.cases import FUNCTIONS
 from dnnkit.cli import main
-from dnnkit.commands.grade import refusal, write_csv
+from dnnkit.grading.batch import refusal, write_csv
+from dnnkit.grading.records import RECORDS, record_path
 from dnnkit.course import Course
 from dnnkit.names import csv_cell, id_problem, one_line, shown, suggested_id
 
@@ -115,17 +116,20 @@ def test_refusal_suggests_a_name_that_is_accepted():
         assert better is None or id_problem(better) is None, (name, better)
 
 
-# -- folders left in autograded/ by an older dnnkit: dnnkit report and the CSV skip them ------------------------
+# -- records under names that are not student ids, folders left in autograded/ by an older dnnkit: skipped ---
 
 LEGACY = ["report-step_by_step.html", "<svg onload=alert(1)>", os.fsdecode(b"jos\xe9"), "x\x1b[2K\rmallory\n"]
 
 
-def record(student: str, score: float = TOP) -> dict:
-    functions = {n: {"score": 10.0 if score == TOP else 0.0, "max_score": 10.0,
-                     "verdict": "passed" if score == TOP else "failed", "message": "", "visible_passed": True,
-                     "diagnosis": None} for n in NAMES}
-    return {"student": student, "assignment": ASSIGNMENT, "status": "graded", "grader_error": False, "flags": [],
-            "submission_sha256": "0" * 64, "score": float(score), "max_score": float(TOP), "functions": functions}
+def record(student: str, score: float = TOP) -> str:
+    """A result record's JSON as dnnkit grade writes it."""
+    from dnnkit.grading.records import FunctionResult, SubmissionResult, Verdict
+
+    passed = score == TOP
+    result = SubmissionResult(student, ASSIGNMENT, raw_score=float(score), max_score=float(TOP), functions={
+        n: FunctionResult(n, Verdict.PASSED if passed else Verdict.FAILED, score=10.0 if passed else 0.0,
+                          max_score=10.0) for n in NAMES})
+    return result.to_json()
 
 
 @pytest.fixture
@@ -133,9 +137,13 @@ def legacy_course(tmp_path, monkeypatch) -> Path:
     root = make_course_copy(tmp_path / "course", with_release=False)
     monkeypatch.setenv("DNNKIT_COURSE_ROOT", str(root))
     for student in ["ada", "ben", *LEGACY]:
-        path = root / "autograded" / student / ASSIGNMENT / "dnnkit-result.json"
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(record(student, TOP if student == "ada" else 0.0)))
+        path = record_path(root, ASSIGNMENT, student)  # records under names no student id may have: skipped
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(record(student, TOP if student == "ada" else 0.0))
+    for student in LEGACY:  # folders an older dnnkit left in autograded/ (records were kept there): never read
+        old = root / "autograded" / student / ASSIGNMENT / "dnnkit-result.json"
+        old.parent.mkdir(parents=True)
+        old.write_text(record(student))
     return root
 
 
@@ -148,7 +156,7 @@ def test_report_skips_refused_folders_and_still_writes_the_page(legacy_course, c
     warnings = err.splitlines()
     assert len(warnings) == len(LEGACY) + 1 and all(w.startswith("dnnkit report: warning: ") for w in warnings)
     for name in LEGACY:
-        assert sum(f"autograded/{shown(name)}/{ASSIGNMENT}" in w and "not a student id" in w
+        assert sum(f"{RECORDS}/{ASSIGNMENT}/{shown(name)}.json" in w and "not a student id" in w
                    for w in warnings) == 1, (name, warnings)
     assert sum(f"report-{ASSIGNMENT}-1.html" in w for w in warnings) == 1
     assert "\x1b" not in out + err and "\r" not in out + err
@@ -277,12 +285,14 @@ def test_the_refused_ids_are_shown_escaped_in_the_csv(run):
 @pytest.mark.slow
 def test_the_csv_parses_and_no_cell_is_a_formula(run):
     header, *body = run.first_rows
-    assert header == ["student_id", *NAMES, "score", "max_score", "status", "flags", "diagnoses"]
+    assert header == ["student_id", *NAMES, "timestamp", "raw_score", "late_submission_penalty", "score", "max_score",
+                      "status", "flags", "diagnoses", "not_attempted"]
     assert len(body) == len(ORDINARY) + 1 + len(ATTACKS) and all(len(r) == len(header) for r in body)
     for row in body:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
-        assert all(re.fullmatch(r"\d+(\.\d+)?", cell) for cell in row[1:len(NAMES) + 3]), row  # numbers stay numbers
+        numbers = row[1:len(NAMES) + 1] + row[len(NAMES) + 2:len(NAMES) + 6]
+        assert all(re.fullmatch(r"\d+(\.\d+)?", cell) for cell in numbers), row  # numbers stay numbers
     assert "\x1b" not in run.csv_text
 
 

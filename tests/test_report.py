@@ -14,6 +14,7 @@ import pytest
 from conftest import make_course_copy
 from dnnkit.cases import FUNCTIONS
 from dnnkit.cli import main
+from dnnkit.grading.records import record_path
 from dnnkit.report import collect, render
 
 ASSIGNMENT = "step_by_step"
@@ -47,6 +48,7 @@ STUDENTS = {
     "fay": ("graded", [], {"linear_backward": ("failed", diagnosis("db_without_keepdims")),
                            "compute_cost": "crashed"}),
     "gus": ("missing", [], {name: "not run" for name in NAMES}),  # listed for its status alone
+    "ida": ("graded", [], {"linear_forward": "not attempted", "compute_cost": "not attempted"}),  # stubs left
     HOSTILE: ("graded", [HOSTILE_FLAG], {"initialize_parameters": "failed"}),
 }
 
@@ -69,13 +71,18 @@ def make_record(student: str) -> dict:
                            "message": message, "visible_passed": verdict == "passed", "diagnosis": found}
     if student == "ada":  # a function the assignment does not grade: ignored
         functions["extra_function_xyz"] = {"score": 5.0, "max_score": 5.0, "verdict": "passed", "message": ""}
+    score = sum(f["score"] for n, f in functions.items() if n in NAMES)
     return {"student": student, "assignment": ASSIGNMENT, "status": status, "grader_error": False,
-            "flags": flags, "submission_sha256": "0" * 64, "max_score": float(TOP), "functions": functions,
-            "score": sum(f["score"] for n, f in functions.items() if n in NAMES)}
+            "flags": flags, "provenance": {"submission": "0" * 64}, "max_score": float(TOP), "functions": functions,
+            "timestamp": None, "raw_score": score, "late_submission_penalty": 0.0, "score": score}
+
+
+def record_file(student: str) -> str:
+    return f".dnnkit/results/{ASSIGNMENT}/{student}.json"
 
 
 def write_record(root: Path, student: str, content) -> Path:
-    path = root / "autograded" / student / ASSIGNMENT / "dnnkit-result.json"
+    path = record_path(root, ASSIGNMENT, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content if isinstance(content, str) else json.dumps(content, indent=1))
     return path
@@ -154,15 +161,15 @@ def test_page_embeds_png_plots(graded, capsys):
 def test_summary_and_pass_rates_match_the_records(graded, capsys):
     page = Tables(report(graded, capsys)[0])
     scores = [make_record(s)["score"] for s in STUDENTS]
-    assert page.summary.startswith(f"{len(STUDENTS)} submission(s): 6 graded, 1 incomplete, 1 missing;")
+    assert page.summary.startswith(f"{len(STUDENTS)} submission(s): 7 graded, 1 incomplete, 1 missing;")
     assert f"mean score {statistics.mean(scores):.1f}, median {statistics.median(scores):g}" in page.summary
-    rows = page.table(["function", "passed", "failed", "not run"])
+    rows = page.table(["function", "passed", "failed", "not attempted", "not run"])
     assert [row[0] for row in rows] == list(NAMES)
-    for name, passed, failed, not_run, _ in rows:
+    for name, passed, failed, not_attempted, not_run, _ in rows:
         verdicts = [verdict_of(s, name) for s in STUDENTS]
-        expected = (verdicts.count("passed"), sum(v not in ("passed", "not run", "-") for v in verdicts),
-                    verdicts.count("not run") + verdicts.count("-"))
-        assert (int(passed), int(failed), int(not_run)) == expected, name
+        expected = (verdicts.count("passed"), sum(v not in ("passed", "not run", "not attempted", "-") for v in verdicts),
+                    verdicts.count("not attempted"), verdicts.count("not run") + verdicts.count("-"))
+        assert (int(passed), int(failed), int(not_attempted), int(not_run)) == expected, name
     assert "extra_function_xyz" not in page.rawdata
 
 
@@ -213,26 +220,24 @@ def test_hostile_text_is_escaped(graded, capsys):
 
 def test_unreadable_records_are_reported_and_skipped(graded, capsys):
     bad = {"broken": "invalid JSON", "listed": "not a JSON object", "shapeless": "functions is not an object",
-           "impostor": "not the name of its folder", "linked": "symbolic link", "linkdir": "symbolic link",
-           "folder": "not a regular file"}
+           "impostor": "not the name of its file", "linked": "symbolic link", "folder": "not a regular file",
+           "unknown": "verdict is unknown"}
+    write_record(graded, "unknown", {**make_record("ada"), "student": "unknown", "functions": {
+        "linear_forward": {"verdict": "great", "score": 10.0, "max_score": 10.0}}})
     write_record(graded, "broken", '{"student": "broken", ')
     write_record(graded, "listed", "[1, 2]")
     write_record(graded, "shapeless", {**make_record("ada"), "student": "shapeless", "functions": [1]})
     write_record(graded, "impostor", make_record("ada"))
-    link = graded / "autograded" / "linked" / ASSIGNMENT / "dnnkit-result.json"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(graded / "autograded" / "ada" / ASSIGNMENT / "dnnkit-result.json")
-    (graded / "autograded" / "linkdir").symlink_to(graded / "autograded" / "ada")
-    (graded / "autograded" / "folder" / ASSIGNMENT / "dnnkit-result.json").mkdir(parents=True)
+    record_path(graded, ASSIGNMENT, "linked").symlink_to(record_path(graded, ASSIGNMENT, "ada"))
+    record_path(graded, ASSIGNMENT, "folder").mkdir()
     page, out, err = report(graded, capsys)
     warnings = err.strip().splitlines()
     assert len(warnings) == len(bad)
     for student, why in bad.items():
-        path = f"autograded/{student}/{ASSIGNMENT}/dnnkit-result.json"
-        assert sum(path in line and why in line for line in warnings) == 1, (student, warnings)
+        assert sum(record_file(student) in line and why in line for line in warnings) == 1, (student, warnings)
     tables = Tables(page)
     listed = dict(tables.table(["file", "why"]))
-    assert set(listed) == {f"autograded/{s}/{ASSIGNMENT}/dnnkit-result.json" for s in bad}
+    assert set(listed) == {record_file(s) for s in bad}
     assert tables.summary.startswith(f"{len(STUDENTS)} submission(s)")
     assert f"{len(bad)} unreadable record(s) skipped" in out
 
@@ -248,13 +253,20 @@ def test_only_unreadable_records_is_an_error_naming_them(course, capsys):
     write_record(course, "ada", "not json")
     assert main(["report", ASSIGNMENT]) == 2
     err = capsys.readouterr().err
-    assert "autograded/ada/step_by_step/dnnkit-result.json" in err and "1 unreadable" in err
+    assert record_file("ada") in err and "1 unreadable" in err
 
 
 @pytest.mark.slow  # nbgrader generate_assignment: a few seconds
 def test_gradebook_fallback_without_records(course, capsys):
-    from dnnkit.gradebook import record_scores
+    from dnnkit.gradebook import open_gradebook
     from dnnkit.nbgrader_cli import nbgrader
+
+    def record_scores(root, assignment, student, by_cell):  # what plain nbgrader autograde would have saved
+        with open_gradebook(root) as gb:
+            gb.update_or_create_student(student)
+            for grade in gb.update_or_create_submission(assignment, student).notebooks[0].grades:
+                grade.auto_score = by_cell[grade.name]
+            gb.db.commit()
 
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     scores = {"ada": dict.fromkeys(NAMES, 10.0), "ben": {**dict.fromkeys(NAMES, 10.0), "linear_forward": 0.0,
@@ -265,7 +277,7 @@ def test_gradebook_fallback_without_records(course, capsys):
     assert "from the gradebook" in out and "come from the nbgrader gradebook" in page
     tables = Tables(page)
     assert tables.summary.startswith("2 submission(s): 2 graded, 0 incomplete;")
-    for name, passed, failed, not_run, _ in tables.table(["function", "passed", "failed", "not run"]):
+    for name, passed, failed, _, not_run, _ in tables.table(["function", "passed", "failed", "not attempted"]):
         assert int(passed) == sum(s[name] == 10.0 for s in scores.values()) and int(not_run) == 0, name
         assert int(passed) + int(failed) == 2
     students = {row[0]: row[1] for row in tables.table(["student", "score", "status"])}

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dnnkit import cgroup
-from dnnkit.cgroup import SandboxCgroup
-from dnnkit.sandbox import Limits, UidLease, bubblewrap, command
-from dnnkit.syscalls import open_filter
+from dnnkit.grading import cgroup
+from dnnkit.grading.cgroup import SandboxCgroup
+from dnnkit.grading.sandbox import Limits, UidLease, bubblewrap, command
+from dnnkit.grading.syscalls import open_filter
 
 pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="bubblewrap is not installed")
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from ..cases import FUNCTIONS
 from ..course import Course
 from ..gradebook import forget_students, format_table, function_scores
 from ..nbgrader_cli import nbgrader
-from ..sandbox import bubblewrap
+from ..grading.sandbox import bubblewrap
 from ..submissions import solved_notebook, write_submission
 
 # student: {assignment: mistakes made (see dnnkit.mistakes)}; None = handed in the untouched stub

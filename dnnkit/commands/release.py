@@ -6,9 +6,12 @@ import shutil
 import sys
 import tempfile
 
+import nbformat
+
 from .. import DnnkitError
 from ..cases import FUNCTIONS
 from ..course import Course
+from ..grading.released import remember
 from ..nbgrader_cli import nbgrader
 from ..refcache import regenerate
 from ..shipped import write_shipped
@@ -41,15 +44,20 @@ def run(args) -> int:
 
 
 def generate_keeping_old(course: Course, assignment: str) -> None:
-    """nbgrader generate_assignment; if it fails (it empties release/ASSIGNMENT first), the old release is put
+    """nbgrader generate_assignment, the cells of the release before and after it added to the release history
+    (dnnkit.grading.released); if it fails (it empties release/ASSIGNMENT first), the old release is put
     back, so a failed release never leaves students' folder half gone."""
     release = course.release(assignment)
+    notebook = course.notebook(assignment, "release")
+    if notebook.is_file():  # what students may have fetched: its cells are theirs to hand back unflagged
+        remember(course.root, assignment, nbformat.read(notebook, as_version=4))
     with tempfile.TemporaryDirectory(prefix="dnnkit-release-") as keep:
         saved = None
         if release.is_dir():
             saved = shutil.copytree(release, f"{keep}/{assignment}")
         try:
             nbgrader(course.root, "generate_assignment", assignment, "--force")
+            remember(course.root, assignment, nbformat.read(notebook, as_version=4))
         except DnnkitError as err:
             if saved is not None:
                 shutil.rmtree(release, ignore_errors=True)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import nbformat
 
-from .names import shown  # every name and text from the submission reaches flags through it
+from ..names import shown  # every name and text from the submission reaches flags through it
+from .records import Status
+from .released import cell_version
 
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 
@@ -21,8 +23,9 @@ MAX_NOTEBOOK_BYTES = 20 * 1024**2
 class Intake:
     notebook: nbformat.NotebookNode | None  # what will run, or None when nothing can
     flags: list[str] = field(default_factory=list)
-    status: str = "graded"  # or "missing" / "incomplete" when nothing can run
+    status: Status = Status.GRADED  # or MISSING / INCOMPLETE when nothing can run
     path: Path | None = None
+    unreadable: bool = False  # something was handed in that is not a readable notebook (a link, a FIFO)
 
 
 def _grade_id(cell) -> str | None:
@@ -54,7 +57,8 @@ def candidates(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if _regular_file(p))
 
 
-def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, list[str]]:
+def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, list[str], bool]:
+    """(the notebook to grade or None, flags, whether something handed in could not be read)."""
     expected = folder / f"{assignment}.ipynb"
     flags = []
     skipped = sorted(p for p in folder.glob("*.ipynb") if not _regular_file(p))
@@ -65,9 +69,9 @@ def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, 
     if _regular_file(expected):
         if others:
             flags.append(f"extra notebook(s) ignored: {', '.join(shown(p.name) for p in others)}")
-        return expected, flags
+        return expected, flags, bool(skipped)
     if not others:
-        return None, flags + [f"no notebook: {assignment}.ipynb is missing from the submission"]
+        return None, flags + [f"no notebook: {assignment}.ipynb is missing from the submission"], bool(skipped)
     wanted = {_grade_id(c) for c in master.cells} - {None}
 
     def overlap(path):
@@ -81,7 +85,7 @@ def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, 
     flags.append(f"notebook renamed: graded {shown(chosen.name)} instead of {assignment}.ipynb")
     if len(others) > 1:
         flags.append(f"extra notebook(s) ignored: {', '.join(shown(p.name) for p in others if p != chosen)}")
-    return chosen, flags
+    return chosen, flags, bool(skipped)
 
 
 def _valid_text(value):
@@ -140,11 +144,14 @@ def _ordinary(cell, flags: list[str]):
     return nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_raw_cell(source)
 
 
-def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]]:
+def merge_with_master(student, master, released: dict | None = None) -> tuple[nbformat.NotebookNode, list[str]]:
     """The student's notebook with every nbgrader cell put right, as nbgrader's autograde would.
 
-    Locked cells are restored as released; solution cells keep the student's code in the released cell;
-    deleted nbgrader cells are put back where they were; ordinary cells are the student's, in their order."""
+    Locked cells are restored as released now; solution cells keep the student's code in the released cell;
+    deleted nbgrader cells are put back where they were; ordinary cells are the student's, in their order.
+    A cell is flagged as changed only when it matches no version ever released ({grade id: {cell_version}},
+    see released.py): what the instructor changed since the student fetched it is not the student's doing."""
+    released = released or {}
     flags: list[str] = []
     masters = {_grade_id(c): (i, c) for i, c in enumerate(master.cells) if _grade_id(c)}
     present = {_grade_id(c) for c in student.cells} & set(masters)
@@ -191,14 +198,18 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
         fixed = copy.deepcopy(mcell)
         meta = mcell.metadata.nbgrader
         student_meta = cell.get("metadata")
-        if not isinstance(student_meta, dict) or student_meta.get("nbgrader") != meta:
+        versions = released.get(gid, set())
+        if not isinstance(student_meta, dict) or (
+                student_meta.get("nbgrader") != meta
+                and cell_version(mcell.source, student_meta.get("nbgrader"))[1] not in {v[1] for v in versions}):
             flags.append(f"cell {gid}: nbgrader metadata changed; restored")
         if cell.get("cell_type") != mcell.cell_type:
             flags.append(f"cell {gid} was changed to {shown(cell.get('cell_type'))}; restored as {mcell.cell_type}")
         if meta.get("solution"):
             source = cell.get("source", "")
             fixed.source = source if isinstance(source, str) else ""
-        elif cell.get("source") != mcell.source:
+        elif cell.get("source") != mcell.source and cell_version(cell.get("source"), None)[0] not in {
+                v[0] for v in versions}:
             flags.append(f"locked cell {gid} was edited; restored")
         merged.cells.append(fixed)
     restore_missing_before(len(master.cells))
@@ -212,18 +223,19 @@ def merge_with_master(student, master) -> tuple[nbformat.NotebookNode, list[str]
     return merged, flags
 
 
-def take_in(folder: Path, assignment: str, master) -> Intake:
-    """Find, read and repair the submission in `folder`."""
+def take_in(folder: Path, assignment: str, master, released: dict | None = None) -> Intake:
+    """Find, read and repair the submission in `folder` (`released`: every released version of each nbgrader
+    cell, see merge_with_master)."""
     if folder.is_symlink():
-        return Intake(None, ["the submission folder is a link; not followed"], "incomplete")
+        return Intake(None, ["the submission folder is a link; not followed"], Status.INCOMPLETE, unreadable=True)
     if not folder.is_dir():
-        return Intake(None, [f"no submission folder for {assignment}"], "missing")
-    path, flags = _find_notebook(folder, assignment, master)
+        return Intake(None, [f"no submission folder for {assignment}"], Status.MISSING)
+    path, flags, unreadable = _find_notebook(folder, assignment, master)
     if path is None:  # something was handed in (a link, a FIFO) but nothing that can be read is "incomplete"
-        return Intake(None, flags, "incomplete" if any("not a regular file" in f for f in flags) else "missing")
+        return Intake(None, flags, Status.INCOMPLETE if unreadable else Status.MISSING, unreadable=unreadable)
     nb, read_flags = _read(path)
     flags += read_flags
     if nb is None:
-        return Intake(None, flags, "incomplete", path)
-    merged, merge_flags = merge_with_master(nb, master)
-    return Intake(merged, flags + merge_flags, "graded", path)
+        return Intake(None, flags, Status.INCOMPLETE, path)
+    merged, merge_flags = merge_with_master(nb, master, released)
+    return Intake(merged, flags + merge_flags, Status.GRADED, path)

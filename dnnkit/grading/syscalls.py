@@ -13,7 +13,7 @@ import functools
 import os
 import tempfile
 
-from . import DnnkitError
+from .. import DnnkitError
 
 CLONE_NEWUSER = 0x10000000
 DENIED = ("setns", "keyctl", "add_key", "request_key", "ptrace", "process_vm_readv", "process_vm_writev",

@@ -14,8 +14,8 @@ import os
 import sys
 import time
 
-MAX_LINE = 2000
-MAX_CELL_TEXT = 20000
+MAX_LINE = 2000  # each output line and the whole text of one cell are cut to these sizes, which the plan
+MAX_CELL_TEXT = 20000  # sets from c.DnnkitGrade.output_line_chars and output_cell_chars
 CHANNEL = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
 
 
@@ -132,6 +132,8 @@ def main(grader, work, release):
     _wait_for(plan_path, 600)
     with open(plan_path) as handle:
         plan = json.load(handle)
+    global MAX_LINE, MAX_CELL_TEXT
+    MAX_LINE, MAX_CELL_TEXT = int(plan["line_chars"]), int(plan["cell_chars"])
     if any("matplotlib" in cell["source"] or "plt." in cell["source"] for cell in plan["cells"]):
         try:  # importing matplotlib costs about a second: only where the notebook plots
             shell.enable_matplotlib("inline")

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import DnnkitError
+from .. import DnnkitError
 
 # Each running sandbox gets a user id of its own from this range (no account needed), so that the process
 # limit, which Linux counts per user, is one submission's alone: a fork bomb cannot starve its neighbours.

@@ -1,0 +1,242 @@
+"""The judge: decides every verdict outside the sandbox, from what the supervisor took from the runner.
+
+Results are loaded as plain data (allow_pickle=False), compared with the reference outputs by dnnkit.checks
+(the code students' visible tests use, so a message never disagrees with a grade) and matched against the
+catalogued mistakes. Points are not decided here: nbgrader gives a passing grade cell its metadata's points
+(nbgrader_pipeline.py). Also here: what the sandbox receives per grading level (inputs, never expected
+outputs), and the executed notebook rebuilt from the runner's outputs (known fields only, cut to size).
+"""
+from __future__ import annotations
+
+import base64
+import builtins
+import json
+
+import nbformat
+
+from .. import checks
+from ..cases import DEPENDENCIES, FUNCTIONS, function_of, grading_levels
+from ..course import Course
+from ..solutions import reference_answers
+from .records import FunctionResult, Status, SubmissionResult, Verdict
+from .sandbox import Limits
+from .settings import Timeouts
+from .supervisor import Outcome, RunState, SandboxRun
+
+NOTEBOOK_OUTPUT_BYTES = 1536 * 1024  # all outputs kept in one autograded notebook
+
+
+def _inputs_only(cases: list) -> list:
+    """Cases as the sandbox gets them: arguments, no expected output and no recorded helper results."""
+    return [{"name": case["name"], "args": case["args"]} for case in cases]
+
+
+def _helpers_needed(name: str) -> list[str]:
+    """The graded helpers `name` calls, with the ones they call in turn."""
+    needed: list[str] = []
+    for helper in DEPENDENCIES.get(name, ()):
+        needed += [h for h in [*_helpers_needed(helper), helper] if h not in needed]
+    return needed
+
+
+def reference_helpers(course: Course, assignment: str) -> dict:
+    """{function: {"names", "code"}} for the functions of `assignment` that call other graded functions: the
+    reference code of those, so that a bug in one costs only its points. They sit on earlier grading levels
+    (dnnkit.cases.grading_levels): the sandbox gets this code only once their verdicts are final."""
+    answers = reference_answers(course, "step_by_step")
+    activations = (course.source("step_by_step") / "activations.py").read_text()
+    given = [activations, (course.source("step_by_step") / "param_vectors.py").read_text()]
+    helpers = {}
+    for name in FUNCTIONS[assignment]:
+        needed = _helpers_needed(name)
+        if needed:
+            helpers[name] = {"names": needed, "code": "\n\n".join(given + [answers[h] for h in needed])}
+    return helpers
+
+
+def sandbox_inputs(assignment: str, public: dict, hidden: dict, helpers: dict) -> list[dict]:
+    """One {function: {"public": cases, "hidden": cases, "helpers": {"names", "code"}}} per grading level, in
+    order: the inputs only, never an expected output or a mistake's outcome."""
+    levels = []
+    for level in grading_levels(assignment):
+        inputs = {}
+        for name in level:
+            inputs[name] = {"public": _inputs_only(public[name]), "hidden": _inputs_only(hidden[name])}
+            if name in helpers:
+                inputs[name]["helpers"] = helpers[name]
+        levels.append(inputs)
+    return levels
+
+
+
+
+class Grader:
+    """The trusted half: decides the verdicts from what a SandboxRun reported, outside the sandbox."""
+
+    def __init__(self, course: Course, assignment: str, limits: Limits = Limits(), timeouts: Timeouts = Timeouts(),
+                 sandboxed: bool = True):
+        self.assignment, self.limits = assignment, limits
+        self.public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
+        self.helpers = reference_helpers(course, assignment)
+        self.runner = SandboxRun(course, assignment, limits, timeouts, sandboxed)
+
+    def inputs(self, hidden_cases: dict) -> list[dict]:
+        """What the sandbox gets for a submission graded on `hidden_cases`."""
+        return sandbox_inputs(self.assignment, self.public, hidden_cases, self.helpers)
+
+    def judge(self, name: str, results, hidden_cases: dict) -> FunctionResult:
+        """Compare one function's returned values with the reference outputs: the verdict, and the catalogued
+        mistake its answers match."""
+        verdict = FunctionResult(name)
+        if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
+            verdict.verdict, verdict.message = Verdict.FAILED, "its results could not be read"
+            return verdict
+        all_cases, outcomes, failure = [], [], None
+        for group, expected_cases in (("public", self.public[name]), ("hidden", hidden_cases[name])):
+            got_cases = results[group]
+            if not isinstance(got_cases, list) or len(got_cases) != len(expected_cases):
+                verdict.verdict, verdict.message = Verdict.FAILED, f"{name}: {group} results incomplete"
+                return verdict
+            for case, got in zip(expected_cases, got_cases):
+                label = f"{group} case '{case['name']}'" if group == "public" else f"hidden case '{case['name']}'"
+                all_cases.append(case)
+                if not isinstance(got, dict) or got.get("ok") is not True:
+                    error = str(got.get("error", "")) if isinstance(got, dict) else ""
+                    outcomes.append({"raises": error})
+                    kind = error.split(":")[0]
+                    # only a built-in exception's name: the message, and a class the student named, are theirs
+                    builtin = getattr(builtins, kind, None)
+                    kind = kind if isinstance(builtin, type) and issubclass(builtin, BaseException) else "an exception"
+                    if kind == "NotImplementedError":
+                        verdict.verdict = Verdict.NOT_ATTEMPTED
+                        verdict.message = f"{name}: not attempted (still raises NotImplementedError)"
+                        return verdict
+                    failure = failure or f"{name}: {label}: raised {kind}"
+                    continue
+                outcomes.append({"value": got.get("value")})
+                # no values in the verdict: it reaches the feedback, and a value could carry hidden inputs out
+                problems = checks.compare(got.get("value"), case["expected"], name, reveal=False)
+                if problems and failure is None:
+                    failure = checks.report(name, case["name"], problems).replace(f"case '{case['name']}'", label, 1)
+            if group == "public":
+                verdict.public_passed = failure is None
+        if failure is not None:
+            verdict.verdict, verdict.message = Verdict.FAILED, failure
+            verdict.diagnosis = checks.diagnose(name, all_cases, outcomes)
+            return verdict
+        verdict.verdict, verdict.public_passed = Verdict.PASSED, True
+        verdict.message = f"{name}: all public and hidden cases pass"
+        return verdict
+
+    def finish(self, outcome: Outcome, hidden_cases: dict) -> SubmissionResult:
+        """The verdicts on one submission from its SandboxRun outcome and the hidden cases it ran on."""
+        result = SubmissionResult(outcome.student, self.assignment, flags=list(outcome.flags))
+        names = FUNCTIONS[self.assignment]
+        result.functions = {n: FunctionResult(n) for n in names}
+        nb, state = outcome.notebook, outcome.state
+        if nb is None or state is None:
+            result.status = outcome.status if outcome.status is not Status.GRADED else Status.INCOMPLETE
+            for f in result.functions.values():
+                f.message = f"{f.name}: not graded ({result.status})"
+            return result
+        for name in names:
+            if name in state.function_faults:
+                f, fault = result.functions[name], state.function_faults[name]
+                f.verdict = fault.verdict
+                f.message = (f"{name}: {fault} (0 points)" if fault.verdict is Verdict.NOT_RUN
+                             else f"{name}: the process {fault} while it ran (0 points)")
+                result.status = Status.INCOMPLETE
+            elif name in state.results:
+                result.functions[name] = self.judge(name, state.results[name], hidden_cases)
+        if state.cell_faults:
+            result.status = Status.INCOMPLETE
+        self._visible_results(nb, state, result)
+        result.notebook = self._executed_notebook(nb, state)
+        return result
+
+    @staticmethod
+    def _visible_results(nb, state: RunState, result: SubmissionResult) -> None:
+        for i, cell in enumerate(nb.cells):
+            name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
+            if name in result.functions and i in state.cell_outputs:
+                function = result.functions[name]
+                function.visible_passed = state.cell_outputs[i].get("error") is None
+                if function.visible_passed and not function.public_passed and function.verdict is Verdict.FAILED:
+                    result.flags.append(f"{name}: possible tampering: its visible test passed in the notebook, "
+                                        "but the same public cases fail when checked outside it")
+
+    def _executed_notebook(self, nb, state: RunState) -> nbformat.NotebookNode:
+        """The notebook with the outputs the runner reported for each cell (known fields only, cut to size);
+        the verdicts are written into the graded cells later, by nbgrader's pass (nbgrader_pipeline.py)."""
+        executed = nbformat.from_dict(json.loads(json.dumps(nb)))
+        count = 0
+        budget = NOTEBOOK_OUTPUT_BYTES
+        for i, cell in enumerate(executed.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = []
+            event = state.cell_outputs.get(i)
+            if i in state.cell_faults:
+                cell.outputs.append(nbformat.v4.new_output(
+                    "error", ename="CellFault", evalue=f"this cell {state.cell_faults[i]}; it was skipped",
+                    traceback=[f"CellFault: this cell {state.cell_faults[i]}; it was skipped"]))
+            elif event:
+                count += 1
+                cell.execution_count = count
+                outputs = event.get("outputs", [])
+                for output in outputs[:10] if isinstance(outputs, list) else []:
+                    try:
+                        content = _content(output, self.limits.output_line_chars, self.limits.output_cell_chars)
+                        size = len(json.dumps(content))
+                        if budget - size < 0:
+                            content = {"name": "stdout", "text": "[grader] output left out: the notebook's outputs "
+                                       "are over the size the grader keeps\n"}
+                            output = {"output_type": "stream"}
+                            size = 0
+                        budget -= size
+                        cell.outputs.append(nbformat.v4.output_from_msg(
+                            {"header": {"msg_type": output["output_type"]}, "content": content}))
+                    except Exception:
+                        continue
+        return executed
+
+
+def clip(text, line_chars: int = 2000, cell_chars: int = 20000) -> str:
+    """Output as the grader keeps it: valid UTF-8, each line and the whole text cut to a size (the runner's
+    own cut is done inside the sandbox and so is not trusted)."""
+    text = str(text)[: cell_chars * 2].encode("utf-8", errors="replace").decode("utf-8")
+    lines = [ln if len(ln) <= line_chars else ln[:line_chars] + " …[line cut]" for ln in text.split("\n")]
+    text = "\n".join(lines)
+    return text if len(text) <= cell_chars else text[:cell_chars] + "\n…[output cut]\n"
+
+
+def _is_image(kind: str, value: str) -> bool:
+    """Base64 text of a real PNG or JPEG picture, under 2 MB."""
+    if len(value) > 2_000_000:
+        return False
+    try:
+        head = base64.b64decode(value[:64], validate=False)
+    except ValueError:
+        return False
+    return head.startswith(b"\x89PNG\r\n\x1a\n") if kind == "image/png" else head.startswith(b"\xff\xd8\xff")
+
+
+def _content(output: dict, line_chars: int, cell_chars: int) -> dict:
+    """The content of one output the runner reported, rebuilt from known fields only and cut to size."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        name = output.get("name") if output.get("name") in ("stdout", "stderr") else "stdout"
+        return {"name": name, "text": clip(output.get("text", ""), line_chars, cell_chars)}
+    if kind == "error":
+        return {"ename": clip(output.get("ename", ""), 100, 100),
+                "evalue": clip(output.get("evalue", ""), line_chars, line_chars),
+                "traceback": [clip(t, line_chars, line_chars) for t in list(output.get("traceback", []))[:3]]}
+    if kind != "display_data":
+        raise ValueError(kind)
+    data = {}
+    for key, value in dict(output.get("data", {})).items():
+        if key in ("image/png", "image/jpeg") and isinstance(value, str) and _is_image(key, value):
+            data[key] = value
+        elif key == "text/plain":
+            data[key] = clip(value, line_chars, cell_chars)
+    return {"data": data, "metadata": {}}

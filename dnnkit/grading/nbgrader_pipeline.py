@@ -1,0 +1,189 @@
+"""nbgrader's own autograde pass over a judged submission: the one way verdicts enter the gradebook.
+
+`dnnkit grade` runs nbgrader's `Autograde` converter on each judged submission, with the course's
+nbgrader_config.py and every preprocessor it configures, except that `TrustedVerdicts` takes the place of
+nbgrader's `Execute` step: instead of running the student's code (the sandbox did), it writes the outputs the
+sandbox reported and, into each graded test cell, the judge's verdict. nbgrader's own steps then do the rest:
+restoring locked cells from the gradebook (sanitize pass), the points of each grade cell from its metadata
+(`SaveAutoGrades`: an error output scores 0, none scores the cell's points), manual grades and
+`needs_manual_grade`, the timestamp read from `timestamp.txt`, the late penalty of the configured
+`LateSubmissionPlugin`, and the autograded notebook in `autograded/<student>/<assignment>/`.
+
+nbgrader reads the submission from a staging folder inside the grader-only `.dnnkit/`, holding only the
+notebook the sandbox ran (as intake repaired it) and a `timestamp.txt` that parses: never a student's other
+files, which nbgrader would copy into autograded/ and feedback/ (links included).
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import secrets
+import shutil
+import stat
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.converters.autograde import Autograde
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import parse_utc
+from sqlalchemy.exc import SAWarning
+
+from .. import DnnkitError
+from ..cases import function_of
+from ..gradebook import course_config, submission_scores
+from ..names import one_line
+from .records import FunctionResult, SubmissionResult, Verdict
+
+STAGE = Path(".dnnkit") / "stage"
+MAX_TIMESTAMP_BYTES = 200
+
+
+class TrustedVerdicts(Preprocessor):
+    """In place of nbgrader's Execute: each code cell gets the outputs the sandbox reported for it, and each
+    graded test cell, instead, its verdict (an error output when the function did not pass, so nbgrader gives
+    it 0; otherwise the cell's points)."""
+
+    def __init__(self, result: SubmissionResult, **kwargs):
+        super().__init__(**kwargs)
+        self.result, self.enabled = result, True
+
+    def preprocess(self, nb, resources):
+        executed = self.result.notebook
+        if executed is not None and len(executed.cells) != len(nb.cells):
+            raise DnnkitError(f"nbgrader's sanitized notebook has {len(nb.cells)} cells, the graded one "
+                              f"{len(executed.cells)}")
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            ran = executed.cells[i] if executed is not None else None
+            cell.outputs = copy.deepcopy(ran.outputs) if ran is not None and ran.cell_type == "code" else []
+            cell.execution_count = ran.get("execution_count") if ran is not None else None
+            name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
+            if name in self.result.functions and cell.metadata.nbgrader.get("grade"):
+                points = float(cell.metadata.nbgrader.get("points", 0))
+                cell.outputs = verdict_outputs(cell.outputs, self.result.functions[name], points)
+        return nb, resources
+
+
+def verdict_outputs(visible: list, function: FunctionResult, points: float) -> list:
+    """A graded test cell's outputs: what its visible test printed (an error or standard error shown as plain
+    text: only the trusted verdict decides the points), then the verdict with the cell's points."""
+    outputs = []
+    for output in visible:
+        if output.output_type == "error":
+            outputs.append(nbformat.v4.new_output("stream", name="stdout", text=(
+                f"visible test: {output.get('ename', '')}: {output.get('evalue', '')}\n")))
+        elif output.output_type == "stream":
+            outputs.append(nbformat.v4.new_output("stream", name="stdout", text=output.get("text", "")))
+        elif output.output_type == "display_data":
+            outputs.append(output)
+    passed = function.verdict is Verdict.PASSED
+    line = f"[grader] {points if passed else 0:g}/{points:g}: {function.feedback}"
+    if passed:
+        outputs.append(nbformat.v4.new_output("stream", name="stdout", text=line + "\n"))
+    else:
+        outputs.append(nbformat.v4.new_output("error", ename=f"Not {Verdict.PASSED.value}",
+                                              evalue=function.verdict.value, traceback=line.split("\n")))
+    return outputs
+
+
+def _timestamp(folder: Path, flags: list[str]) -> str | None:
+    """The submission's timestamp.txt as nbgrader would read it, or None (missing, or flagged as unusable:
+    nbgrader itself would stop on it)."""
+    path = folder / "timestamp.txt"
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            flags.append("timestamp.txt is not a regular file; graded as submitted on time")
+            return None
+        with open(path, "rb") as handle:
+            text = handle.read(MAX_TIMESTAMP_BYTES + 1).decode("utf-8").strip()
+        if len(text) > MAX_TIMESTAMP_BYTES:
+            raise ValueError("too long")
+        if text:
+            parse_utc(text)
+        return text or None
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, OverflowError):
+        flags.append("timestamp.txt is not a date nbgrader can read; graded as submitted on time")
+        return None
+
+
+class _Errors(logging.Handler):
+    """Keeps nbgrader's error lines for a one-line message (its log is otherwise left quiet)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+class NbgraderPass:
+    """nbgrader's autograde pass for the submissions of one assignment (used by one thread)."""
+
+    def __init__(self, root: Path, assignment: str):
+        self.root, self.assignment = root, assignment
+        self.config = course_config(root)
+        steps = list(Autograde.autograde_preprocessors.default())
+        configured = self.config.get("Autograde", {}).get("autograde_preprocessors", steps)
+        self.steps = list(configured)
+        if not any(_is_execute(step) for step in self.steps):
+            raise DnnkitError("nbgrader_config.py: c.Autograde.autograde_preprocessors has no Execute step for "
+                              "dnnkit grade to take the place of; keep nbgrader's Execute in that list")
+        self.log = logging.getLogger(f"dnnkit.nbgrader.{assignment}")
+        self.log.propagate, self.log.level = False, logging.ERROR
+
+    def run(self, result: SubmissionResult, submitted: Path, master) -> None:
+        """Grade `result` through nbgrader: stage the notebook that ran (or, when nothing could run, the
+        released one with every function not graded) and the timestamp, run Autograde, then read back what
+        the gradebook recorded."""
+        stage = STAGE / secrets.token_hex(8)
+        folder = self.root / stage / result.student / self.assignment
+        folder.mkdir(parents=True)
+        try:
+            nb = result.notebook if result.notebook is not None else master
+            nbformat.write(nb, folder / f"{self.assignment}.ipynb")
+            timestamp = _timestamp(submitted, result.flags) if submitted.is_dir() else None
+            if timestamp:
+                (folder / "timestamp.txt").write_text(timestamp + "\n")
+            self._autograde(result, stage)
+        finally:
+            shutil.rmtree(self.root / stage, ignore_errors=True)
+        self.read_back(result)
+
+    def _autograde(self, result: SubmissionResult, stage: Path) -> None:
+        with warnings.catch_warnings():  # nbgrader's own gradebook calls make SQLAlchemy warn about autoflush
+            warnings.simplefilter("ignore", category=SAWarning)
+            self._convert(result, stage)
+
+    def _convert(self, result: SubmissionResult, stage: Path) -> None:
+        coursedir = CourseDirectory(config=self.config)
+        coursedir.root = str(self.root)
+        coursedir.submitted_directory = str(stage)
+        coursedir.assignment_id, coursedir.student_id = self.assignment, result.student
+        converter = Autograde(coursedir=coursedir, config=self.config, log=self.log)
+        converter.force = True
+        converter.autograde_preprocessors = [TrustedVerdicts(result) if _is_execute(step) else step
+                                             for step in self.steps]
+        errors = _Errors()
+        self.log.addHandler(errors)
+        try:
+            converter.start()
+        except Exception as err:
+            why = next((line for line in errors.lines if "Error" in line or "error" in line), None) or str(err)
+            raise DnnkitError(one_line(f"nbgrader's autograde failed: {why.splitlines()[-1] if why else err}"))
+        finally:
+            self.log.removeHandler(errors)
+
+    def read_back(self, result: SubmissionResult) -> None:
+        """Points, timestamp and late penalty as nbgrader's gradebook holds them now (manual grades too)."""
+        result.apply(submission_scores(self.root, self.assignment, [result.student])[result.student])
+
+
+def _is_execute(step) -> bool:
+    return step is Execute or step in ("nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute")
