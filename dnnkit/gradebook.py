@@ -81,6 +81,18 @@ def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores
     return table
 
 
+def has_assignment(root: Path, assignment: str) -> bool:
+    """Whether the gradebook knows `assignment` (nbgrader generate_assignment, run by dnnkit release, adds it)."""
+    if not gradebook_exists(root):
+        return False
+    with open_gradebook(root) as gb:
+        try:
+            gb.find_assignment(assignment)
+            return True
+        except MissingEntry:
+            return False
+
+
 def roster(root: Path) -> set[str]:
     """The ids of the students the gradebook knows."""
     if not gradebook_exists(root):

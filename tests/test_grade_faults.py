@@ -166,3 +166,44 @@ def test_the_total_time_per_submission_is_capped(tmp_path):
     ended = [json.loads(line)["taken"] for line in (trace / "slow-cells.jsonl").read_text().splitlines()
              if json.loads(line)["event"].get("e") == "attempt"]
     assert ended == ["ended: ran out of time; 0 lines not JSON objects"]  # landed: one run, stopped by the cap
+
+
+def test_output_is_cut_where_the_config_says_inside_and_outside_the_sandbox(tmp_path):
+    course = grading_course(tmp_path / "course")
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.DnnkitGrade.output_line_chars = 3000\n")
+
+    def long_line(nb):
+        nb.cells.insert(1, nbformat.v4.new_code_cell('print("L" * 2500 + "end")\nprint("M" * 4000)'))
+
+    submit(course, "talker", transform=long_line)
+    done = dnnkit_grade(course)
+    assert done.returncode == 0, done.stderr[-2000:]
+    nb = nbformat.read(course.root / "autograded" / "talker" / "step_by_step" / "step_by_step.ipynb", 4)
+    text = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    lines = text.split("\n")
+    assert lines[0] == "L" * 2500 + "end"  # under the configured 3000: kept whole (the runner once cut at 2000)
+    assert lines[1] == "M" * 3000 + " …[line cut]"
+
+
+def test_an_unknown_grade_setting_is_an_error_naming_it(tmp_path):
+    course = grading_course(tmp_path / "course")
+    submit(course, "someone")
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.DnnkitGrade.cell_secnods = 5\n")
+    done = dnnkit_grade(course)
+    assert done.returncode == 2
+    assert "c.DnnkitGrade.cell_secnods is not a dnnkit grade setting" in done.stderr and "cell_seconds" in done.stderr
+    assert not (course.root / "autograded" / "someone").exists()
+
+
+def test_grading_before_the_release_says_what_to_run(tmp_path):
+    from conftest import make_course_copy
+    from dnnkit.course import Course
+
+    course = Course(make_course_copy(tmp_path / "course"))  # release/ is there, the gradebook is not
+    submit(course, "someone")
+    done = dnnkit_grade(course)
+    assert done.returncode == 2
+    assert "the gradebook has no assignment 'step_by_step'; run `dnnkit release step_by_step`" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

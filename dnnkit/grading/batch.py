@@ -21,7 +21,7 @@ from tqdm import tqdm
 from .. import DnnkitError
 from ..cases import FUNCTIONS
 from ..course import Course
-from ..gradebook import roster, submission_scores
+from ..gradebook import has_assignment, roster, submission_scores
 from ..names import id_problem, one_line, shown, suggested_id
 from ..sanitize import sanitize_notebook
 from ..student_cases import StudentCases
@@ -192,6 +192,9 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
     if not course.notebook(assignment, "release").is_file():
         raise DnnkitError(f"release/{assignment}/{assignment}.ipynb is missing; run `dnnkit release {assignment}`")
     limits, timeouts = read_settings(course.root)
+    if not has_assignment(course.root, assignment):
+        raise DnnkitError(f"the gradebook has no assignment {assignment!r}; run `dnnkit release {assignment}` "
+                          "(nbgrader generate_assignment) first")
     grader = Grader(course, assignment, limits, timeouts, sandboxed=sandboxed)
     nbgrader_pass = NbgraderPass(course.root, assignment)
     hidden = StudentCases(course, assignment)
