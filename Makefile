@@ -11,7 +11,8 @@ $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	$(BIN)/pip install -q -r requirements-test.txt
 	touch $@
 
-## Prepare datasets, regenerate release/, grade the demo submissions and print their scores.
+## Grade six demo students in demo/, a course folder of its own (copies of source/, references/, the datasets;
+## its own gradebook): datasets, release, grading, feedback, export, reports, scores. The course is not touched.
 demo: $(BIN)/.installed sandbox-deps
 	$(BIN)/dnnkit demo
 
@@ -50,5 +51,6 @@ test: $(BIN)/.installed system-deps
 check: $(BIN)/.installed system-deps
 	@$(PYTEST) -m "not slow" $(PYTEST_END)
 
-clean-demo:
-	rm -rf submitted autograded/*/ feedback gradebook.db autograded/grades.csv
+## Remove demo/, the demo's own course folder (refused unless `dnnkit demo` made it); no real term's data.
+clean-demo: $(BIN)/.installed
+	$(BIN)/dnnkit demo --clean

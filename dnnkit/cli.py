@@ -13,7 +13,7 @@ VERBS = {
     "release": "rebuild release/ with nbgrader generate_assignment, after syncing generated helper files",
     "grade": "grade submissions in a sandbox, scores decided outside it; gradebook, autograded/, grades CSV",
     "report": "an instructor report of an assignment's grades: one HTML page with plots, in autograded/",
-    "demo": "grade a handful of demo submissions end to end and print their scores",
+    "demo": "grade six demo students end to end in demo/, a course folder of its own, and print their scores",
 }
 
 

@@ -1,14 +1,23 @@
-"""`dnnkit demo`: the whole path on demo students: datasets, release, submissions, `dnnkit grade` (plain
-nbgrader autograde where bubblewrap is missing), feedback, grades CSV, an instructor report per assignment
-(`dnnkit report`), and a table of scores per student and function."""
+"""`dnnkit demo`: the whole path on demo students, in a course folder of its own: `demo/` in the course root.
+
+Each run removes the previous `demo/` (only one the demo made: it carries `demo/.dnnkit-demo`), copies into a
+new one what a course needs (nbgrader_config.py, source/, references/, the datasets' files; release/ too with
+--skip-release), and runs every step there, with DNNKIT_COURSE_ROOT pointing at it and without DNNKIT_DB_URL (so
+its gradebook is demo/gradebook.db): datasets, release, submissions, `dnnkit grade` (plain nbgrader autograde
+where bubblewrap is missing), feedback, `nbgrader export`, an instructor report per assignment (`dnnkit report`),
+and a table of scores per student and function. The course's own gradebook and folders are never touched.
+`dnnkit demo --clean` (`make clean-demo`) removes `demo/`, and nothing else."""
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+from pathlib import Path
 
 from .. import DnnkitError
 from ..cases import FUNCTIONS
-from ..course import Course
-from ..gradebook import forget_students, format_table, function_scores
+from ..course import DATASET_FILES, Course
+from ..gradebook import format_table, function_scores
 from ..nbgrader_cli import nbgrader
 from ..grading.sandbox import bubblewrap
 from ..submissions import solved_notebook, write_submission
@@ -27,49 +36,187 @@ DEMO_STUDENTS = {
                   "application": ()},
 }
 
+DEMO_FOLDER = "demo"  # in the course root; git-ignored
+MARKER = ".dnnkit-demo"  # written first into every demo/ the demo makes; nothing without it is ever removed
+MARKER_TEXT = ("Made by `dnnkit demo`, a course folder of its own for the demo students. The next `dnnkit demo`, "
+               "and `dnnkit demo --clean` (make clean-demo), remove this whole folder.\n")
+COURSE_FOLDERS = ("source", "references")  # copied into demo/ with nbgrader_config.py (and release/, see below)
+NOT_COPIED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
+SCRATCH_RELEASE = ".release-scratch"  # with --skip-release: where generate_assignment writes, then removed
+
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--skip-release", action="store_true",
-                        help="grade against the existing release/ instead of regenerating it first")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--skip-release", action="store_true",
+                      help="grade against a copy of the course's release/ instead of running `dnnkit release` in "
+                           "demo/ (nbgrader generate_assignment still records the assignments in demo/gradebook.db)")
+    mode.add_argument("--clean", action="store_true",
+                      help=f"only remove {DEMO_FOLDER}/ (refused unless the demo made it); nothing else is touched")
 
 
 def run(args) -> int:
+    course = Course()
+    folder = demo_folder(course)
+    if args.clean:
+        print(f"{DEMO_FOLDER}/: removed" if remove_demo(folder) else f"{DEMO_FOLDER}/: not there, nothing to remove")
+        return 0
+    if args.skip_release and not all(course.release(a).is_dir() for a in FUNCTIONS):
+        raise DnnkitError("--skip-release needs the course's release/; run `dnnkit demo` without it")
+    remove_demo(folder)
+    make_demo_course(course, folder, with_release=args.skip_release)
+    with demo_environment(folder):
+        run_steps(Course(folder), args.skip_release)
+    print(outputs(course.root, folder))
+    return 0
+
+
+def demo_folder(course: Course) -> Path:
+    """The demo's folder in `course`; DnnkitError when `course` is itself a demo folder (no demo in a demo)."""
+    if (course.root / MARKER).exists():
+        raise DnnkitError(f"{course.root} is the demo's own folder; run `dnnkit demo` in the course folder above it")
+    return course.root / DEMO_FOLDER
+
+
+def check_ours(folder: Path) -> None:
+    """DnnkitError unless `folder` is absent or a folder the demo made: a real directory carrying MARKER."""
+    if not os.path.lexists(folder):
+        return
+    if folder.is_symlink() or not folder.is_dir() or not (folder / MARKER).is_file():
+        raise DnnkitError(f"{DEMO_FOLDER}/ was not made by `dnnkit demo` (it has no {DEMO_FOLDER}/{MARKER}), so the "
+                          f"demo neither uses nor removes it; move it out of the course folder first")
+
+
+def remove_demo(folder: Path) -> bool:
+    """Remove the demo's folder (after check_ours); returns whether there was one."""
+    check_ours(folder)
+    if not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    return True
+
+
+def make_demo_course(course: Course, folder: Path, with_release: bool) -> None:
+    """A new course folder `folder` holding copies of what the demo's steps read from `course`: nbgrader_config.py,
+    source/, references/ (release/ too when `with_release`) and the datasets' files. The marker comes first, so
+    that even a copy cut short can be removed by the next run."""
+    folder.mkdir()
+    (folder / MARKER).write_text(MARKER_TEXT)
+    shutil.copy2(course.root / "nbgrader_config.py", folder / "nbgrader_config.py")
+    for name in COURSE_FOLDERS + (("release",) if with_release else ()):
+        if (course.root / name).is_dir():
+            shutil.copytree(course.root / name, folder / name, ignore=NOT_COPIED)
+    copied = copy_datasets(course.datasets, folder / "datasets")
+    what = "copies of the course's datasets/ files" if copied else "empty: `dnnkit data` builds a stand-in there"
+    print(f"{DEMO_FOLDER}/: a course folder of its own for the demo students; {DEMO_FOLDER}/datasets/: {what}")
+
+
+def copy_datasets(source: Path, target: Path) -> list[str]:
+    """Copy the course's data files that exist in `source` (links followed) into `target`; returns their names.
+    Copies, not links: the sandbox sees only the demo's datasets/, and nothing the demo does reaches the course's."""
+    target.mkdir()
+    copied = []
+    for name in DATASET_FILES:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, target / name)
+            copied.append(name)
+    return copied
+
+
+@contextlib.contextmanager
+def demo_environment(folder: Path):
+    """Inside: DNNKIT_COURSE_ROOT is `folder` and DNNKIT_DB_URL is unset (nbgrader_config.py then gives the demo's
+    own SQLite gradebook), for the steps run here and every process they start; both are restored afterwards."""
+    saved = {key: os.environ.get(key) for key in ("DNNKIT_COURSE_ROOT", "DNNKIT_DB_URL")}
+    if saved["DNNKIT_DB_URL"]:
+        print(f"DNNKIT_DB_URL is set: the demo ignores it and writes only its own {DEMO_FOLDER}/gradebook.db")
+    os.environ.pop("DNNKIT_DB_URL", None)
+    os.environ["DNNKIT_COURSE_ROOT"] = str(folder)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dnnkit(*argv: str) -> None:
+    """Run `dnnkit ARGV` in the demo's folder (DNNKIT_COURSE_ROOT, set by demo_environment); DnnkitError if it
+    fails. Each step is announced, so that the paths it prints are read as the demo folder's."""
     from ..cli import main as dnnkit_main
 
-    course = Course()
-    if dnnkit_main(["data"]) != 0:
-        raise DnnkitError("datasets/ is not usable; see the message above")
-    # last run's demo grades would stop nbgrader from releasing an assignment whose graded cells changed
-    forget_students(course.root, DEMO_STUDENTS)
-    if not args.skip_release and dnnkit_main(["release"]) != 0:
-        raise DnnkitError("release failed; see the message above")
+    command = "dnnkit " + " ".join(argv)
+    print(f"[in {DEMO_FOLDER}/] {command}")
+    if dnnkit_main(list(argv)) != 0:
+        raise DnnkitError(f"`{command}` failed in {DEMO_FOLDER}/; see the message above")
+
+
+def run_steps(demo: Course, skip_release: bool) -> None:
+    """Every step of the demo, in the demo course `demo` (inside demo_environment)."""
+    dnnkit("data")
+    if skip_release:
+        record_assignments(demo)
+    else:
+        dnnkit("release")
+    write_demo_submissions(demo)
+    sandboxed = bubblewrap() is not None
+    if not sandboxed:
+        print("bubblewrap is not installed: grading with plain nbgrader autograde instead of dnnkit grade")
+    for assignment in FUNCTIONS:
+        grade(demo, assignment, sandboxed)
+        nbgrader(demo.root, "generate_feedback", assignment, "--student", "demo-*", "--force")
+    nbgrader(demo.root, "export", "--to", str(demo.root / "autograded" / "grades.csv"))
+    for assignment in FUNCTIONS:
+        dnnkit("report", assignment)
+    for assignment in FUNCTIONS:
+        print("\n" + format_table(assignment, function_scores(demo.root, assignment)))
+
+
+def record_assignments(demo: Course) -> None:
+    """With --skip-release: record the assignments (their grade cells) in the demo's new gradebook, which only
+    nbgrader generate_assignment does, writing its output aside so that the copied release/ is graded as it is."""
+    try:
+        for assignment in FUNCTIONS:
+            nbgrader(demo.root, "generate_assignment", assignment, "--force",
+                     f"--CourseDirectory.release_directory={SCRATCH_RELEASE}")
+    finally:
+        shutil.rmtree(demo.root / SCRATCH_RELEASE, ignore_errors=True)
+    print(f"[in {DEMO_FOLDER}/] release/: a copy of the course's; assignments recorded in {DEMO_FOLDER}/gradebook.db")
+
+
+def write_demo_submissions(demo: Course) -> None:
+    """Every demo student's notebooks in the demo's submitted/."""
     for student, work in DEMO_STUDENTS.items():
         for assignment, mistakes in work.items():
-            shutil.rmtree(course.root / "submitted" / student / assignment, ignore_errors=True)
-            nb = None if mistakes is None else solved_notebook(course, assignment, mistakes)
-            write_submission(course, assignment, student, nb)
-    print(f"submitted/: {len(DEMO_STUDENTS)} demo students (one correct, one unchanged stub, the others with "
-          "typical mistakes)")
-    sandboxed = bubblewrap() is not None
-    for assignment in FUNCTIONS:
-        if sandboxed:
-            students = [arg for s in DEMO_STUDENTS for arg in ("--student", s)]
-            if dnnkit_main(["grade", assignment, "--force", *students]) != 0:
-                raise DnnkitError(f"dnnkit grade {assignment} failed; see the messages above")
-        else:
-            print("bubblewrap is not installed: grading with plain nbgrader autograde instead of dnnkit grade")
-            nbgrader(course.root, "autograde", assignment, "--student", "demo-*", "--force")
-        nbgrader(course.root, "generate_feedback", assignment, "--student", "demo-*", "--force")
-        print(f"autograded/*/{assignment}: graded by {'dnnkit grade' if sandboxed else 'nbgrader autograde'}; "
-              f"feedback/*/{assignment}: written by nbgrader generate_feedback")
-    csv_path = course.root / "autograded" / "grades.csv"
-    nbgrader(course.root, "export", "--to", str(csv_path))
-    print(f"{csv_path.relative_to(course.root)}: written by nbgrader export")
-    for assignment in FUNCTIONS:
-        if dnnkit_main(["report", assignment]) != 0:
-            raise DnnkitError(f"dnnkit report {assignment} failed; see the message above")
-    print("instructor reports: " + ", ".join(f"autograded/report-{a}.html" for a in FUNCTIONS)
-          + " (open them in a browser)\n")
-    for assignment in FUNCTIONS:
-        print(format_table(assignment, function_scores(course.root, assignment)) + "\n")
-    return 0
+            nb = None if mistakes is None else solved_notebook(demo, assignment, mistakes)
+            write_submission(demo, assignment, student, nb)
+    print(f"[in {DEMO_FOLDER}/] submitted/: {len(DEMO_STUDENTS)} demo students (one correct, one unchanged stub, "
+          "the others with typical mistakes)")
+
+
+def grade(demo: Course, assignment: str, sandboxed: bool) -> None:
+    """Grade the demo students' `assignment`: `dnnkit grade`, or plain nbgrader autograde without bubblewrap."""
+    if sandboxed:
+        dnnkit("grade", assignment, *(arg for student in DEMO_STUDENTS for arg in ("--student", student)))
+    else:
+        print(f"[in {DEMO_FOLDER}/] nbgrader autograde {assignment}")
+        nbgrader(demo.root, "autograde", assignment, "--student", "demo-*", "--force")
+
+
+def outputs(course_root: Path, folder: Path) -> str:
+    """Where the demo's outputs are, one line each (only those written), as paths from the course root."""
+    rel = folder.relative_to(course_root).as_posix()
+    where = [("autograded/<student>/<assignment>/", "the executed (autograded) notebooks"),
+             *((f"autograded/grades-{a}.csv", "dnnkit grade's scores and flags") for a in FUNCTIONS),
+             ("autograded/grades.csv", "nbgrader export"),
+             *((f"autograded/report-{a}.html", "instructor report (open it in a browser)") for a in FUNCTIONS),
+             ("feedback/<student>/<assignment>/<assignment>.html", "nbgrader generate_feedback"),
+             ("gradebook.db", "the demo's gradebook (formgrader sees it when JupyterLab is started in "
+                              f"{rel}/)")]
+    lines = [f"\nThe demo's outputs, in {folder} (the course's own gradebook and folders are untouched):"]
+    for path, what in where:
+        if "<" in path or (folder / path).exists():
+            lines.append(f"  {rel}/{path}: {what}")
+    lines.append(f"`make clean-demo` (`dnnkit demo --clean`) removes {rel}/; the next `make demo` starts it anew.")
+    return "\n".join(lines)
