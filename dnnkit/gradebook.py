@@ -101,20 +101,6 @@ def roster(root: Path) -> set[str]:
         return {student.id for student in gb.students}
 
 
-def forget_students(root: Path, students) -> list[str]:
-    """Remove `students` and their submissions from the gradebook (those it holds); returns who was removed."""
-    removed = []
-    if not gradebook_exists(root):
-        return removed  # nothing to forget (and no gradebook made here)
-    with open_gradebook(root) as gb:
-        known = {s.id for s in gb.students}
-        for student in students:
-            if student in known:
-                gb.remove_student(student)
-                removed.append(student)
-    return removed
-
-
 def function_scores(root: Path, assignment: str) -> dict[str, dict[str, float] | None]:
     """{student: {function: score, ..., "total": score} or None if not graded} for `assignment`."""
     table: dict[str, dict[str, float] | None] = {}

@@ -27,7 +27,7 @@ ID_PUNCTUATION = "_-.@+"  # allowed in an id besides letters, combining marks an
 MARKUP = "<>&\"'`"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 KIT_PREFIXES = ("report-", "grades-", "grades.")  # autograded/report-A.html, grades-A.csv, nbgrader's grades.csv
-KIT_SUFFIXES = (".html", ".htm", ".csv", ".json")
+KIT_SUFFIXES = (".html", ".htm", ".csv", ".json", ".md")  # .md: autograded/README.md
 INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")  # control, format (bidi, zero-width), surrogate, unassigned
 
 
@@ -101,7 +101,7 @@ def id_problem(name: str) -> str | None:
             return f"holds {char!r}, which is not a letter, a digit or one of _ - . @ +"
     folded = name.casefold()
     if folded.startswith(KIT_PREFIXES) or folded.endswith(KIT_SUFFIXES):
-        return "named like a file dnnkit writes in autograded/ (report-*, grades-*, *.html, *.csv, *.json)"
+        return "named like a file of the kit's in autograded/ (report-*, grades-*, *.html, *.csv, *.json, *.md)"
     return None
 
 

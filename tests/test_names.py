@@ -52,7 +52,7 @@ REFUSED = {  # name: a word of the reason
     os.fsdecode(b"jos\xe9"): "UTF-8", os.fsdecode(b"\xff\xfe"): "UTF-8", "a\ud800b": "UTF-8",
     "x" * 101: "longer than 100", "": "empty",
     "report-step_by_step.html": "autograded", "grades-step_by_step.csv": "autograded", "grades.csv": "autograded",
-    "REPORT-application": "autograded", "notes.json": "autograded", "page.html": "autograded",
+    "REPORT-application": "autograded", "notes.json": "autograded", "README.md": "autograded", "page.html": "autograded",
     "a!b": "not a letter", "a:b": "not a letter", "a;b": "not a letter", "a*b": "not a letter",
     "a$b": "not a letter", "a#b": "not a letter", "a%b": "not a letter", "a(b)": "not a letter",
     "smile\U0001f600": "not a letter", "\u0301a": "begin",
