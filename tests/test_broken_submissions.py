@@ -316,7 +316,8 @@ def test_exit_code_zero(run):
 
 def test_every_student_has_exactly_one_row(run):
     header, *body = run.raw_rows
-    assert header == ["student_id", *NAMES, "score", "max_score", "status", "flags", "diagnoses"]
+    assert header == ["student_id", *NAMES, "timestamp", "raw_score", "late_submission_penalty", "score", "max_score",
+                      "status", "flags", "diagnoses", "not_attempted"]
     assert sorted(r[0] for r in body) == sorted(CASES)
     assert all(len(r) == len(header) for r in body)
     assert all(r["status"] in ("graded", "incomplete", "missing") for r in run.rows.values())

@@ -34,6 +34,7 @@ import pytest
 from conftest import make_course_copy
 from dnnkit.course import Course
 from dnnkit.gradebook import open_gradebook
+from dnnkit.grading.records import record_path
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import write_submission
 from grading_support import dnnkit_grade, submit
