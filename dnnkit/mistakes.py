@@ -38,6 +38,11 @@ CATALOG = (
             "the loop stops before the last layer, so W and b of layer L are missing",
             "loop over l = 1 ... L, i.e. range(1, L + 1) with L = len(layer_dims) - 1",
             (("range(1, L + 1)", "range(1, L)"),)),
+    Mistake("deep_weights_not_small", "initialize_parameters_deep",
+            "the weights are drawn from N(0, 1) without the 0.01 scale",
+            "multiply np.random.randn(layer_dims[l], layer_dims[l - 1]) by 0.01 for every W",
+            (("np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01",
+              "np.random.randn(layer_dims[l], layer_dims[l - 1])"),)),
     # forward
     Mistake("missing_bias", "linear_forward",
             "Z is computed without the bias: the + b is missing",
@@ -90,6 +95,11 @@ CATALOG = (
             "db is summed without keepdims=True, so it has shape (n,) instead of (n, 1) like b",
             "db = np.sum(dZ, axis=1, keepdims=True) / m",
             (("np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=1)"),)),
+    Mistake("db_summed_to_a_number", "linear_backward",
+            "db is np.sum(dZ) without an axis: one number summed over units and examples alike, not one value "
+            "per unit",
+            "sum over the examples only and keep the column: db = np.sum(dZ, axis=1, keepdims=True) / m",
+            (("np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ)"),)),
     Mistake("dW_without_1_over_m", "linear_backward",
             "dW is summed over the examples, not averaged: the 1/m is missing",
             "dW = np.dot(dZ, A_prev.T) / m",
@@ -130,6 +140,21 @@ CATALOG = (
             (('dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))\n'
               '    dA_prev, dW, db = linear_activation_backward(dAL, caches[L - 1], "sigmoid")',
               'dZL = AL - Y\n    dA_prev, dW, db = linear_backward(dZL, caches[L - 1][0])'),)),
+    Mistake("relu_backward_on_output", "L_model_backward",
+            "the output layer goes back through relu's derivative, but it ran a sigmoid forward",
+            'call linear_activation_backward(dAL, caches[L - 1], "sigmoid") for layer L; "relu" only for layers '
+            "L-1 ... 1",
+            (('linear_activation_backward(dAL, caches[L - 1], "sigmoid")',
+              'linear_activation_backward(dAL, caches[L - 1], "relu")'),)),
+    Mistake("grads_numbered_by_layer", "L_model_backward",
+            'grads["dA" + str(l)] holds layer l\'s dA_prev, so the keys run dA1 ... dAL (the numbering of an older '
+            "version of the course) instead of dA0 ... dA{L-1}",
+            'store layer l\'s dA_prev as grads["dA" + str(l - 1)]: the keys are dA0 ... dA{L-1}, dW1 ... dWL and '
+            "db1 ... dbL",
+            (('grads["dA" + str(L - 1)], grads["dW" + str(L)]', 'grads["dA" + str(L)], grads["dW" + str(L)]'),
+             ('linear_activation_backward(grads["dA" + str(l)], caches[l - 1], "relu")',
+              'linear_activation_backward(grads["dA" + str(l + 1)], caches[l - 1], "relu")'),
+             ('grads["dA" + str(l - 1)], grads["dW" + str(l)]', 'grads["dA" + str(l)], grads["dW" + str(l)]'))),
     # update
     Mistake("learning_rate_ignored", "update_parameters",
             "the step is taken without the learning rate",

@@ -488,3 +488,117 @@ def test_run_case_does_not_mutate_the_case():
     checks.run_case(ns["student"], case)
     checks.run_case(ns["student"], case)
     assert checks.digest(case) == checks.digest(before)
+
+
+# ------------------------------------------------------------------ arguments changed in place (update_parameters)
+
+# the course's update_parameters written as many real solutions of the old course write it: right values, but
+# the caller's dict (first) or its arrays (second) updated in place
+IN_PLACE = {
+    "dict": '''
+def update_parameters(params, grads, learning_rate):
+    L = len(params) // 2
+    for l in range(1, L + 1):
+        params["W" + str(l)] = params["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        params["b" + str(l)] = params["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return params
+''',
+    "arrays": '''
+def update_parameters(params, grads, learning_rate):
+    parameters = dict(params)
+    for l in range(1, len(parameters) // 2 + 1):
+        parameters["W" + str(l)] -= learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] -= learning_rate * grads["db" + str(l)]
+    return parameters
+''',
+}
+DEEP_COPY = '''
+def update_parameters(params, grads, learning_rate):
+    parameters = copy.deepcopy(params)
+    for l in range(1, len(parameters) // 2 + 1):
+        parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return parameters
+'''
+
+
+def _update_parameters(source):
+    namespace = {"np": np, "copy": copy}
+    exec(source, namespace)
+    return namespace["update_parameters"]
+
+
+def _public_update_cases():
+    from conftest import REPO
+
+    return checks.load_plain(REPO / "release" / "step_by_step" / "public_cases.npz")[0]["update_parameters"]
+
+
+def test_run_case_tells_whether_the_call_changed_its_arguments():
+    def mutates(d, x):
+        d["a"] = d["a"] + 1
+        return 0.0
+
+    def mutates_array(d, x):
+        x += 1
+        return 0.0
+
+    def mutates_then_raises(d, x):
+        d.clear()
+        raise KeyError("a")
+
+    case = _case("one", ({"a": np.zeros(2)}, np.ones(3)), 0.0)
+    before = copy.deepcopy(case)
+    for function, expected in ((mutates, True), (mutates_array, True), (lambda d, x: 0.0, False)):
+        changes = []
+        assert checks.run_case(function, case, None, changes) == 0.0
+        assert changes == [expected], function
+    changes = []
+    with pytest.raises(KeyError):
+        checks.run_case(mutates_then_raises, case, None, changes)
+    assert changes == [True]
+    assert checks.digest(case) == checks.digest(before)  # the case itself is never touched
+    assert checks.run_case(mutates, case) == 0.0  # without a list, nothing is watched
+
+
+@pytest.mark.parametrize("how", list(IN_PLACE))
+def test_the_visible_test_reports_an_update_in_place_without_failing_it(how, tmp_path, capsys):
+    from conftest import REPO
+
+    public = str(REPO / "release" / "step_by_step" / "public_cases.npz")
+    checks.check_public("update_parameters", _update_parameters(IN_PLACE[how]), path=public)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == ["update_parameters: all 1 public cases pass", checks.input_change_note("update_parameters")]
+    assert "copy.deepcopy(params)" in printed[1]
+    # a copy first: no note
+    checks.check_public("update_parameters", _update_parameters(DEEP_COPY), path=public)
+    assert capsys.readouterr().out.splitlines() == ["update_parameters: all 1 public cases pass"]
+    # the hidden check passes it too, and says nothing (the visible test in the same cell has said it)
+    assert check_function(_update_parameters(IN_PLACE[how]), "update_parameters", _public_update_cases(),
+                          reveal=False) == 1
+    assert capsys.readouterr().out == ""
+
+
+def test_a_wrong_update_in_place_gets_the_note_in_its_failure():
+    from dnnkit.mistakes import BY_NAME
+
+    wrong = _update_parameters(IN_PLACE["dict"].replace("learning_rate * grads", "grads"))
+    with pytest.raises(AssertionError) as info:
+        check_function(wrong, "update_parameters", _public_update_cases())
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("update_parameters, case '2 layers, learning rate 0.1'")
+    mistake = BY_NAME["learning_rate_ignored"]  # still named, after the note
+    assert lines[-3:] == [checks.input_change_note("update_parameters"), f"Diagnosis: {mistake.says}.",
+                          f"How to fix it: {mistake.fix}."]
+
+
+def test_other_functions_changing_their_arguments_get_no_note():
+    def compute_cost(AL, Y):
+        AL[...] = 0.5
+        return 0.25
+
+    changes = []
+    checks.run_case(compute_cost, _case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25), None, changes)
+    assert changes == [True] and checks.input_change_note("compute_cost") == ""
+    assert checks.checked(compute_cost, "compute_cost", [_case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25)]) \
+        == (1, "")

@@ -77,6 +77,72 @@ def test_the_hidden_check_names_the_mistake_on_a_students_own_cases(mistake, stu
     assert str(failure.value).endswith(f"Diagnosis: {mistake.says}.\nHow to fix it: {mistake.fix}.")
 
 
+# Mistakes as real students write them (not the catalog's own edits of the solution): the commonest ones found in
+# public solutions of the course, each named on the public cases and on a student's own hidden cases.
+AS_STUDENTS_WRITE_THEM = {
+    "grads_numbered_by_layer": """
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dA = -(Y / AL - (1 - Y) / (1 - AL))
+    activation = "sigmoid"
+    for layer in range(L, 0, -1):
+        dA, grads["dW%d" % layer], grads["db%d" % layer] = linear_activation_backward(dA, caches[layer - 1],
+                                                                                    activation)
+        grads["dA%d" % layer] = dA
+        activation = "relu"
+    return grads
+""",
+    "relu_backward_on_output": """
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    Y = Y.reshape(AL.shape)
+    dA = -(Y / AL - (1 - Y) / (1 - AL))
+    for layer in range(len(caches), 0, -1):
+        dA, grads["dW%d" % layer], grads["db%d" % layer] = linear_activation_backward(dA, caches[layer - 1], "relu")
+        grads["dA%d" % (layer - 1)] = dA
+    return grads
+""",
+    "db_summed_to_a_number": """
+def linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    dW = 1.0 / m * dZ @ A_prev.T
+    db = 1.0 / m * np.sum(dZ)
+    dA_prev = W.T @ dZ
+    return dA_prev, dW, db
+""",
+    "deep_weights_not_small": """
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1])
+        parameters[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return parameters
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(AS_STUDENTS_WRITE_THEM))
+def test_the_commonest_real_mistakes_are_named(name, student_cases):
+    from dnnkit import checks
+
+    mistake = BY_NAME[name]
+    namespace = dict(load_solutions(Course(REPO), "step_by_step"))
+    exec(AS_STUDENTS_WRITE_THEM[name], namespace)
+    function = namespace[mistake.function]
+    public = REPO / "release" / "step_by_step" / "public_cases.npz"
+    with pytest.raises(AssertionError) as failure:
+        _released_checks("step_by_step").check_public(mistake.function, function, path=str(public))
+    assert f"Diagnosis: {mistake.says}." in str(failure.value)
+    with pytest.raises(AssertionError) as failure:
+        checks.check_function(function, mistake.function, student_cases["step_by_step"][mistake.function],
+                              reveal=False)
+    assert str(failure.value).endswith(f"Diagnosis: {mistake.says}.\nHow to fix it: {mistake.fix}.")
+
+
 DIAGNOSE_EVERY_MISTAKE = """
 import test_diagnosis as t
 from dnnkit import checks, refcache

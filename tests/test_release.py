@@ -106,3 +106,36 @@ def test_application_release_warns_that_it_holds_step_by_step_solutions():
     assert "def L_model_backward" in utils and "only after" in utils and "step_by_step is due" in utils
     readme = (REPO / "README.md").read_text()
     assert re.search(r"only after\s+`?step_by_step`?\s+is\s+due", readme)
+
+
+# update_parameters as the course's own solutions write it: a deep copy first, with no import of its own
+DEEP_COPYING_UPDATE = '''
+def update_parameters(params, grads, learning_rate):
+    parameters = copy.deepcopy(params)
+    for l in range(1, len(parameters) // 2 + 1):
+        parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return parameters
+'''
+
+
+@pytest.mark.parametrize("assignment", list(FUNCTIONS))
+def test_a_solution_that_deep_copies_runs_after_the_released_setup_cell(assignment, monkeypatch, capsys):
+    import copy
+
+    release = COURSE.release(assignment)
+    monkeypatch.chdir(release)
+    monkeypatch.syspath_prepend(str(release))
+    namespace: dict = {}
+    try:
+        exec(compile(solution_code(release / f"{assignment}.ipynb"), "release", "exec"), namespace)
+        assert namespace.get("copy") is copy  # the setup cell imported it
+        if "update_parameters" in FUNCTIONS[assignment]:
+            exec(compile(DEEP_COPYING_UPDATE, "student", "exec"), namespace)
+            capsys.readouterr()
+            namespace["check_public"]("update_parameters", namespace["update_parameters"])
+            assert capsys.readouterr().out == "update_parameters: all 1 public cases pass\n"
+    finally:
+        for module in ("dnn_checks", "activations", "dnn_app_utils", "deferred", "param_vectors", "app_helpers",
+                       "cat_data"):
+            sys.modules.pop(module, None)

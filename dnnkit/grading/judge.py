@@ -91,13 +91,15 @@ class Grader:
         if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
             verdict.verdict, verdict.message = Verdict.FAILED, "its results could not be read"
             return verdict
-        all_cases, outcomes, failure = [], [], None
+        all_cases, outcomes, failure, changed = [], [], None, False
         for group, expected_cases in (("public", self.public[name]), ("hidden", hidden_cases[name])):
             got_cases = results[group]
             if not isinstance(got_cases, list) or len(got_cases) != len(expected_cases):
                 verdict.verdict, verdict.message = Verdict.FAILED, f"{name}: {group} results incomplete"
                 return verdict
             for case, got in zip(expected_cases, got_cases):
+                # whether the call changed its arguments in place: a note only (a fixed sentence), never a verdict
+                changed = changed or (isinstance(got, dict) and got.get("changed") is True)
                 label = f"{group} case '{case['name']}'" if group == "public" else f"hidden case '{case['name']}'"
                 all_cases.append(case)
                 if not isinstance(got, dict) or got.get("ok") is not True:
@@ -120,12 +122,13 @@ class Grader:
                     failure = checks.report(name, case["name"], problems).replace(f"case '{case['name']}'", label, 1)
             if group == "public":
                 verdict.public_passed = failure is None
+        note = checks.input_change_note(name) if changed else ""
         if failure is not None:
-            verdict.verdict, verdict.message = Verdict.FAILED, failure
+            verdict.verdict, verdict.message = Verdict.FAILED, failure + ("\n" + note if note else "")
             verdict.diagnosis = checks.diagnose(name, all_cases, outcomes)
             return verdict
         verdict.verdict, verdict.public_passed = Verdict.PASSED, True
-        verdict.message = f"{name}: all public and hidden cases pass"
+        verdict.message = f"{name}: all public and hidden cases pass" + ("\n" + note if note else "")
         return verdict
 
     def finish(self, outcome: Outcome, hidden_cases: dict) -> SubmissionResult:

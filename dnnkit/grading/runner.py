@@ -94,14 +94,16 @@ def call_level(shell, grader, level, names):
             results[group] = []
             for case in inputs[name][group]:
                 entry = {"ok": False, "value": None, "error": ""}
+                changes = []  # run_case appends whether the call changed the arguments it was passed
                 try:
                     if not callable(function):
                         raise NameError(f"{name} is not defined as a function")
-                    value = dnn_checks.run_case(function, case, helpers)
+                    value = dnn_checks.run_case(function, case, helpers, changes)
                     dnn_checks.flatten(value, [])  # plain data only
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
                     entry["error"] = dnn_checks.raised(err, MAX_LINE)
+                entry["changed"] = any(changes) is True
                 results[group].append(entry)
         try:
             result = base64.b64encode(dnn_checks.plain_bytes(results)).decode("ascii")  # in memory: the disk is theirs

@@ -187,16 +187,36 @@ def record_calls(function, args, dep_names) -> tuple[object, dict]:
     return result, deps
 
 
-def run_case(function, case: dict, helpers: dict | None = None):
+def _inputs_digest(args) -> str | None:
+    """digest(args), or None when they are not plain data (then whether they changed cannot be told)."""
+    try:
+        return digest(args)
+    except (Exception, RecursionError):  # an object that is not plain data, a dict that holds itself
+        return None
+
+
+def run_case(function, case: dict, helpers: dict | None = None, changes: list | None = None):
     """Call `function` on a copy of the case's arguments, replaying the recorded helper calls.
 
     A helper call whose arguments were not recorded falls through to the helper the student wrote.
     `helpers` ({name: function}), when given, are put in place of the graded helpers instead (the grader's
-    sandbox gets the reference helpers' code, not their recorded results)."""
+    sandbox gets the reference helpers' code, not their recorded results). `changes`, when a list, gets one
+    bool appended once the call is over (returned or raised): whether it changed the arguments it was passed
+    in place (a dict's keys or values, an array's contents)."""
+    args = copy.deepcopy(case["args"])
+    before = _inputs_digest(args) if changes is not None else None
+    try:
+        return _call_case(function, case, args, helpers)
+    finally:
+        if changes is not None:
+            changes.append(before is not None and _inputs_digest(args) != before)
+
+
+def _call_case(function, case: dict, args: tuple, helpers: dict | None):
     namespace = getattr(function, "__globals__", {})
     if helpers is not None:
         with _swapped(namespace, dict(helpers)):
-            return function(*copy.deepcopy(case["args"]))
+            return function(*args)
 
     def replayer(name, original, table):
         outputs = {key: out for key, out in table}
@@ -218,7 +238,21 @@ def run_case(function, case: dict, helpers: dict | None = None):
     # a helper the student never defined is replayed too: its absence costs only its own points
     wrappers = {name: replayer(name, namespace.get(name), table) for name, table in case.get("deps", {}).items()}
     with _swapped(namespace, wrappers):
-        return function(*copy.deepcopy(case["args"]))
+        return function(*args)
+
+
+# Functions that must leave the arguments they are given as they were, and the one line that says so when they
+# do not: a note, never a lost point (the result is checked as usual).
+KEEPS_ITS_INPUTS = {
+    "update_parameters": ("Note: update_parameters changed the params dict it was given (in place); it should "
+                          "return a new dict and leave params as it was: start from parameters = "
+                          "copy.deepcopy(params) and update that copy"),
+}
+
+
+def input_change_note(function_name: str) -> str:
+    """The note for `function_name` changing its arguments in place ('' for a function allowed to)."""
+    return KEEPS_ITS_INPUTS.get(function_name, "")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -427,17 +461,18 @@ def diagnosis_text(diagnosis: dict | None) -> str:
     return f"Diagnosis: {diagnosis['says']}.\nHow to fix it: {diagnosis['fix']}."
 
 
-def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
-    """Run `function` on every case; raise AssertionError, naming the first case it gets wrong and the
-    catalogued mistake it makes (when one matches), unless it gets every case right.
+def checked(function, function_name: str, cases: list, reveal: bool = True) -> tuple[int, str]:
+    """Run `function` on every case; raise AssertionError, naming the first case it gets wrong, the note of
+    KEEPS_ITS_INPUTS when it changed its arguments, and the catalogued mistake it makes (when one matches),
+    unless it gets every case right.
 
-    Returns the number of cases passed."""
+    Returns the number of cases passed and that note ('' when there is none)."""
     if not callable(function):
         raise AssertionError(f"{function_name} is not a function (got {type(function).__name__})")
-    outcomes, first_failure = [], None
+    outcomes, first_failure, changes = [], None, []
     for case in cases:
         try:
-            got = {"value": run_case(function, case)}
+            got = {"value": run_case(function, case, None, changes)}
         except NotImplementedError:
             raise AssertionError(f"{function_name} is not implemented yet (it still raises NotImplementedError)")
         except Exception as err:
@@ -450,19 +485,29 @@ def check_function(function, function_name: str, cases: list, reveal: bool = Tru
                 problems = compare(got["value"], case["expected"], function_name, reveal=reveal)
                 if problems:
                     first_failure = report(function_name, case["name"], problems)
+    note = input_change_note(function_name) if any(changes) else ""
     if first_failure is not None:
         advice = diagnosis_text(diagnose(function_name, cases, outcomes))
-        raise AssertionError(first_failure + ("\n" + advice if advice else ""))
-    return len(cases)
+        raise AssertionError("\n".join(text for text in (first_failure, note, advice) if text))
+    return len(cases), note
+
+
+def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
+    """`checked`, without the note of a passing function (a failure's message has it): the number of cases
+    passed."""
+    return checked(function, function_name, cases, reveal)[0]
 
 
 def check_public(function_name: str, function, path: str = "public_cases.npz") -> None:
-    """Visible test: run `function` on the released public cases and print a one-line verdict."""
+    """Visible test: run `function` on the released public cases and print a one-line verdict (and a second
+    line when it changed the arguments it was given, see KEEPS_ITS_INPUTS)."""
     cases, _ = load_plain(path)
     if function_name not in cases:
         raise KeyError(f"{path} has no cases for {function_name}")
-    passed = check_function(function, function_name, cases[function_name])
+    passed, note = checked(function, function_name, cases[function_name])
     print(f"{function_name}: all {passed} public cases pass")
+    if note:
+        print(note)
 
 
 def public_args(function_name: str, index: int = 0, path: str = "public_cases.npz") -> tuple:
