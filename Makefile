@@ -1,15 +1,23 @@
-# The two commands of the README: `make demo` (the main job) and `make test` (the whole test suite).
+# The two commands of the README: `make demo` (the main job) and `make test` (the whole test suite); for students,
+# `make student`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check release sandbox-deps system-deps clean-demo
+.PHONY: demo test check release sandbox-deps system-deps clean-demo student
 
 $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-test.txt
 	touch $@
+
+## A student's install, also for studying alone: JupyterLab, nbgrader (Validate), what the notebooks import, and
+## the `dnnkit` command (`dnnkit study`, `dnnkit check`); nothing for grading. No root, no apt.
+student:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements-student.txt -e .
+	@echo "$(VENV)/: ready; next: $(BIN)/dnnkit study"
 
 ## Grade six demo students in demo/, a course folder of its own (copies of source/, references/, the datasets;
 ## its own gradebook): datasets, release, grading, feedback, export, reports, scores. The course is not touched.

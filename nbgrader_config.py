@@ -48,7 +48,8 @@ c.GenerateFeedback.preprocessors = [
 c.IgnorePattern.pattern = r"^(?:(?!Traceback)[\s\S])*Warning"
 c.IgnorePattern.enabled = True
 
-# The application notebook reads datasets/ from the course folder, not from the assignment folder.
+# Copied with every assignment folder (release, fetch, submit, collect): the application's two data files too,
+# which `dnnkit release` puts next to its notebook.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # `dnnkit grade`: limits of the sandbox each submission runs in, and its timeouts (seconds).

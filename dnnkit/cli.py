@@ -14,6 +14,8 @@ VERBS = {
     "grade": "grade submissions in a sandbox, scores decided outside it; gradebook, autograded/, grades CSV",
     "report": "an instructor report of an assignment's grades: one HTML page with plots, in autograded/",
     "demo": "grade six demo students end to end in demo/, a course folder of its own, and print their scores",
+    "study": "self-study: copy both assignments into study/ (never overwriting your files), then start JupyterLab",
+    "check": "self-study: grade your notebook with the hidden checks of `dnnkit grade`; points, diagnosis, fix",
 }
 
 

@@ -8,6 +8,9 @@ from . import DnnkitError
 
 ASSIGNMENTS = ("step_by_step", "application")
 DATASET_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
+# The assignments whose notebooks load the data: `dnnkit release` puts the two files next to the notebook in
+# release/<assignment>/ (git-ignored there), so they travel with it (exchange, zip, clone, study/).
+DATA_ASSIGNMENTS = ("application",)
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:

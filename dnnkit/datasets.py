@@ -1,6 +1,6 @@
 """Instructor side of the cat / non-cat data: identify files, build a stand-in or a set from a
-folder of images, install the course's real files.  Every writer is atomic: nothing lands in the
-output folder unless the whole build succeeded."""
+folder of images, install the course's real files, check a pair before it is handed on (release/, study/).
+Every writer is atomic: nothing lands in the output folder unless the whole build succeeded."""
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +14,7 @@ import numpy as np
 
 from .catdata import (CLASSES, CLASSES_DTYPE, CLASSES_KEY, FILE_NAMES, FOLDER_ATTR, IMAGE_SHAPE,
                       NOTE_ATTR, ORIGIN_ATTR, ORIGIN_FOLDER, ORIGIN_STANDIN, SPLITS, X_DTYPE,
-                      Y_DTYPE, DatasetError, _attr_str, show_path, x_key, y_key)
+                      Y_DTYPE, DatasetError, _attr_str, show_path, validate_file, x_key, y_key)
 
 COURSE_SHA256 = {
     "train_catvnoncat.h5": "fbe56ab67c3ae28d564e3a644189117976d6b31af0a3ce9bb17dbf22908af242",
@@ -294,3 +294,52 @@ def install_course_files(src_folder: str | os.PathLike, out_folder: str | os.Pat
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
     return out / FILE_NAMES["train"], out / FILE_NAMES["test"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Handing the pair on (dnnkit release, dnnkit study)
+# ---------------------------------------------------------------------------------------------
+KIND_WORDS = {"course": "the course's files", "stand-in": "a STAND-IN (synthetic images, not the course's photos)",
+              "folder": "built from a folder of images", "unknown": "of unknown origin (not the course's files)"}
+
+
+def checked_pair(folder: str | os.PathLike, display: str = "datasets") -> tuple[Path, Path] | None:
+    """(train, test) in `folder` once both are checked against the schema and come from one source; None when
+    neither is there. DatasetError (one line naming the file and the fix) for a lone, broken or mismatched file.
+    `display` names the folder in messages."""
+    folder = Path(folder)
+    paths = {split: folder / FILE_NAMES[split] for split in SPLITS}
+    present = [split for split in SPLITS if paths[split].exists()]
+    if not present:
+        return None
+    if len(present) == 1:
+        lone, other = present[0], next(s for s in SPLITS if s != present[0])
+        raise DatasetError(f"{display}/{FILE_NAMES[other]}: missing while {FILE_NAMES[lone]} is present; copy the "
+                           "course's file there (\"dnnkit data --course-files DIR\"), or run \"dnnkit data --force\" "
+                           "to build a stand-in pair")
+    for split in SPLITS:
+        validate_file(paths[split], split, display=f"{display}/{FILE_NAMES[split]}")
+    kinds = {split: identify(paths[split]) for split in SPLITS}
+    if kinds["train"] != kinds["test"]:
+        raise DatasetError(f"{display}/: {FILE_NAMES['train']} is {kinds['train']!r} but {FILE_NAMES['test']} is "
+                           f"{kinds['test']!r}; both must come from the same source: run \"dnnkit data --force\" "
+                           "for a stand-in pair or \"dnnkit data --course-files DIR\" for the course's files")
+    return paths["train"], paths["test"]
+
+
+def pair_kind(train: str | os.PathLike) -> str:
+    """What a checked pair is, in words (from its train file)."""
+    return KIND_WORDS.get(identify(train), KIND_WORDS["unknown"])
+
+
+def copy_replacing(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Copy `source` to `target` through a temporary name beside it: `target` is the old file or the whole new
+    one, never half of one."""
+    target = Path(target)
+    tmp = _temp_name(target.parent, target.name)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+

@@ -47,13 +47,14 @@ def course_datasets() -> Path:
 
 
 def make_course_copy(dest: Path, with_release: bool = True) -> Path:
-    """A throw-away course folder holding the repository's source/, release/, references/ and config."""
+    """A throw-away course folder holding the repository's source/, release/, references/ and config (without the
+    data files `dnnkit release` may have put in the checkout's release/: a test's course has the data it sets up)."""
     import shutil
 
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "nbgrader_config.py", dest / "nbgrader_config.py")
     for folder in ("source", "references") + (("release",) if with_release else ()):
-        shutil.copytree(REPO / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REPO / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__", "*.h5"))
     (dest / "datasets").mkdir(exist_ok=True)
     return dest
 

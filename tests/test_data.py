@@ -200,12 +200,43 @@ def test_load_data_walks_up_and_prints_the_note_once(tmp_path, standin, monkeypa
     assert data_note() == STANDIN_SUFFIX
 
 
-def test_load_data_reports_a_missing_file(tmp_path, monkeypatch):
-    (tmp_path / "datasets").mkdir()
+def test_load_data_takes_the_files_next_to_the_notebook_first(tmp_path, standin, monkeypatch, course_datasets,
+                                                              capsys):
+    course = tmp_path / "course"
+    shutil.copytree(course_datasets, course / "datasets")  # the course's files in the course folder ...
+    shutil.copytree(standin, course / "release" / "application")  # ... and a stand-in next to the notebook
+    monkeypatch.chdir(course / "release" / "application")
+    assert find_datasets() == (course / "release" / "application").resolve()
+    load_data()
+    assert "STAND-IN" in capsys.readouterr().out
+    assert data_note() == STANDIN_SUFFIX
+    for name in (TRAIN, TEST):  # without them there, the course's datasets/
+        (course / "release" / "application" / name).unlink()
+    assert find_datasets() == (course / "datasets").resolve()
+    load_data()
+    assert capsys.readouterr().out == "" and data_note() == ""
+
+
+def test_load_data_found_nowhere_says_what_a_student_does(tmp_path, monkeypatch):
+    (tmp_path / "datasets").mkdir()  # the course's folder, empty (a clone: the data are never committed)
     (tmp_path / "release" / "application").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "release" / "application")
-    with pytest.raises(DatasetError, match=r"^\.\./\.\./datasets/train_catvnoncat\.h5: missing; run "):
+    with pytest.raises(DatasetError) as err:
         load_data()
+    message = _one_line(str(err.value))
+    assert message.startswith("train_catvnoncat.h5 and test_catvnoncat.h5: not found next to this notebook nor in "
+                              "a datasets/ folder above it; ask your instructor for the course's data files and put "
+                              "them next to this notebook; ")
+    assert '"dnnkit study"' in message and "stand-in" in message
+    assert '"dnnkit data"' not in message  # an instructor's command, which students do not have
+
+
+def test_load_data_names_a_lone_missing_file(tmp_path, standin, monkeypatch):
+    shutil.copy(standin / TRAIN, tmp_path / TRAIN)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatasetError) as err:
+        load_data()
+    assert _one_line(str(err.value)).startswith("test_catvnoncat.h5: missing; ask your instructor")
 
 
 def test_load_data_course_files(course_datasets, capsys):

@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO, make_course_copy
 from dnnkit import checks
 from dnnkit.cases import FUNCTIONS
-from dnnkit.course import Course
+from dnnkit.course import DATASET_FILES, Course
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.shipped import out_of_sync
 from dnnkit.solutions import solution_code
@@ -19,7 +19,10 @@ COURSE = Course(REPO)
 
 
 def _files(folder):
-    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    """The files nbgrader generates (not the data files `dnnkit release` adds next to the notebook afterwards,
+    git-ignored there)."""
+    return sorted(p.relative_to(folder) for p in folder.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and p.name not in DATASET_FILES)
 
 
 @pytest.mark.slow

@@ -1,16 +1,18 @@
 """Load and check the cat / non-cat image data sets.
 
-Two HDF5 files live in the course folder's ``datasets/``:
+Two HDF5 files, handed out next to the application notebook (``dnnkit release`` copies them from the
+course folder's ``datasets/``):
 
 * ``train_catvnoncat.h5``: ``train_set_x`` uint8 (209, 64, 64, 3), ``train_set_y`` int64 (209,),
   ``list_classes`` bytes ``|S7`` (2,) = [b'non-cat', b'cat'];
 * ``test_catvnoncat.h5``: ``test_set_x`` uint8 (50, 64, 64, 3), ``test_set_y`` int64 (50,),
   ``list_classes`` the same.
 
-``load_data()`` finds that folder (walking up from the current folder), checks both files and
-returns the arrays.  Files that are not the course's own photos (a synthetic stand-in, or images
-from a folder) carry the HDF5 root attributes ``origin`` and ``note``; ``data_note()`` gives a short
-suffix saying so for messages that show an accuracy.
+``load_data()`` looks for them in the current folder (the notebook's own) first, then in the nearest
+``datasets/`` folder at or above it (the course's), checks both files and returns the arrays.  Files
+that are not the course's own photos (a synthetic stand-in, or images from a folder) carry the HDF5
+root attributes ``origin`` and ``note``; ``data_note()`` gives a short suffix saying so for messages
+that show an accuracy.
 
 This module is standalone (standard library, numpy and h5py only): it is copied verbatim next to
 the notebooks as ``cat_data.py``.
@@ -46,6 +48,10 @@ ORIGIN_FOLDER = "folder"
 STANDIN_SUFFIX = " (stand-in data: synthetic images, not the course's photos)"
 
 _FIX_MISSING = 'run "dnnkit data" in the course folder to build it (or copy the course\'s file there)'
+# What a student does when the notebook finds neither file (one line; students have no dnnkit command).
+_FIX_NOT_FOUND = ("ask your instructor for the course's data files and put them next to this notebook; "
+                  "studying on your own, run \"dnnkit study\" in the dnnkit folder (it brings them, or builds "
+                  "a stand-in)")
 _FIX_BROKEN = ('replace it with the course\'s file, or run "dnnkit data --force" in the course folder '
                'to rebuild a stand-in')
 
@@ -171,16 +177,23 @@ def validate_file(path: str | os.PathLike, split: str, *, display: str | None = 
     return FileInfo(path, split, int(m), int(y.sum()), origin, note, folder)
 
 
-def find_datasets(start: str | os.PathLike | None = None) -> Path:
-    """The nearest ``datasets/`` folder at or above `start` (default: the current folder).
+def _holds_data(folder: Path) -> bool:
+    return any((folder / n).is_file() for n in FILE_NAMES.values())
 
-    Notebooks run in release/<assignment>/ and the grader in autograded/<student>/<assignment>/,
-    so this walks up: first a datasets/ folder holding either data file, else the nearest existing
-    datasets/ folder, else the one beside the course's nbgrader_config.py, else start/datasets."""
+
+def find_datasets(start: str | os.PathLike | None = None) -> Path:
+    """The folder holding the data files, looked for from `start` (default: the current folder).
+
+    The files come with the notebook, so `start` itself when it holds either file; else, walking up (the
+    notebook in release/<assignment>/ or source/<assignment>/, the grader in autograded/<student>/<assignment>/),
+    a datasets/ folder holding either file, else the nearest existing datasets/ folder, else the one beside the
+    course's nbgrader_config.py, else start/datasets."""
     here = Path(start or os.getcwd()).resolve()
+    if _holds_data(here):
+        return here
     chain = (here, *here.parents)
     for folder in chain:
-        if any((folder / "datasets" / n).is_file() for n in FILE_NAMES.values()):
+        if _holds_data(folder / "datasets"):
             return folder / "datasets"
     for folder in chain:
         if (folder / "datasets").is_dir():
@@ -198,11 +211,21 @@ def _folder(folder) -> Path:
 def load_data(folder: str | os.PathLike | None = None):
     """Load the cat / non-cat data, after checking both files (DatasetError if one is wrong).
 
+    `folder` default: next to the notebook, else the course's datasets/ (find_datasets); when neither holds
+    the files, the one-line error says what a student does about it.
     Returns (train_x_orig, train_y, test_x_orig, test_y, classes):
     train_x_orig uint8 (209, 64, 64, 3), train_y int64 (1, 209), test_x_orig uint8 (50, 64, 64, 3),
     test_y int64 (1, 50), classes bytes |S7 (2,) = [b'non-cat', b'cat'] (sizes of the course's files).
     Prints one note when the images are not the course's photos."""
-    folder = _folder(folder)
+    if folder is None:
+        folder = find_datasets()
+        if not _holds_data(folder):
+            raise DatasetError(f"{FILE_NAMES['train']} and {FILE_NAMES['test']}: not found next to this notebook "
+                               f"nor in a datasets/ folder above it; {_FIX_NOT_FOUND}")
+    folder = Path(folder)
+    for split in SPLITS:
+        if not (folder / FILE_NAMES[split]).exists():
+            raise DatasetError(f"{show_path(folder / FILE_NAMES[split])}: missing; {_FIX_NOT_FOUND}")
     infos = [validate_file(folder / FILE_NAMES[s], s) for s in SPLITS]
     arrays = []
     for split in SPLITS:

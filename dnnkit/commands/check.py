@@ -1,0 +1,126 @@
+"""`dnnkit check ASSIGNMENT [NOTEBOOK]`: grade a self-learner's notebook (default: study/ASSIGNMENT/ASSIGNMENT.ipynb,
+the copy `dnnkit study` made) with the hidden checks of `dnnkit grade`, and print per graded function its points,
+the failing case, the diagnosis and the fix, then the total.
+
+The grading path is `dnnkit grade`'s own (dnnkit.grading): the notebook is taken in and run by SandboxRun (in the
+bubblewrap sandbox where it can be used; otherwise unsandboxed, said in one line: it is the learner's own code),
+on hidden cases drawn for the learner, and judged outside by Grader. No gradebook, record or CSV is written.
+Exit 0 whatever the score; 2 for bad input (a notebook that is not there)."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import DnnkitError
+from ..cases import FUNCTIONS, grade_id
+from ..course import Course
+from ..grading.judge import Grader
+from ..grading.records import Verdict
+from ..grading.sandbox import bubblewrap
+from ..grading.settings import read_settings
+from ..grading.syscalls import compiled
+from ..names import one_line, shown
+from ..student_cases import StudentCases
+from .study import STUDY
+
+LEARNER = "self-study"  # the id the learner's hidden cases are drawn for (the same numbers on every check)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("assignment", choices=list(FUNCTIONS))
+    parser.add_argument("notebook", nargs="?", metavar="NOTEBOOK",
+                        help=f"the notebook to check (default: {STUDY}/ASSIGNMENT/ASSIGNMENT.ipynb)")
+
+
+def run(args) -> int:
+    course = Course()
+    notebook = find_notebook(course, args.assignment, args.notebook)
+    limits, timeouts = read_settings(course.root)
+    problem = sandbox_problem()
+    if problem is not None:
+        print(f"dnnkit check: running your notebook without the sandbox ({problem}); it is your own code, so it "
+              "runs with your permissions", file=sys.stderr)
+    print(f"dnnkit check {args.assignment}: {shown(display(course, notebook))}, on the hidden checks of "
+          f"`dnnkit grade` ({'sandboxed' if problem is None else 'not sandboxed'})", flush=True)
+    grader = Grader(course, args.assignment, limits, timeouts, sandboxed=problem is None)
+    grader.runner.prewarm = False  # one notebook: no spare sandbox to start for the next
+    with contextlib.closing(grader.runner):
+        cases = StudentCases(course, args.assignment).for_student(LEARNER)
+        with tempfile.TemporaryDirectory(prefix="dnnkit-check-") as scratch:
+            folder = Path(scratch) / args.assignment  # the notebook alone, named as the grader expects it
+            folder.mkdir()
+            shutil.copyfile(notebook, folder / f"{args.assignment}.ipynb")
+            outcome = grader.runner.execute(LEARNER, folder, grader.inputs(cases))
+        result = grader.finish(outcome, cases)
+    for line in report(result, points(grader.runner.master, args.assignment)):
+        print(line)
+    return 0
+
+
+def find_notebook(course: Course, assignment: str, given: str | None) -> Path:
+    """The notebook to check; DnnkitError (one line naming it and the fix) when it is not a file."""
+    if given is None:
+        path = course.root / STUDY / assignment / f"{assignment}.ipynb"
+        fix = (f"run `dnnkit study` first (it copies the assignments into {STUDY}/), or name your notebook: "
+               f"`dnnkit check {assignment} NOTEBOOK`")
+    else:
+        path = Path(given)
+        fix = f"give the path of your {assignment} notebook (default: {STUDY}/{assignment}/{assignment}.ipynb)"
+    if not path.is_file():
+        what = "not a file" if path.exists() else "no such notebook"
+        raise DnnkitError(f"{shown(display(course, path))}: {what}; {fix}")
+    return path
+
+
+def display(course: Course, path: Path) -> str:
+    """`path` from the course folder when inside it, else as given."""
+    try:
+        return path.resolve().relative_to(course.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def sandbox_problem() -> str | None:
+    """Why the bubblewrap sandbox of `dnnkit grade` cannot run here, or None when it can."""
+    if bubblewrap() is None:
+        return "bubblewrap is not installed"
+    if os.geteuid() != 0:
+        return "the sandbox runs code as a user of its own, which needs root"
+    try:
+        compiled()
+    except DnnkitError:
+        return "its system-call filter needs libseccomp and pyseccomp"
+    return None
+
+
+def points(master, assignment: str) -> dict[str, float]:
+    """{function: the points of its graded test cell}, from the release notebook's nbgrader metadata."""
+    found = {}
+    for cell in master.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            found[meta.get("grade_id")] = float(meta.get("points", 0) or 0)
+    return {name: found.get(grade_id(name), 0.0) for name in FUNCTIONS[assignment]}
+
+
+def report(result, worth: dict[str, float]) -> list[str]:
+    """The lines printed: per function its points and verdict, then, for one that did not pass, what failed,
+    the diagnosis and its fix; the notes the grader made; the total. Every line is made inert: it holds what
+    the notebook produced."""
+    width = max(len(name) for name in worth)
+    score_width = max(len(f"{top:g}/{top:g}") for top in worth.values())
+    lines, total = [], 0.0
+    for name, top in worth.items():
+        function = result.functions[name]
+        got = top if function.verdict is Verdict.PASSED else 0.0
+        total += got
+        lines.append(f"  {name:<{width}}  {f'{got:g}/{top:g}':>{score_width}}  {function.verdict}")
+        if function.verdict not in (Verdict.PASSED, Verdict.NOT_ATTEMPTED):  # a stub says all in its verdict
+            lines += [f"      {text}" for text in function.feedback.splitlines() if text.strip()]
+    lines += [f"  note: {flag}" for flag in result.flags]
+    lines.append(f"total: {total:g}/{sum(worth.values()):g}")
+    return [one_line(line) for line in lines]

@@ -1,0 +1,154 @@
+"""`dnnkit study`: a self-learner's own copy of both assignments, in study/<assignment>/ (git-ignored).
+
+Copies what a student of the course gets (release/<assignment>/: the notebook, its helper files and, for the
+application, the two data files; from datasets/ when release/ has none, a stand-in built there when neither has
+them) without ever overwriting a file that exists: a later run, after a new release, adds the files that are
+new and leaves every one already there as it is, and says so in one line. Then JupyterLab starts in study/
+(`--no-lab` only prepares it). `dnnkit check ASSIGNMENT` grades the notebook there with the hidden checks."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .. import DnnkitError
+from ..cases import FUNCTIONS
+from ..catdata import DatasetError
+from ..course import DATA_ASSIGNMENTS, DATASET_FILES, Course
+from ..datasets import build_standin, checked_pair
+from ..names import one_line
+
+STUDY = "study"  # in the course root; git-ignored
+NOT_COPIED = ("__pycache__", ".ipynb_checkpoints")
+NOT_COPIED_SUFFIXES = (".pyc",)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--no-lab", action="store_true",
+                        help=f"only copy what is new into {STUDY}/; do not start JupyterLab there")
+
+
+def run(args) -> int:
+    course = Course()
+    folder = course.root / STUDY
+    added, kept = prepare(course, folder)
+    print(summary(added, kept))
+    if args.no_lab:
+        print(f"{STUDY}/: ready; `dnnkit study` starts JupyterLab there, `dnnkit check ASSIGNMENT` grades your "
+              "notebook with the hidden checks")
+        return 0
+    return start_lab(folder)
+
+
+def release_files(course: Course, assignment: str) -> dict[str, Path]:
+    """{path relative to the assignment folder: file in release/ASSIGNMENT/} (caches and checkpoints left out);
+    DnnkitError when the release is missing."""
+    release = course.release(assignment)
+    if not course.notebook(assignment, "release").is_file():
+        raise DnnkitError(f"release/{assignment}/{assignment}.ipynb is missing; restore release/ "
+                          f"(`git checkout release`) or run `dnnkit release {assignment}`")
+    files = {}
+    for path in sorted(release.rglob("*")):
+        relative = path.relative_to(release)
+        if (path.is_file() and not any(part in NOT_COPIED for part in relative.parts)
+                and not path.name.endswith(NOT_COPIED_SUFFIXES)):
+            files[relative.as_posix()] = path
+    return files
+
+
+def data_files(course: Course) -> dict[str, Path]:
+    """{name: file} of the data pair to add next to a notebook when release/ has none: datasets/'s (checked), or
+    a stand-in built there first (as `dnnkit data` does) when datasets/ has neither. A broken pair in datasets/
+    is said in one line and nothing is added."""
+    try:
+        pair = checked_pair(course.datasets)
+    except DatasetError as err:
+        print(one_line(f"warning: {err}; the notebook in {STUDY}/ gets no data until then"), file=sys.stderr)
+        return {}
+    if pair is None:
+        pair = build_standin(course.datasets)
+        print("datasets/: the course's files are not installed; built a STAND-IN (synthetic images, not the "
+              "course's photos); for the real files run \"dnnkit data --course-files DIR\"")
+    return {path.name: path for path in pair}
+
+
+def prepare(course: Course, folder: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Copy every file of both assignments that `folder` lacks; ({assignment: names added}, {assignment: names
+    kept as they were})."""
+    added: dict[str, list[str]] = {}
+    kept: dict[str, list[str]] = {}
+    sources = {assignment: release_files(course, assignment) for assignment in FUNCTIONS}  # all checked first
+    for assignment, files in sources.items():
+        target = folder / assignment
+        added[assignment], kept[assignment] = [], []
+        if assignment in DATA_ASSIGNMENTS and not all(name in files for name in DATASET_FILES):
+            if all(os.path.lexists(target / name) for name in DATASET_FILES):
+                kept[assignment] += DATASET_FILES  # the learner's data: nothing to look for or build
+            else:
+                files = {**files, **data_files(course)}
+        for relative, source in files.items():
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            (added if copy_if_absent(source, destination) else kept)[assignment].append(relative)
+    return added, kept
+
+
+def copy_if_absent(source: Path, target: Path) -> bool:
+    """Copy `source` to `target` unless something (a file, a folder, a link) is there already: never overwrites,
+    not even a file that appears meanwhile (the whole copy is linked into place, so no half file is left either).
+    Returns whether it copied."""
+    if os.path.lexists(target):
+        return False
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.dnnkit-study.tmp")
+    try:
+        shutil.copyfile(source, tmp)
+        shutil.copymode(source, tmp)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: create the file exclusively, then fill it
+            try:
+                with open(target, "xb") as out, open(tmp, "rb") as data:
+                    shutil.copyfileobj(data, out)
+            except FileExistsError:
+                return False
+            shutil.copymode(source, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def summary(added: dict[str, list[str]], kept: dict[str, list[str]]) -> str:
+    """One line: the files added to study/ (a whole assignment folder in a word), and how many of each folder's
+    were kept as they were."""
+    new, old = [], []
+    for assignment in added:
+        total = len(added[assignment]) + len(kept[assignment])
+        if added[assignment] and not kept[assignment]:
+            new.append(f"{assignment}/ (all {total} files)")
+        else:
+            new += [f"{assignment}/{name}" for name in added[assignment]]
+        if kept[assignment]:
+            old.append(f"{assignment}/ ({len(kept[assignment])} of {total} files)" if added[assignment]
+                       else f"{assignment}/ (all {total} files)")
+    line = f"{STUDY}/: added {', '.join(new)}" if new else f"{STUDY}/: nothing new to add"
+    if old:
+        line += (f"; kept the files you had, as they were: {', '.join(old)} (never overwritten: for the "
+                 "release's version of one, delete it and run `dnnkit study` again)")
+    return one_line(line)
+
+
+def start_lab(folder: Path) -> int:
+    """Replace this process by JupyterLab, started in `folder` with this Python."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise DnnkitError(f"JupyterLab is not installed in this Python ({sys.executable}); install the student "
+                          f"packages (`make student`), or run `dnnkit study --no-lab` and open {STUDY}/ yourself")
+    print(f"{STUDY}/: starting JupyterLab there (Ctrl-C twice stops it); open step_by_step/step_by_step.ipynb first",
+          flush=True)
+    sys.stderr.flush()
+    os.chdir(folder)
+    os.execv(sys.executable, [sys.executable, "-m", "jupyterlab"])
+    return 0  # not reached
