@@ -51,7 +51,8 @@ class Scores:
 
 def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores]:
     """{student: Scores} for `students`, read in one gradebook session; empty when the gradebook or the
-    assignment is not there (then the scores stored in the records stand)."""
+    assignment is not there (then the scores stored in the records stand). A student None gets zero points out
+    of the assignment's."""
     table = {}
     if not gradebook_exists(root):
         return table
@@ -64,6 +65,9 @@ def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores
                  if (name := function_of(cell.name))}
         for student in students:
             scores = Scores(max_score=float(record.max_score), functions={n: (0.0, m) for n, m in cells.items()})
+            if student is None:  # the assignment's points only (for a row that is never graded)
+                table[student] = scores
+                continue
             try:
                 submission = gb.find_submission(assignment, student)
                 notebook = gb.find_submission_notebook(assignment, assignment, student)

@@ -123,16 +123,19 @@ def csv_text(course: Course, assignment: str, refused: dict[str, str]) -> str:
         except ValueError as err:
             print(one_line(f"dnnkit grade: warning: the record of {shown(student)} is unreadable ({err}); "
                            "left out of the CSV"), file=sys.stderr)
-    for student, scores in (submission_scores(course.root, assignment, list(results)) if results else {}).items():
-        results[student].apply(scores)
-    rows = [(student, result.csv_row()) for student, result in results.items()]
     names = FUNCTIONS[assignment]
-    for student, problem in refused.items():
-        refused_result = SubmissionResult(student, assignment, Status.REFUSED, functions={
+    for student, problem in refused.items():  # never graded: zero points out of the assignment's
+        results[student] = SubmissionResult(student, assignment, Status.REFUSED, functions={
             n: FunctionResult(n) for n in names})
-        refused_result.flags.append(f"refused: the folder submitted/{shown(student)} is not a usable student id: "
-                                    f"{refusal(student, problem)}")
-        rows.append((student, refused_result.csv_row(shown(student))))
+        results[student].flags.append(f"refused: the folder submitted/{shown(student)} is not a usable student "
+                                      f"id: {refusal(student, problem)}")
+    graded = [student for student in results if student not in refused]
+    table = submission_scores(course.root, assignment, [*graded, None]) if results else {}
+    for student, result in results.items():
+        if (scores := table.get(None if student in refused else student)) is not None:
+            result.apply(scores)
+    rows = [(student, result.csv_row(shown(student) if student in refused else None))
+            for student, result in results.items()]
     writer.writerows(row for _, row in sorted(rows, key=lambda row: row[0]))
     return buffer.getvalue()
 

@@ -36,7 +36,7 @@ from .channel import Channel
 from .intake import take_in
 from .records import Status, Verdict
 from .released import known_versions
-from .sandbox import GRADER, RELEASE, WORK, Limits, UidLease, command, prepare_work_folder, unsandboxed_command
+from .sandbox import GRADER, RELEASE, WORK, Limits, OwnUid, UidLease, command, prepare_work_folder, unsandboxed_command
 from .settings import Timeouts
 from .syscalls import open_filter
 
@@ -100,7 +100,7 @@ class Outcome:
 class Box:
     """One sandbox: its folders, its user id, its cgroup and its running process."""
     holder: tempfile.TemporaryDirectory
-    lease: UidLease
+    lease: UidLease | OwnUid
     scratch: Path
     grader: Path  # read-only inside: runner, plan, then each level's inputs
     work: Path
@@ -230,7 +230,7 @@ class SandboxRun:
     def _new_box(self) -> Box:
         """A fresh sandbox for one submission: its folders and a runner already loading."""
         holder = tempfile.TemporaryDirectory(prefix="dnnkit-grade-")
-        lease = UidLease()
+        lease = UidLease() if self.sandboxed else OwnUid()
         scratch = Path(holder.name)
         grader, work = self._prepare(scratch, lease.uid)
         group = SandboxCgroup(self.limits.memory_bytes, self.limits.processes) if self._grouped() else None
