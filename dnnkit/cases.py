@@ -20,7 +20,7 @@ FUNCTIONS = {
 # sigmoid of the cached Z, so the shortcut dZ = AL - Y gives other numbers.
 AL_NOT_FROM_CACHES = "AL not computed from these caches"
 
-# Helpers a function calls that are themselves graded: replayed from the reference while it is checked.
+# Graded helpers a function calls directly (see graded_helpers for the ones it reaches through them).
 DEPENDENCIES = {
     "linear_activation_forward": ("linear_forward",),
     "L_model_forward": ("linear_activation_forward",),
@@ -28,6 +28,34 @@ DEPENDENCIES = {
     "L_model_backward": ("linear_activation_backward",),
     "numeric_gradient": ("L_model_forward", "compute_cost"),
 }
+
+# Lower graded helpers that students' functions often call themselves, skipping the helper in between
+# (L_model_backward running sigmoid_backward or relu_backward and then linear_backward, instead of calling
+# linear_activation_backward): their calls inside the helper in between are recorded too, and replayed like the
+# direct ones. Not numeric_gradient's: its 2n forward passes are replayed whole (recording every layer of each
+# would double the reference files and the time to draw a student's cases).
+SKIPPED_TO = {
+    "L_model_forward": ("linear_forward",),
+    "L_model_backward": ("linear_backward",),
+}
+
+
+def graded_helpers(function_name: str) -> tuple[str, ...]:
+    """The graded functions `function_name` calls, directly or through another one (L_model_backward:
+    linear_backward, linear_activation_backward), each before the ones calling it. Under `dnnkit grade` the
+    sandbox gets the reference code of all of them while `function_name` is checked."""
+    found: list[str] = []
+    for helper in DEPENDENCIES.get(function_name, ()):
+        found += [h for h in (*graded_helpers(helper), helper) if h not in found]
+    return tuple(found)
+
+
+def replayed_helpers(function_name: str) -> tuple[str, ...]:
+    """The graded helpers whose calls a case of `function_name` records and replays (checks.record_calls,
+    checks.run_case): DEPENDENCIES and SKIPPED_TO. So a bug in one of them costs only its own points in the
+    visible test and under plain `nbgrader autograde`, also when the student's function calls linear_backward
+    (or linear_forward) itself."""
+    return (*SKIPPED_TO.get(function_name, ()), *DEPENDENCIES.get(function_name, ()))
 
 
 def assignment_of(function_name: str) -> str:

@@ -4,6 +4,13 @@ Under `nbgrader autograde` (the notebook runs in autograded/<student>/<assignmen
 student's own (dnnkit.student_cases); elsewhere (validating source/) the fixed hidden set in references/.
 Messages name the case, the part of the result, the kind of error and the catalogued mistake it matches,
 never a hidden input or value.
+
+Isolation: while a function runs on a case, its graded helpers (dnnkit.cases.replayed_helpers:
+linear_activation_backward and linear_backward for L_model_backward) answer with the results the reference got
+from them on that case, recorded when the case was built (checks.run_case replays the case's `deps`, as the
+visible test does with the public cases). So, as under `dnnkit grade` (where the sandbox gets the helpers'
+reference code instead), a bug in a helper costs only the helper's points, also when the student's function
+calls linear_backward itself. A call with arguments the reference never passed goes to the student's own helper.
 """
 from __future__ import annotations
 
@@ -47,5 +54,7 @@ def check_hidden(function_name: str, function) -> None:
         cases = _cases(str(course.root), assignment, student_of(course.root, assignment))
     except Exception as err:
         raise GraderSetupError(f"GRADER SETUP ERROR, not the student's: {err}") from None
-    passed = checks.check_function(function, function_name, cases[function_name], reveal=False)
-    print(f"{function_name}: all {passed} hidden cases pass")
+    failed, _ = checks.evaluate(function, function_name, cases[function_name], reveal=False)
+    if failed:  # raised here, with nothing chained: the student sees the message alone (checks.failure)
+        raise checks.failure(failed) from None
+    print(f"{function_name}: all {len(cases[function_name])} hidden cases pass")

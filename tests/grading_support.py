@@ -101,6 +101,36 @@ def executed_notebook(course: Course, student: str, assignment: str = "step_by_s
 
 STEP_NAMES = FUNCTIONS["step_by_step"]
 
+# L_model_forward and L_model_backward as many students write them: right, but calling the layer's lowest helper
+# (linear_forward, linear_backward) themselves, the activation and its derivative applied by hand, instead of
+# going through linear_activation_forward / linear_activation_backward
+CALLS_THE_LOWEST_HELPER = {
+    "L_model_forward": '''
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        Z, linear_cache = linear_forward(A, parameters["W" + str(l)], parameters["b" + str(l)])
+        A, activation_cache = relu(Z) if l < L else sigmoid(Z)
+        caches.append((linear_cache, activation_cache))
+    return A, caches
+''',
+    "L_model_backward": '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    for l in range(L, 0, -1):
+        linear_cache, activation_cache = caches[l - 1]
+        dZ = sigmoid_backward(dA, activation_cache) if l == L else relu_backward(dA, activation_cache)
+        dA, grads["dW" + str(l)], grads["db" + str(l)] = linear_backward(dZ, linear_cache)
+        grads["dA" + str(l - 1)] = dA
+    return grads
+''',
+}
+
 
 def lose(*functions, names=STEP_NAMES) -> dict[str, float]:
     """Expected scores: 10 points for every function, 0 for the ones named."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import zipfile
 
 import numpy as np
@@ -602,3 +603,149 @@ def test_other_functions_changing_their_arguments_get_no_note():
     assert changes == [True] and checks.input_change_note("compute_cost") == ""
     assert checks.checked(compute_cost, "compute_cost", [_case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25)]) \
         == (1, "")
+
+
+# ------------------------------------------------------------------ what a failing check shows a student
+
+
+NUMPY_TEXT = ("np.float64(", "np.float32(", "np.int64(", "np.str_(", "np.bool_(", "array(",
+              "Max absolute difference", "Max relative difference")
+
+
+def _numpy_text(message: str) -> list[str]:
+    return [text for text in NUMPY_TEXT if text in message]
+
+
+@pytest.mark.parametrize("reveal", [True, False], ids=["public", "hidden"])
+def test_no_message_shows_numpy_reprs_or_numpy_text(reveal):
+    """numpy 2 shows a float as np.float64(0.19...), and assert_allclose adds its own 'Max absolute
+    difference' lines: a message shows plain numbers in the course's words only."""
+    floats = np.array([[0.1, 0.123456789], [0.3, 0.4]])
+    wrong = floats.copy()
+    wrong[0, 1] = 0.75
+    pairs = [
+        (wrong, floats), (np.float64(-0.7535057835222059), np.float64(0.7535057835222059)),
+        (np.array(0.25), 0.5), (np.float64(0.25), np.array(0.5)),
+        (np.array([[1, 2]], dtype=np.int64), np.array([[1, 3]], dtype=np.int64)),
+        (np.array([True, False]), np.array([True, True])),
+        ({"W1": wrong, np.str_("extra"): 1.0}, {"W1": floats, "b1": floats}),
+        (np.str_("relu"), "sigmoid"), (np.float64(0.5), "sigmoid"), (np.zeros((40, 40)), None),
+        ((np.zeros(2), np.float32(1.5)), (np.zeros(2), np.float64(1.5))),
+    ]
+    for got, expected in pairs:
+        problems = compare(got, expected, "L_model_backward", reveal=reveal)
+        assert problems, (got, expected)
+        for problem in problems:
+            assert _numpy_text(problem) == [], problem
+            assert "\n" not in problem
+    (problem,) = compare(wrong, floats, reveal=True)
+    assert problem.endswith("there got 0.75, expected 0.123456789")  # as Python shows the numbers
+    (problem,) = compare(np.array([[1, 2]], dtype=np.int64), np.array([[1, 3]], dtype=np.int64), reveal=True)
+    assert problem.endswith("there got 2, expected 3")
+
+
+def _released(assignment: str = "step_by_step"):
+    """The dnn_checks module students get, and the path of their public cases."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location(f"released_dnn_checks_{assignment}",
+                                                  REPO / "release" / assignment / "dnn_checks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, str(REPO / "release" / assignment / "public_cases.npz")
+
+
+def test_no_visible_or_hidden_test_of_a_catalogued_mistake_shows_numpy_text():
+    """Every catalogued mistake, made in the reference solution: the visible test's message (released
+    dnn_checks, public cases) and the hidden check's (fixed hidden set) show no numpy repr or numpy text."""
+    from conftest import REPO
+    from dnnkit.cases import assignment_of
+    from dnnkit.course import Course
+    from dnnkit.mistakes import CATALOG
+    from dnnkit.refcache import load_verified
+    from dnnkit.solutions import load_solutions
+
+    hidden = {a: load_verified(Course(REPO), a) for a in ("step_by_step", "application")}
+    shown = []
+    for mistake in CATALOG:
+        assignment = assignment_of(mistake.function)
+        function = load_solutions(Course(REPO), assignment, edits={mistake.function: mistake.apply})[mistake.function]
+        released, public = _released(assignment)
+        with pytest.raises(AssertionError) as visible:
+            released.check_public(mistake.function, function, path=public)
+        with pytest.raises(AssertionError) as hidden_check:
+            check_function(function, mistake.function, hidden[assignment][mistake.function], reveal=False)
+        shown += [(mistake.name, text) for text in (str(visible.value), str(hidden_check.value))
+                  if _numpy_text(text)]
+    assert shown == []
+
+
+def _frames(error: BaseException) -> list[str]:
+    names, tb = [], error.__traceback__
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return names
+
+
+def _stub(*args):
+    raise NotImplementedError()
+
+
+def _raises(*args):
+    raise ValueError("shapes (3,1) and (4,2) not aligned")
+
+
+@pytest.mark.parametrize("function", [_stub, _raises, lambda *args: (np.zeros((2, 2)), None), None],
+                         ids=["stub", "raises", "wrong", "not a function"])
+def test_a_failing_visible_test_raises_one_short_unchained_error(function):
+    """The failure is raised by check_public itself (its innermost frame), with nothing chained (no 'During
+    handling of the above exception'), and IPython is told to show its message alone."""
+    released, public = _released()
+    with pytest.raises(AssertionError) as info:
+        released.check_public("linear_forward", function, path=public)
+    error = info.value
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+    assert _frames(error)[-1] == "check_public"
+    message = str(error)
+    assert message.startswith("linear_forward")
+    assert error._render_traceback_() == f"AssertionError: {message}".split("\n")
+
+
+def test_a_failing_hidden_test_raises_one_short_unchained_error():
+    from dnnkit.hidden import check_hidden
+
+    with pytest.raises(AssertionError) as info:
+        check_hidden("linear_forward", _stub)
+    error = info.value
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+    assert _frames(error)[-1] == "check_hidden"
+    assert error._render_traceback_() == [f"AssertionError: {error}"]
+    assert str(error) == "linear_forward is not implemented yet (it still raises NotImplementedError)"
+
+
+# ------------------------------------------------------------------ isolation when a function skips a helper
+
+
+@pytest.mark.parametrize("function,helper,mistake", [("L_model_backward", "linear_backward", "db_wrong_axis"),
+                                                     ("L_model_forward", "linear_forward", "missing_bias")])
+def test_a_function_calling_a_broken_lower_helper_itself_passes(function, helper, mistake):
+    """A right L_model_backward that calls the student's own, wrong linear_backward (not through
+    linear_activation_backward) passes its visible test and the hidden check: the helper answers as the
+    reference did, so its bug costs only its own points (as under dnnkit grade)."""
+    from conftest import REPO
+    from dnnkit.course import Course
+    from dnnkit.hidden import check_hidden
+    from dnnkit.mistakes import BY_NAME
+    from dnnkit.solutions import load_solutions
+    from grading_support import CALLS_THE_LOWEST_HELPER
+
+    namespace = load_solutions(Course(REPO), "step_by_step", edits={helper: BY_NAME[mistake].apply})
+    exec(CALLS_THE_LOWEST_HELPER[function], namespace)
+    released, public = _released()
+    with pytest.raises(AssertionError, match=re.escape(f"Diagnosis: {BY_NAME[mistake].says}")):
+        released.check_public(helper, namespace[helper], path=public)  # the helper is wrong ...
+    released.check_public(function, namespace[function], path=public)  # ... the function calling it is not
+    check_hidden(function, namespace[function])

@@ -12,6 +12,7 @@ from dnnkit.gradebook import function_scores
 from dnnkit.mistakes import CATALOG, rounds
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
+from grading_support import CALLS_THE_LOWEST_HELPER
 
 pytestmark = pytest.mark.slow
 POINTS = 10
@@ -42,6 +43,13 @@ def graded(real_course):
                                               "    Z = np.dot(W, A) + b")
             assert "warnings.warn" in cell.source
     write_submission(course, "step_by_step", "warns", warns)
+    # a wrong linear_backward, called directly by a right L_model_backward (and linear_forward by L_model_forward)
+    skips = solved_notebook(course, "step_by_step", ("db_wrong_axis",))
+    for cell in skips.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in CALLS_THE_LOWEST_HELPER:
+            cell.source = CALLS_THE_LOWEST_HELPER[gid]
+    write_submission(course, "step_by_step", "skips-a-helper", skips)
     for assignment in FUNCTIONS:
         nbgrader(real_course, "autograde", assignment, "--force")
         nbgrader(real_course, "generate_feedback", assignment, "--force")
@@ -60,6 +68,15 @@ def test_a_warning_on_stderr_does_not_zero_a_grade_cell(graded, real_course):
     stderr = [o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "stream" and o.get("name") == "stderr"]
     assert not any("a warning printed on stderr" in text for text in stderr)  # IgnorePattern removed it
+
+
+def test_a_broken_helper_costs_only_its_points_when_a_function_calls_it_itself(graded):
+    """L_model_backward calls the student's wrong linear_backward itself, not through linear_activation_backward:
+    the hidden (and visible) tests replay the reference's linear_backward for it, so only linear_backward loses
+    its points, as under dnnkit grade."""
+    names = FUNCTIONS["step_by_step"]
+    assert graded["step_by_step"]["skips-a-helper"] == {
+        **{name: 0 if name == "linear_backward" else POINTS for name in names}, "total": POINTS * (len(names) - 1)}
 
 
 @pytest.mark.parametrize("assignment", list(FUNCTIONS))
@@ -95,8 +112,8 @@ def test_the_feedback_names_the_mistake_and_its_fix(graded, real_course, mistake
 
 def test_feedback_shows_no_hidden_test(graded, real_course):
     pages = list((real_course / "feedback").rglob("*.html"))
-    # correct + stub per assignment, the rounds of mistakes, warns
-    assert len(pages) == 2 * len(FUNCTIONS) + sum(len(rounds(names)) for names in FUNCTIONS.values()) + 1
+    # correct + stub per assignment, the rounds of mistakes, warns, skips-a-helper
+    assert len(pages) == 2 * len(FUNCTIONS) + sum(len(rounds(names)) for names in FUNCTIONS.values()) + 2
     failing = (real_course / "feedback" / _round_of(CATALOG[0]) / "step_by_step" / "step_by_step.html").read_text()
     assert f"{CATALOG[0].function}, case" in failing  # the student is told which function and case failed
     for page in pages:

@@ -2,9 +2,12 @@
 
 Results are loaded as plain data (allow_pickle=False), compared with the reference outputs by dnnkit.checks
 (the code students' visible tests use, so a message never disagrees with a grade) and matched against the
-catalogued mistakes. Points are not decided here: nbgrader gives a passing grade cell its metadata's points
-(nbgrader_pipeline.py). Also here: what the sandbox receives per grading level (inputs, never expected
-outputs), and the executed notebook rebuilt from the runner's outputs (known fields only, cut to size).
+catalogued mistakes. A failed public case is told in full (the student's values on the released inputs, an
+exception's type and message) as far as the notebook's own visible test already told it; anything else, and
+every hidden case, in the fixed vocabulary of checks.compare(reveal=False). Points are not decided here:
+nbgrader gives a passing grade cell its metadata's points (nbgrader_pipeline.py). Also here: what the sandbox
+receives per grading level (inputs, never expected outputs), and the executed notebook rebuilt from the
+runner's outputs (known fields only, cut to size).
 """
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ import json
 import nbformat
 
 from .. import checks
-from ..cases import DEPENDENCIES, FUNCTIONS, function_of, grading_levels
+from ..cases import FUNCTIONS, function_of, graded_helpers, grading_levels
 from ..course import Course
+from ..names import one_line
 from ..solutions import reference_answers
 from .records import FunctionResult, Status, SubmissionResult, Verdict
 from .sandbox import Limits
@@ -24,19 +28,34 @@ from .settings import Timeouts
 from .supervisor import Outcome, RunState, SandboxRun
 
 NOTEBOOK_OUTPUT_BYTES = 1536 * 1024  # all outputs kept in one autograded notebook
+RAISED_CHARS = 300  # a public case's exception, when told in a verdict: its first line, cut to this length
+
+
+def _told(visible_error, text: str) -> bool:
+    """Whether the visible test's error (`visible_error`) begins with `text`, the detailed failure of a public
+    case: then the verdict may repeat it. The visible test ran among the notebook's cells, before any grading
+    data was in the sandbox; the public cases the judge gets ran later, in a level, where the student's code
+    can read that level's hidden inputs and the reference code handed over for it, and could return them as
+    its 'answer' (an exception's message, a dict's keys, values). So a value from there is told only when the
+    same text came out of the cells already: it then carries nothing the grading data could have put in it."""
+    return isinstance(visible_error, str) and bool(text) and (
+        visible_error == text or visible_error.startswith(text + "\n"))
+
+
+def _visible_errors(nb, state: RunState) -> dict[str, str]:
+    """{function: the error message its visible test cell reported while the cells ran} (cells that failed)."""
+    errors = {}
+    for i, cell in enumerate(nb.cells):
+        name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        error = state.cell_outputs.get(i, {}).get("error")
+        if name is not None and isinstance(error, dict) and isinstance(error.get("evalue"), str):
+            errors[name] = error["evalue"]
+    return errors
 
 
 def _inputs_only(cases: list) -> list:
     """Cases as the sandbox gets them: arguments, no expected output and no recorded helper results."""
     return [{"name": case["name"], "args": case["args"]} for case in cases]
-
-
-def _helpers_needed(name: str) -> list[str]:
-    """The graded helpers `name` calls, with the ones they call in turn."""
-    needed: list[str] = []
-    for helper in DEPENDENCIES.get(name, ()):
-        needed += [h for h in [*_helpers_needed(helper), helper] if h not in needed]
-    return needed
 
 
 def reference_helpers(course: Course, assignment: str) -> dict:
@@ -48,7 +67,7 @@ def reference_helpers(course: Course, assignment: str) -> dict:
     given = [activations, (course.source("step_by_step") / "param_vectors.py").read_text()]
     helpers = {}
     for name in FUNCTIONS[assignment]:
-        needed = _helpers_needed(name)
+        needed = list(graded_helpers(name))
         if needed:
             helpers[name] = {"names": needed, "code": "\n\n".join(given + [answers[h] for h in needed])}
     return helpers
@@ -84,9 +103,12 @@ class Grader:
         """What the sandbox gets for a submission graded on `hidden_cases`."""
         return sandbox_inputs(self.assignment, self.public, hidden_cases, self.helpers)
 
-    def judge(self, name: str, results, hidden_cases: dict) -> FunctionResult:
+    def judge(self, name: str, results, hidden_cases: dict, visible_error: str = "") -> FunctionResult:
         """Compare one function's returned values with the reference outputs: the verdict, and the catalogued
-        mistake its answers match."""
+        mistake its answers match.
+
+        `visible_error` is the error the function's visible test cell reported while the notebook's cells ran
+        ('' if none). A failed public case is told in full only when that text told it already (see _told)."""
         verdict = FunctionResult(name)
         if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
             verdict.verdict, verdict.message = Verdict.FAILED, "its results could not be read"
@@ -113,12 +135,20 @@ class Grader:
                         verdict.verdict = Verdict.NOT_ATTEMPTED
                         verdict.message = f"{name}: not attempted (still raises NotImplementedError)"
                         return verdict
+                    if failure is None and group == "public" and _told(
+                            visible_error, f"{name}, case '{case['name']}': raised {error}"):
+                        kind = one_line(error.splitlines()[0][:RAISED_CHARS]) if error.strip() else kind
                     failure = failure or f"{name}: {label}: raised {kind}"
                     continue
                 outcomes.append({"value": got.get("value")})
-                # no values in the verdict: it reaches the feedback, and a value could carry hidden inputs out
+                # no values in the verdict (but those the visible test showed): it reaches the feedback, and a
+                # value could carry hidden inputs out
                 problems = checks.compare(got.get("value"), case["expected"], name, reveal=False)
                 if problems and failure is None:
+                    if group == "public":
+                        revealed = checks.compare(got.get("value"), case["expected"], name, reveal=True)
+                        if _told(visible_error, checks.report(name, case["name"], revealed)):
+                            problems = [one_line(problem) for problem in revealed]
                     failure = checks.report(name, case["name"], problems).replace(f"case '{case['name']}'", label, 1)
             if group == "public":
                 verdict.public_passed = failure is None
@@ -142,6 +172,7 @@ class Grader:
             for f in result.functions.values():
                 f.message = f"{f.name}: not graded ({result.status})"
             return result
+        visible_errors = _visible_errors(nb, state)
         for name in names:
             if name in state.function_faults:
                 f, fault = result.functions[name], state.function_faults[name]
@@ -150,7 +181,8 @@ class Grader:
                              else f"{name}: the process {fault} while it ran (0 points)")
                 result.status = Status.INCOMPLETE
             elif name in state.results:
-                result.functions[name] = self.judge(name, state.results[name], hidden_cases)
+                result.functions[name] = self.judge(name, state.results[name], hidden_cases,
+                                                    visible_errors.get(name, ""))
         if state.cell_faults:
             result.status = Status.INCOMPLETE
         self._visible_results(nb, state, result)

@@ -4,9 +4,14 @@ Released to students verbatim as ``dnn_checks.py`` (``dnnkit release`` copies it
 grader, so a visible test and a grade never disagree. Standalone: stdlib and numpy only.
 
 A *case* is plain data: ``{"name": str, "args": tuple, "expected": object, "deps": {name: [[key, out], ...]}}``.
-``deps`` records what the reference solution got back from the helper functions it called (for example
-``L_model_forward`` calling ``linear_activation_forward``); while a student's function runs on the case, those
-helpers are *replayed*, so a bug in one function costs only that function's points.
+``deps`` records what the reference solution got back from the graded helper functions it called (for example
+``L_model_backward`` calling ``linear_activation_backward``, and ``linear_backward`` inside it, for a student who
+calls that one directly); while a student's function runs on the case, those helpers are *replayed*, so a bug in
+one function costs only that function's points.
+
+A failing check raises one AssertionError, from the top level of ``check_public`` (and of the grader's own
+check), with no chained exception; IPython shows it as its message alone, without frames of this file, whatever
+its traceback mode (``failure``).
 """
 from __future__ import annotations
 
@@ -354,14 +359,14 @@ def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bo
         if missing:
             problems.append(f"{where}: missing keys {missing}")
         if extra:
-            problems.append(f"{where}: unexpected keys {extra}" if reveal else f"{where}: has unexpected keys")
+            problems.append(f"{where}: unexpected keys {_listed(extra)}" if reveal else f"{where}: has unexpected keys")
         for key in expected:
             if key in got:
                 problems += compare(got[key], expected[key], function_name, path + (key,), reveal, rtol, atol)
         return problems
     if isinstance(expected, str) or expected is None:
-        if got != expected:
-            return [f"{where}: expected {expected!r}, got {got!r}" if reveal else f"{where}: wrong value"]
+        if not (got is None if expected is None else isinstance(got, str) and got == expected):
+            return [f"{where}: expected {expected!r}, got {_shown(got)}" if reveal else f"{where}: wrong value"]
         return []
     return _compare_arrays(got, expected, where, reveal, rtol, atol)
 
@@ -392,18 +397,40 @@ def _compare_arrays(got, expected, where, reveal, rtol, atol) -> list[str]:
     try:
         np.testing.assert_allclose(got_array, expected, rtol=rtol, atol=atol)
         return []
-    except AssertionError as err:
-        if not reveal:  # an error's size or index would carry values out (for example when got is all zeros)
-            return [f"{where}: values differ from the expected ones"]
-        mismatch = ~np.isclose(got_array, expected, rtol=rtol, atol=atol)
-        first = tuple(int(i) for i in np.argwhere(mismatch)[0]) if mismatch.ndim else ()
-        largest = float(np.max(np.abs(got_array.astype(float) - expected.astype(float))))
-        text = (f"{where}: {int(mismatch.sum())} of {mismatch.size} values differ; first at index {first}, "
-                f"largest absolute error {largest:.3g}; there got {got_array[first]!r}, expected {expected[first]!r}")
-        numpy_says = [ln.strip() for ln in str(err).splitlines() if ln.strip().startswith("Max")]
-        if numpy_says:
-            text += " (" + "; ".join(numpy_says) + ")"
-        return [text]
+    except AssertionError:  # numpy's own text is not shown: the sentence below says it in the course's words
+        pass
+    if not reveal:  # an error's size or index would carry values out (for example when got is all zeros)
+        return [f"{where}: values differ from the expected ones"]
+    mismatch = ~np.isclose(got_array, expected, rtol=rtol, atol=atol)
+    first = tuple(int(i) for i in np.argwhere(mismatch)[0]) if mismatch.ndim else ()
+    largest = float(np.max(np.abs(got_array.astype(float) - expected.astype(float))))
+    return [f"{where}: {int(mismatch.sum())} of {mismatch.size} values differ; first at index {first}, "
+            f"largest absolute error {largest:.3g}; there got {_shown(got_array[first])}, "
+            f"expected {_shown(expected[first])}"]
+
+
+SHOWN_CHARS = 80  # a string or key from a result is shown up to this length
+SHOWN_KEYS = 5  # and at most this many keys of a dict
+
+
+def _shown(value) -> str:
+    """`value` (a string, a number, None or anything else a student's function returned) as a message shows it:
+    plain Python text, short, on one line. A numpy scalar is shown as the Python number it holds, every digit
+    (numpy 2 would show np.float64(0.1234) for 0.1234)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if value is None or isinstance(value, (bool, numbers.Number)):
+        return repr(value)
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
+    return _describe_type(value)
+
+
+def _listed(keys) -> str:
+    """Keys a student's dict has and should not, as a list that reads like Python's, at most SHOWN_KEYS of them."""
+    shown = ", ".join(_shown(k) for k in list(keys)[:SHOWN_KEYS])
+    more = len(keys) - SHOWN_KEYS
+    return f"[{shown}{f', ... ({more} more)' if more > 0 else ''}]"
 
 
 def report(function_name: str, case_name: str, problems: list[str]) -> str:
@@ -461,20 +488,18 @@ def diagnosis_text(diagnosis: dict | None) -> str:
     return f"Diagnosis: {diagnosis['says']}.\nHow to fix it: {diagnosis['fix']}."
 
 
-def checked(function, function_name: str, cases: list, reveal: bool = True) -> tuple[int, str]:
-    """Run `function` on every case; raise AssertionError, naming the first case it gets wrong, the note of
-    KEEPS_ITS_INPUTS when it changed its arguments, and the catalogued mistake it makes (when one matches),
-    unless it gets every case right.
-
-    Returns the number of cases passed and that note ('' when there is none)."""
+def evaluate(function, function_name: str, cases: list, reveal: bool = True) -> tuple[str, str]:
+    """Run `function` on every case: (failure, note). `failure` names the first case it gets wrong, with the note
+    and the catalogued mistake it makes when one matches ('' when it gets every case right); `note` is the note
+    of KEEPS_ITS_INPUTS when it changed its arguments ('' otherwise). Raises nothing for what the function does."""
     if not callable(function):
-        raise AssertionError(f"{function_name} is not a function (got {type(function).__name__})")
+        return f"{function_name} is not a function (got {type(function).__name__})", ""
     outcomes, first_failure, changes = [], None, []
     for case in cases:
         try:
             got = {"value": run_case(function, case, None, changes)}
         except NotImplementedError:
-            raise AssertionError(f"{function_name} is not implemented yet (it still raises NotImplementedError)")
+            return f"{function_name} is not implemented yet (it still raises NotImplementedError)", ""
         except Exception as err:
             got = {"raises": raised(err)}
         outcomes.append(got)
@@ -486,26 +511,54 @@ def checked(function, function_name: str, cases: list, reveal: bool = True) -> t
                 if problems:
                     first_failure = report(function_name, case["name"], problems)
     note = input_change_note(function_name) if any(changes) else ""
-    if first_failure is not None:
-        advice = diagnosis_text(diagnose(function_name, cases, outcomes))
-        raise AssertionError("\n".join(text for text in (first_failure, note, advice) if text))
+    if first_failure is None:
+        return "", note
+    advice = diagnosis_text(diagnose(function_name, cases, outcomes))
+    return "\n".join(text for text in (first_failure, note, advice) if text), note
+
+
+def failure(message: str) -> AssertionError:
+    """The AssertionError a failing check raises. IPython (a notebook, JupyterLab, nbgrader's kernels) shows it as
+    `AssertionError: message` and nothing else, in any traceback mode: through `_render_traceback_`, the hook
+    IPython asks an exception for its own lines. So a student reads what is wrong, not frames of this file."""
+    error = AssertionError(message)
+    error._render_traceback_ = functools.partial(_rendered, f"AssertionError: {message}")
+    return error
+
+
+def _rendered(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def checked(function, function_name: str, cases: list, reveal: bool = True) -> tuple[int, str]:
+    """`evaluate`, raising its failure (see `failure`) when there is one: the number of cases passed and the
+    note ('' when there is none)."""
+    failed, note = evaluate(function, function_name, cases, reveal)
+    if failed:
+        raise failure(failed) from None
     return len(cases), note
 
 
 def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
     """`checked`, without the note of a passing function (a failure's message has it): the number of cases
     passed."""
-    return checked(function, function_name, cases, reveal)[0]
+    failed, _ = evaluate(function, function_name, cases, reveal)
+    if failed:
+        raise failure(failed) from None
+    return len(cases)
 
 
 def check_public(function_name: str, function, path: str = "public_cases.npz") -> None:
     """Visible test: run `function` on the released public cases and print a one-line verdict (and a second
-    line when it changed the arguments it was given, see KEEPS_ITS_INPUTS)."""
+    line when it changed the arguments it was given, see KEEPS_ITS_INPUTS). A wrong answer raises its failure
+    from here, with no exception chained to it."""
     cases, _ = load_plain(path)
     if function_name not in cases:
         raise KeyError(f"{path} has no cases for {function_name}")
-    passed, note = checked(function, function_name, cases[function_name])
-    print(f"{function_name}: all {passed} public cases pass")
+    failed, note = evaluate(function, function_name, cases[function_name])
+    if failed:
+        raise failure(failed) from None
+    print(f"{function_name}: all {len(cases[function_name])} public cases pass")
     if note:
         print(note)
 
