@@ -9,7 +9,6 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
-from . import DnnkitError
 from .cases import FUNCTIONS, function_of, grade_id
 
 

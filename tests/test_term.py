@@ -196,7 +196,7 @@ def test_a_manual_grade_and_a_rerelease_go_through_nbgrader(term):
     # the feedback says the same, the new points included
     nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
     page = html.unescape((root / "feedback" / "zed" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text())
-    assert f"[grader] 15/15" in page and "[grader] 2.5/2.5" in page
+    assert "[grader] 15/15" in page and "[grader] 2.5/2.5" in page
     assert re.search(rf"Score: {top:g}(\.0)? / {top:g}(\.0)?", page), re.findall(r"Score: [^<]*", page)[:3]
     # a student who changes a locked cell is still flagged
     nb = nbformat.read(root / "submitted" / "zed" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
