@@ -26,7 +26,7 @@ from ..names import id_problem, one_line, shown, suggested_id
 from ..sanitize import sanitize_notebook
 from ..student_cases import StudentCases
 from . import cgroup
-from .intake import candidates, read_limited
+from .intake import _regular_file, candidates, read_limited
 from .judge import Grader
 from .nbgrader_pipeline import NbgraderPass
 from .records import (FunctionResult, Provenance, Status, SubmissionResult, file_digest, read_record,
@@ -40,7 +40,8 @@ def submission_digest(folder: Path) -> str:
     is graded again. Links, FIFOs and oversized files are not read (see intake)."""
     h = hashlib.sha256()
     if folder.is_dir() and not folder.is_symlink():
-        for path in [*candidates(folder), *[p for p in [folder / "timestamp.txt"] if p.is_file() and not p.is_symlink()]]:
+        timestamp = folder / "timestamp.txt"
+        for path in candidates(folder) + ([timestamp] if _regular_file(timestamp) else []):
             data = read_limited(path)
             h.update(os.fsencode(path.name) + b"\0" + (data if data is not None else b"<too large>") + b"\0")
     return h.hexdigest()
@@ -102,8 +103,8 @@ def plan(course: Course, assignment: str, named: list[str], force: bool) -> Plan
             if changed is None:
                 result.unchanged.append(student)
                 continue
-            if changed != "the submission changed":
-                result.regraded[student] = changed
+            if changed != "submission":
+                result.regraded[student] = Provenance.CHANGES[changed]
         result.todo.append((student, folder, now))
     result.refused |= refused_ids(course, assignment)  # the CSV lists the whole class's, also under --student
     return result

@@ -81,15 +81,14 @@ class Provenance:
     release: str = ""
     references: str = ""
 
+    CHANGES = {"submission": "the submission changed",
+               "release": "the release (notebook, points or helper files) changed",
+               "references": "the reference caches changed"}
+
     def changed_since(self, old: "Provenance") -> str | None:
-        """What changed from `old` to this, in words, or None."""
-        if old.submission != self.submission:
-            return "the submission changed"
-        if old.release != self.release:
-            return "the release (notebook, points or helper files) changed"
-        if old.references != self.references:
-            return "the reference caches changed"
-        return None
+        """The first field that differs from `old` ("submission", "release" or "references"; CHANGES says it
+        in words), or None."""
+        return next((name for name in self.CHANGES if getattr(old, name) != getattr(self, name)), None)
 
 
 @dataclass
