@@ -89,14 +89,15 @@ def show_mislabeled(classes, X_orig, y, predictions, max_images=12, columns=6):
         print("No mislabeled images.")
         return
     rows = -(-wrong.size // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.6 * rows), squeeze=False)
+    # constrained layout leaves room for each title above its own picture: no title reaches into the row above
+    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.9 * rows), squeeze=False,
+                             layout="constrained")
     for ax in axes.ravel():
         ax.axis("off")
     for ax, index in zip(axes.ravel(), wrong):
         ax.imshow(X_orig[index])
-        ax.set_title(f"#{index}\npredicted {classes[predictions.ravel()[index]].decode()}\n"
-                     f"really {classes[y.ravel()[index]].decode()}", fontsize=8)
-    fig.tight_layout()
+        ax.set_title(f"#{index}: predicted {classes[predictions.ravel()[index]].decode()}\n"
+                     f"really {classes[y.ravel()[index]].decode()}", fontsize=9)
     plt.show()
 
 
