@@ -749,3 +749,33 @@ def test_a_function_calling_a_broken_lower_helper_itself_passes(function, helper
         released.check_public(helper, namespace[helper], path=public)  # the helper is wrong ...
     released.check_public(function, namespace[function], path=public)  # ... the function calling it is not
     check_hidden(function, namespace[function])
+
+
+def test_public_cases_are_decoded_once_per_file_version_and_never_shared(tmp_path, monkeypatch, capsys):
+    """The visible tests read the public cases about twenty times per notebook: decoded once while the file
+    stays the same, read again when it changes, and every caller gets its own copy."""
+    path = tmp_path / "public_cases.npz"
+    cases = {"double": [{"name": "one", "args": [np.array([1.0, 2.0])], "expected": np.array([2.0, 4.0])}]}
+    checks.save_plain(path, cases)
+    reads = []
+    real = checks.load_plain
+    monkeypatch.setattr(checks, "load_plain", lambda p: reads.append(p) or real(p))
+
+    def doubles_and_spoils(x):
+        result = 2 * x
+        x[:] = 99.0  # changes its argument: the next caller must still see the file's values
+        return result
+
+    for _ in range(3):
+        checks.check_public("double", doubles_and_spoils, path=str(path))
+        args = checks.public_args("double", path=str(path))
+        np.testing.assert_array_equal(args[0], [1.0, 2.0])
+        args[0][:] = -1.0
+    assert len(reads) == 1
+    capsys.readouterr()
+
+    cases["double"][0]["expected"] = np.array([3.0, 6.0])  # a new release of the file
+    checks.save_plain(path, cases)
+    with pytest.raises(AssertionError, match="double"):
+        checks.check_public("double", doubles_and_spoils, path=str(path))
+    assert len(reads) == 2

@@ -343,7 +343,7 @@ def test_from_folder_shapes_split_and_content(images, tmp_path):
     assert validate_file(test, "test")[2:4] == (2, 1)
     assert datasets.identify(train) == "folder" == datasets.identify(test)
     assert data_note(tmp_path / "out") == f" (images from {images})"
-    (xa, ya, attrs), (xb, yb, _) = _read(train, "train"), _read(test, "test")
+    (xa, _, attrs), (xb, _, _) = _read(train, "train"), _read(test, "test")
     assert attrs["origin"] == "folder" and attrs["images_folder"] == str(images)
     x = np.concatenate([xa, xb])
     assert x.shape == (7, 64, 64, 3) and x.dtype == np.uint8

@@ -27,7 +27,7 @@ from dnnkit.checks import load_plain
 from dnnkit.grading.records import record_path
 from dnnkit.grading.settings import read_settings as settings
 from dnnkit.gradebook import function_scores
-from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_html, grading_course, lose,
+from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_html, grading_course,
                              read_grades, scores, submit)
 from grading_support import expect_row as expect
 

@@ -3,7 +3,6 @@ different between students, computed on the grader's side; a submission that har
 answers passes for that student only, under `dnnkit grade` and under plain `nbgrader autograde`."""
 from __future__ import annotations
 
-import os
 import stat
 
 import numpy as np
