@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check release sandbox-deps system-deps clean-demo student
+.PHONY: demo test check release sandbox-deps system-deps clean-demo student screenshots
 
 $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ test: $(BIN)/.installed system-deps
 ## grading run; everything marked slow (nbgrader end to end, browsers, other BLAS kernels) is left to `make test`.
 check: $(BIN)/.installed system-deps
 	@$(PYTEST) -m "not slow" $(PYTEST_END)
+
+## The README's screenshots of a student's journey (docs/screenshots/), remade by the browser test that plays it.
+screenshots: $(BIN)/.installed system-deps
+	@export DNNKIT_SCREENSHOTS=docs/screenshots; $(PYTEST) tests/test_browser_journey.py $(PYTEST_END)
 
 ## Remove demo/, the demo's own course folder (refused unless `dnnkit demo` made it); no real term's data.
 clean-demo: $(BIN)/.installed

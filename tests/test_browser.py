@@ -222,6 +222,45 @@ class LabServer:
         _end_processes(below)
 
 
+# JupyterLab user settings every server gets: no news toast (pitfall 3 of the notes)
+LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def start_lab(served: Path, base: Path, env: dict[str, str] | None = None,
+              settings: dict[str, dict] | None = None) -> LabServer:
+    """A running `jupyter lab` serving `served`, in `env` (default: this process's environment) with a fresh
+    JUPYTER_CONFIG_DIR, runtime and IPython folder in `base` (pitfall 2 of the notes), LAB_SETTINGS and `settings`
+    ({"plugin-package:plugin": {...}}) as user settings, and nbgrader's server extension answering. The caller
+    stops it (LabServer.stop); on failure it is stopped here."""
+    config = base / "config"      # fresh per run: no restored workspace, no news toast (pitfalls 2 and 3)
+    for plugin, values in {**LAB_SETTINGS, **(settings or {})}.items():
+        package, name = plugin.split(":")
+        folder = config / "lab" / "user-settings" / package
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
+
+    venv_bin = Path(sys.prefix) / "bin"
+    env = dict(os.environ if env is None else env)
+    for name in ("JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_TOKEN"):
+        env.pop(name, None)      # they would override the fresh config dir / our token
+    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+               IPYTHONDIR=str(base / "ipython"), PATH=f"{venv_bin}{os.pathsep}{env.get('PATH', '')}")
+    # JUPYTER_DATA_DIR is left alone: the venv's share/jupyter (kernelspec, nbgrader's lab extension) is
+    # found through sys.prefix either way, and the server extensions are enabled in the venv's etc/jupyter.
+
+    server = LabServer(served, base / "server.log")
+    try:
+        server.start(env, venv_bin / "jupyter")
+        import nbgrader
+        status, body = server.api("GET", f"/nbgrader_version?version={nbgrader.__version__}")
+        assert status == 200 and json.loads(body).get("success"), \
+            f"nbgrader's server extension is not answering: {status} {body[:300]!r}; log {server.log}"
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
 class LabPage:
     """One browser page on the lab server, with the waits the notes prescribe."""
 
@@ -327,28 +366,8 @@ def lab_server(tmp_path_factory, repo_root):
     assert stubs(served / "unsolved" / ASSIGNMENT / NOTEBOOK_NAME) > 0
     assert stubs(solved) == 0
 
-    config = base / "config"      # fresh per run: no restored workspace, no news toast (pitfalls 2 and 3)
-    settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-
-    venv_bin = Path(sys.prefix) / "bin"
-    env = dict(os.environ)
-    for name in ("JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_TOKEN"):
-        env.pop(name, None)      # they would override the fresh config dir / our token
-    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-               IPYTHONDIR=str(base / "ipython"), PATH=f"{venv_bin}{os.pathsep}{env.get('PATH', '')}")
-    # JUPYTER_DATA_DIR is left alone: the venv's share/jupyter (kernelspec, nbgrader's lab extension) is
-    # found through sys.prefix either way, and the server extensions are enabled in the venv's etc/jupyter.
-
-    server = LabServer(served, base / "server.log")
+    server = start_lab(served, base)
     try:
-        server.start(env, venv_bin / "jupyter")
-        import nbgrader
-        status, body = server.api("GET", f"/nbgrader_version?version={nbgrader.__version__}")
-        assert status == 200 and json.loads(body).get("success"), \
-            f"nbgrader's server extension is not answering: {status} {body[:300]!r}; log {server.log}"
         yield server
     finally:
         server.stop()
