@@ -1,7 +1,8 @@
 """`dnnkit release`: sync the generated helper files and reference caches, then run nbgrader
-generate_assignment for each assignment, so release/ is exactly what nbgrader makes of source/; then put the
-two data files (checked) from datasets/ next to the application notebook, git-ignored there, so that they reach
-students with it (nbgrader release_assignment, a zip, `dnnkit study`)."""
+generate_assignment for each assignment, so release/ is exactly what nbgrader makes of source/ (its markdown in
+the course's language, or --language's: dnnkit.language); then put the two data files (checked) from datasets/
+next to the application notebook, git-ignored there, so that they reach students with it (nbgrader
+release_assignment, a zip, `dnnkit study`)."""
 from __future__ import annotations
 
 import shutil
@@ -83,9 +84,9 @@ def course_language(course: Course) -> str:
 
 
 def generate_keeping_old(course: Course, assignment: str, language: str | None = None) -> None:
-    """nbgrader generate_assignment (in `language`, default: the course's), the cells of the release before and after it added to the release history
-    (dnnkit.grading.released); if it fails (it empties release/ASSIGNMENT first), the old release is put
-    back, so a failed release never leaves students' folder half gone."""
+    """nbgrader generate_assignment (in `language`; None: the course's), the cells of the release before and after
+    it added to the release history (dnnkit.grading.released); if it fails (it empties release/ASSIGNMENT first),
+    the old release is put back, so a failed release never leaves students' folder half gone."""
     release = course.release(assignment)
     notebook = course.notebook(assignment, "release")
     if notebook.is_file():  # what students may have fetched: its cells are theirs to hand back unflagged
