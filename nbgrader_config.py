@@ -12,6 +12,16 @@ if _db_url.startswith("postgresql://"):
     _db_url = "postgresql+psycopg://" + _db_url[len("postgresql://"):]
 c.CourseDirectory.db_url = _db_url
 
+# The language of the released notebooks' text: "en", "zh" (中文) or "en+zh" (Chinese under each English block).
+# Only markdown differs (dnnkit/language.py), so the gradebook is the same in every language; a course changes
+# language by releasing again. `dnnkit release --language LANG` overrides it for one run.
+c.Dnnkit.language = "en"
+from nbgrader.converters.generate_assignment import GenerateAssignment as _GenerateAssignment  # noqa: E402
+
+# first: nbgrader's checksums and gradebook record the text in the course's language
+c.GenerateAssignment.preprocessors = ["dnnkit.language.Localize",
+                                      *_GenerateAssignment.preprocessors.default()]
+
 # Students see this in every exercise they have not done yet.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
