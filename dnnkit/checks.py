@@ -33,6 +33,80 @@ ATOL = 1e-9
 MAX_PROBLEMS = 5
 
 # ---------------------------------------------------------------------------------------------------------
+# The language of the messages: "en", "zh" or "en+zh" (each English line, then its Chinese). `dnnkit release`
+# writes the course's into the dnn_checks.py it ships (dnnkit.shipped), with the catalogued mistakes' Chinese
+# (MISTAKE_ZH, {mistake: {"says", "fix"}}, from dnnkit.mistakes); the grader passes its language explicitly.
+# ---------------------------------------------------------------------------------------------------------
+
+LANGUAGE = "en"
+MISTAKE_ZH: dict = {}
+
+# {key: (English, Chinese)}: every fixed text a check or the grader shows, in both languages.
+MESSAGES = {
+    "problems": ("{function}, {label}: {count} problem(s)", "{function}，{label}：{count} 个问题"),
+    "more": ("  ... and {more} more", "  ……另有 {more} 个"),
+    "raised": ("{function}, {label}: raised {error}", "{function}，{label}：抛出了 {error}"),
+    "case": ("case '{case}'", "用例 '{case}'"),
+    "public case": ("public case '{case}'", "公开用例 '{case}'"),
+    "hidden case": ("hidden case '{case}'", "隐藏用例 '{case}'"),
+    "not a function": ("{function} is not a function (got {kind})", "{function} 不是函数（得到的是 {kind}）"),
+    "not implemented": ("{function} is not implemented yet (it still raises NotImplementedError)",
+                        "{function} 还没有实现（它仍然抛出 NotImplementedError）"),
+    "all pass": ("{function}: all {count} public cases pass", "{function}：全部 {count} 个公开用例通过"),
+    "diagnosis": ("Diagnosis: {says}.", "诊断：{says}。"),
+    "how to fix": ("How to fix it: {fix}.", "改正方法：{fix}。"),
+    "changed params": ("Note: update_parameters changed the params dict it was given (in place); it should "
+                       "return a new dict and leave params as it was: start from parameters = "
+                       "copy.deepcopy(params) and update that copy",
+                       "注意：update_parameters 就地修改了传给它的 params 字典；它应当返回一个新字典，并让 params "
+                       "保持原样：从 parameters = copy.deepcopy(params) 开始，然后更新这个副本"),
+    # the grader's verdicts (dnnkit.grading) and `dnnkit check`
+    "grader raised": ("{function}: {label}: raised {error}", "{function}：{label}：抛出了 {error}"),
+    "an exception": ("an exception", "一个异常"),
+    "all public and hidden pass": ("{function}: all public and hidden cases pass",
+                                   "{function}：全部公开用例和隐藏用例通过"),
+    "not attempted": ("{function}: not attempted (still raises NotImplementedError)",
+                      "{function}：未作答（仍然抛出 NotImplementedError）"),
+    "unreadable results": ("its results could not be read", "无法读取它的结果"),
+    "incomplete public": ("{function}: public results incomplete", "{function}：公开用例的结果不完整"),
+    "incomplete hidden": ("{function}: hidden results incomplete", "{function}：隐藏用例的结果不完整"),
+    "visible test": ("visible test", "可见测试"),
+    "note": ("note", "备注"),
+    "total": ("total", "总分"),
+    "passed": ("passed", "通过"),
+    "failed": ("failed", "未通过"),
+    "not attempted verdict": ("not attempted", "未作答"),
+    "not run": ("not run", "未运行"),
+    "timed out": ("timed out", "超时"),
+    "crashed": ("crashed", "崩溃"),
+}
+
+
+def say(key: str, language: str | None = None, zh: dict | None = None, **fields) -> str:
+    """MESSAGES[key] in `language` (None: LANGUAGE), filled in with `fields` (`zh`: those that differ in the
+    Chinese); in "en+zh", the English line and then the Chinese one."""
+    english, chinese = MESSAGES[key]
+    language = language or LANGUAGE
+    texts = []
+    if language != "zh":
+        texts.append(english.format(**fields))
+    if language != "en":
+        texts.append(chinese.format(**{**fields, **(zh or {})}))
+    return "\n".join(texts)
+
+
+def term(key: str, language: str | None = None) -> str:
+    """MESSAGES[key], a term of a line, in `language`: in "en+zh" as "English / Chinese"."""
+    return say(key, language).replace("\n", " / ")
+
+
+def labelled(key: str, language: str | None, case: str, kind: str = "case", zh: dict | None = None, **fields
+             ) -> str:
+    """say(key) with its {label} naming case `case` (`kind`: "case", "public case" or "hidden case")."""
+    english, chinese = (text.format(case=case) for text in MESSAGES[kind])
+    return say(key, language, zh={**(zh or {}), "label": chinese}, label=english, **fields)
+
+# ---------------------------------------------------------------------------------------------------------
 # Plain data: nested tuples / lists / dicts of arrays, numbers, strings and None, stored in an .npz file
 # (a zip of .npy arrays plus one JSON layout), loaded with allow_pickle=False so loading never runs code.
 # ---------------------------------------------------------------------------------------------------------
@@ -248,16 +322,13 @@ def _call_case(function, case: dict, args: tuple, helpers: dict | None):
 
 # Functions that must leave the arguments they are given as they were, and the one line that says so when they
 # do not: a note, never a lost point (the result is checked as usual).
-KEEPS_ITS_INPUTS = {
-    "update_parameters": ("Note: update_parameters changed the params dict it was given (in place); it should "
-                          "return a new dict and leave params as it was: start from parameters = "
-                          "copy.deepcopy(params) and update that copy"),
-}
+KEEPS_ITS_INPUTS = {"update_parameters": "changed params"}  # {function: its note's key in MESSAGES}
 
 
-def input_change_note(function_name: str) -> str:
+def input_change_note(function_name: str, language: str | None = None) -> str:
     """The note for `function_name` changing its arguments in place ('' for a function allowed to)."""
-    return KEEPS_ITS_INPUTS.get(function_name, "")
+    key = KEEPS_ITS_INPUTS.get(function_name)
+    return say(key, language) if key else ""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -433,12 +504,16 @@ def _listed(keys) -> str:
     return f"[{shown}{f', ... ({more} more)' if more > 0 else ''}]"
 
 
-def report(function_name: str, case_name: str, problems: list[str]) -> str:
+def report(function_name: str, case_name: str, problems: list[str], language: str | None = None,
+           kind: str = "case") -> str:
+    """What failed on one case: a line naming it (`kind`: "case", "public case" or "hidden case") and its
+    problems, at most MAX_PROBLEMS of them."""
     shown = problems[:MAX_PROBLEMS]
     more = len(problems) - len(shown)
-    lines = [f"{function_name}, case '{case_name}': {len(problems)} problem(s)"] + [f"  - {p}" for p in shown]
+    lines = [labelled("problems", language, case_name, kind=kind, function=function_name, count=len(problems))]
+    lines += [f"  - {p}" for p in shown]
     if more:
-        lines.append(f"  ... and {more} more")
+        lines.append(say("more", language, more=more))
     return "\n".join(lines)
 
 
@@ -482,38 +557,44 @@ def diagnose(function_name: str, cases: list, outcomes: list) -> dict | None:
     return None
 
 
-def diagnosis_text(diagnosis: dict | None) -> str:
+def diagnosis_text(diagnosis: dict | None, language: str | None = None, chinese: dict | None = None) -> str:
+    """The diagnosis and its fix in `language` (None: LANGUAGE): the English as `diagnosis` holds it, the Chinese
+    looked up by its mistake's id in `chinese` (None: MISTAKE_ZH), {mistake: {"says", "fix"}}."""
     if diagnosis is None:
         return ""
-    return f"Diagnosis: {diagnosis['says']}.\nHow to fix it: {diagnosis['fix']}."
+    zh = (MISTAKE_ZH if chinese is None else chinese).get(diagnosis.get("mistake"), diagnosis)
+    return "\n".join((say("diagnosis", language, zh={"says": zh["says"]}, says=diagnosis["says"]),
+                      say("how to fix", language, zh={"fix": zh["fix"]}, fix=diagnosis["fix"])))
 
 
-def evaluate(function, function_name: str, cases: list, reveal: bool = True) -> tuple[str, str]:
+def evaluate(function, function_name: str, cases: list, reveal: bool = True, language: str | None = None
+             ) -> tuple[str, str]:
     """Run `function` on every case: (failure, note). `failure` names the first case it gets wrong, with the note
     and the catalogued mistake it makes when one matches ('' when it gets every case right); `note` is the note
     of KEEPS_ITS_INPUTS when it changed its arguments ('' otherwise). Raises nothing for what the function does."""
     if not callable(function):
-        return f"{function_name} is not a function (got {type(function).__name__})", ""
+        return say("not a function", language, function=function_name, kind=type(function).__name__), ""
     outcomes, first_failure, changes = [], None, []
     for case in cases:
         try:
             got = {"value": run_case(function, case, None, changes)}
         except NotImplementedError:
-            return f"{function_name} is not implemented yet (it still raises NotImplementedError)", ""
+            return say("not implemented", language, function=function_name), ""
         except Exception as err:
             got = {"raises": raised(err)}
         outcomes.append(got)
         if first_failure is None:
             if "raises" in got:
-                first_failure = f"{function_name}, case '{case['name']}': raised {got['raises']}"
+                first_failure = labelled("raised", language, case["name"], function=function_name,
+                                          error=got["raises"])
             else:
                 problems = compare(got["value"], case["expected"], function_name, reveal=reveal)
                 if problems:
-                    first_failure = report(function_name, case["name"], problems)
-    note = input_change_note(function_name) if any(changes) else ""
+                    first_failure = report(function_name, case["name"], problems, language)
+    note = input_change_note(function_name, language) if any(changes) else ""
     if first_failure is None:
         return "", note
-    advice = diagnosis_text(diagnose(function_name, cases, outcomes))
+    advice = diagnosis_text(diagnose(function_name, cases, outcomes), language)
     return "\n".join(text for text in (first_failure, note, advice) if text), note
 
 
@@ -558,7 +639,7 @@ def check_public(function_name: str, function, path: str = "public_cases.npz") -
     failed, note = evaluate(function, function_name, copy.deepcopy(cases[function_name]))
     if failed:
         raise failure(failed) from None
-    print(f"{function_name}: all {len(cases[function_name])} public cases pass")
+    print(say("all pass", function=function_name, count=len(cases[function_name])))
     if note:
         print(note)
 

@@ -146,3 +146,19 @@ def mismatches(english: str, chinese: str) -> list[str]:
             if a.get(key) != b.get(key):
                 found.append(f"block {i} ({e[:40]!r}): {key} differ: {a.get(key)} vs {b.get(key)}")
     return found
+
+
+# In a plain-text message (no code spans: the catalog's and the checks' texts), the words that are code: a
+# call's name (not English's "problem(s)"), a name with an underscore or a digit, a dotted name (not "i.e.").
+CODE_WORD = re.compile(r"[A-Za-z_][\w.]*(?=\((?!s\)))|[A-Za-z]\w*_\w*|[A-Za-z]+\d\w*|"
+                       r"\b(?!i\.e\.|e\.g\.)[A-Za-z]+\.[A-Za-z_][\w.]*")
+
+
+def message_mismatches(english: str, chinese: str) -> list[str]:
+    """How the Chinese of a one-line message fails to match its English: `mismatches`, and the code words
+    (CODE_WORD) as a multiset; empty: it matches."""
+    found = mismatches(english, chinese)
+    a, b = Counter(CODE_WORD.findall(english)), Counter(CODE_WORD.findall(chinese))
+    if a != b:
+        found.append(f"code words differ: {dict(a - b)} only in English, {dict(b - a)} only in Chinese")
+    return found

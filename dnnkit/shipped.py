@@ -5,10 +5,14 @@ Each is generated from one original (a kit module, or step_by_step's own files),
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import DnnkitError
 from .course import Course
+from .gradebook import course_config
+from .language import LanguageError, check_language
+from .mistakes import chinese
 from .solutions import join_cells, solution_cells
 
 PACKAGE = Path(__file__).resolve().parent
@@ -44,9 +48,53 @@ def _app_utils(course: Course) -> str:
     return APP_UTILS_HEADER + "\n\n" + join_cells(cells)
 
 
-def shipped_files(course: Course) -> dict[Path, str]:
-    """{path in source/: its required content} for every generated file."""
-    checks = (PACKAGE / "checks.py").read_text()
+LANGUAGE_LINE = re.compile(r'^LANGUAGE = "([^"\n]*)"$', re.M)
+MISTAKE_ZH_LINE = "MISTAKE_ZH: dict = {}\n"
+
+
+def course_language(course: Course) -> str:
+    """c.Dnnkit.language of the course's nbgrader_config.py (en where absent), checked."""
+    try:
+        return check_language(course_config(course.root).get("Dnnkit", {}).get("language", "en"))
+    except LanguageError as err:
+        raise DnnkitError(f"nbgrader_config.py: {err}") from None
+
+
+def localized_checks(language: str) -> str:
+    """dnnkit/checks.py as dnn_checks.py in `language`: its LANGUAGE set, and for a language with Chinese the
+    catalogued mistakes' Chinese in MISTAKE_ZH. In English it is checks.py unchanged."""
+    text = (PACKAGE / "checks.py").read_text()
+    if check_language(language) == "en":
+        return text
+    if len(LANGUAGE_LINE.findall(text)) != 1 or text.count(MISTAKE_ZH_LINE) != 1:
+        raise DnnkitError("dnnkit/checks.py: the lines LANGUAGE = \"en\" and MISTAKE_ZH: dict = {} must be there once")
+    entries = "".join(f"    {name!r}: {texts!r},\n" for name, texts in chinese().items())
+    text = text.replace(MISTAKE_ZH_LINE, "MISTAKE_ZH: dict = {\n" + entries + "}\n")
+    return LANGUAGE_LINE.sub(f'LANGUAGE = "{language}"', text)
+
+
+def english_checks(text: str) -> str:
+    """A localized dnn_checks.py (localized_checks) as it is in English: what the reference outputs depend on,
+    the same whatever the course's language (dnnkit.solutions.solution_digest)."""
+    text = LANGUAGE_LINE.sub('LANGUAGE = "en"', text)
+    return re.sub(r"^MISTAKE_ZH: dict = \{\n.*?^\}\n", lambda _: MISTAKE_ZH_LINE, text, count=1, flags=re.M | re.S)
+
+
+def released_language(course: Course, assignment: str) -> str:
+    """The language of the release students got: the LANGUAGE of release/ASSIGNMENT/dnn_checks.py (what its
+    visible tests speak), else the course's. The grader speaks it too, so its verdicts repeat a visible test's
+    words."""
+    try:
+        found = LANGUAGE_LINE.findall((course.release(assignment) / "dnn_checks.py").read_text())
+        return check_language(found[0]) if len(found) == 1 else course_language(course)
+    except (OSError, UnicodeDecodeError, LanguageError):
+        return course_language(course)
+
+
+def shipped_files(course: Course, language: str | None = None) -> dict[Path, str]:
+    """{path in source/: its required content} for every generated file, dnn_checks.py in `language` (None:
+    the course's)."""
+    checks = localized_checks(language or course_language(course))
     activations = (course.source("step_by_step") / "activations.py").read_text()
     # numeric_gradient, among the solutions in dnn_app_utils.py, needs these conversions
     param_vectors = (course.source("step_by_step") / "param_vectors.py").read_text()
@@ -60,14 +108,15 @@ def shipped_files(course: Course) -> dict[Path, str]:
     }
 
 
-def out_of_sync(course: Course) -> list[Path]:
-    return [p for p, text in shipped_files(course).items() if not p.is_file() or p.read_text() != text]
+def out_of_sync(course: Course, language: str | None = None) -> list[Path]:
+    return [p for p, text in shipped_files(course, language).items() if not p.is_file() or p.read_text() != text]
 
 
-def write_shipped(course: Course) -> list[Path]:
-    """Write the generated files that differ; returns the paths written."""
+def write_shipped(course: Course, language: str | None = None) -> list[Path]:
+    """Write the generated files that differ (dnn_checks.py in `language`; None: the course's); returns the
+    paths written."""
     written = []
-    for path, text in shipped_files(course).items():
+    for path, text in shipped_files(course, language).items():
         if not path.is_file() or path.read_text() != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)

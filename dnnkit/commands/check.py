@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import DnnkitError
+from .. import DnnkitError, checks
 from ..cases import FUNCTIONS, grade_id
 from ..course import Course
 from ..grading.judge import Grader
@@ -56,7 +56,7 @@ def run(args) -> int:
             shutil.copyfile(notebook, folder / f"{args.assignment}.ipynb")
             outcome = grader.runner.execute(LEARNER, folder, grader.inputs(cases))
         result = grader.finish(outcome, cases)
-    for line in report(result, points(grader.runner.master, args.assignment)):
+    for line in report(result, points(grader.runner.master, args.assignment), grader.language):
         print(line)
     return 0
 
@@ -107,10 +107,14 @@ def points(master, assignment: str) -> dict[str, float]:
     return {name: found.get(grade_id(name), 0.0) for name in FUNCTIONS[assignment]}
 
 
-def report(result, worth: dict[str, float]) -> list[str]:
+VERDICT_TERMS = {Verdict.PASSED: "passed", Verdict.FAILED: "failed", Verdict.NOT_ATTEMPTED: "not attempted verdict",
+                 Verdict.NOT_RUN: "not run", Verdict.TIMED_OUT: "timed out", Verdict.CRASHED: "crashed"}
+
+
+def report(result, worth: dict[str, float], language: str = "en") -> list[str]:
     """The lines printed: per function its points and verdict, then, for one that did not pass, what failed,
-    the diagnosis and its fix; the notes the grader made; the total. Every line is made inert: it holds what
-    the notebook produced."""
+    the diagnosis and its fix; the notes the grader made; the total; in `language` (the release's). Every line
+    is made inert: it holds what the notebook produced."""
     width = max(len(name) for name in worth)
     score_width = max(len(f"{top:g}/{top:g}") for top in worth.values())
     lines, total = [], 0.0
@@ -118,9 +122,10 @@ def report(result, worth: dict[str, float]) -> list[str]:
         function = result.functions[name]
         got = top if function.verdict is Verdict.PASSED else 0.0
         total += got
-        lines.append(f"  {name:<{width}}  {f'{got:g}/{top:g}':>{score_width}}  {function.verdict}")
+        verdict = checks.term(VERDICT_TERMS[function.verdict], language)
+        lines.append(f"  {name:<{width}}  {f'{got:g}/{top:g}':>{score_width}}  {verdict}")
         if function.verdict not in (Verdict.PASSED, Verdict.NOT_ATTEMPTED):  # a stub says all in its verdict
-            lines += [f"      {text}" for text in function.feedback.splitlines() if text.strip()]
-    lines += [f"  note: {flag}" for flag in result.flags]
-    lines.append(f"total: {total:g}/{sum(worth.values()):g}")
+            lines += [f"      {text}" for text in function.feedback_in(language).splitlines() if text.strip()]
+    lines += [f"  {checks.term('note', language)}: {flag}" for flag in result.flags]
+    lines.append(f"{checks.term('total', language)}: {total:g}/{sum(worth.values()):g}")
     return [one_line(line) for line in lines]

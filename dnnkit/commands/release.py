@@ -16,12 +16,11 @@ from ..cases import FUNCTIONS
 from ..catdata import DatasetError
 from ..course import DATA_ASSIGNMENTS, Course
 from ..datasets import checked_pair, copy_replacing, pair_kind
-from ..gradebook import course_config
 from ..grading.released import remember
-from ..language import LANGUAGES, LanguageError, check_language
+from ..language import LANGUAGES
 from ..nbgrader_cli import nbgrader
 from ..refcache import regenerate
-from ..shipped import write_shipped
+from ..shipped import course_language, write_shipped
 
 APPLICATION_WARNING = (
     "warning: release/application/dnn_app_utils.py contains the step_by_step solutions; "
@@ -32,7 +31,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help=f"assignments to release: {', '.join(FUNCTIONS)} (default: all)")
     parser.add_argument("--language", choices=LANGUAGES,
-                        help="language of the notebooks' text, for this run (default: c.Dnnkit.language in "
+                        help="language of the notebooks' text and messages, for this run (default: c.Dnnkit.language in "
                              "nbgrader_config.py, else en)")
 
 
@@ -49,7 +48,7 @@ def run(args) -> int:
             data = checked_pair(course.datasets)
         except DatasetError as err:
             raise DnnkitError(f"{err}; nothing was released") from None
-    for path in write_shipped(course):
+    for path in write_shipped(course, language):
         print(f"{path.relative_to(course.root)}: regenerated")
     for assignment in assignments:
         regenerate(course, assignment)
@@ -73,14 +72,6 @@ def add_data(course: Course, assignment: str, data) -> None:
         copy_replacing(path, course.release(assignment) / path.name)
     print(f"release/{assignment}: {' and '.join(p.name for p in data)} copied from datasets/ "
           f"({pair_kind(data[0])}; git-ignored there, handed out with the notebook)")
-
-
-def course_language(course: Course) -> str:
-    """c.Dnnkit.language of the course's nbgrader_config.py (en where absent), checked."""
-    try:
-        return check_language(course_config(course.root).get("Dnnkit", {}).get("language", "en"))
-    except LanguageError as err:
-        raise DnnkitError(f"nbgrader_config.py: {err}") from None
 
 
 def generate_keeping_old(course: Course, assignment: str, language: str | None = None) -> None:

@@ -98,6 +98,7 @@ class Grader:
         self.public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
         self.helpers = reference_helpers(course, assignment)
         self.runner = SandboxRun(course, assignment, limits, timeouts, sandboxed)
+        self.language = self.runner.language  # the release's: a verdict repeats its visible test's words
 
     def inputs(self, hidden_cases: dict) -> list[dict]:
         """What the sandbox gets for a submission graded on `hidden_cases`."""
@@ -109,36 +110,40 @@ class Grader:
 
         `visible_error` is the error the function's visible test cell reported while the notebook's cells ran
         ('' if none). A failed public case is told in full only when that text told it already (see _told)."""
-        verdict = FunctionResult(name)
+        verdict, language = FunctionResult(name), self.language
         if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
-            verdict.verdict, verdict.message = Verdict.FAILED, "its results could not be read"
+            verdict.verdict, verdict.message = Verdict.FAILED, checks.say("unreadable results", language)
             return verdict
         all_cases, outcomes, failure, changed = [], [], None, False
         for group, expected_cases in (("public", self.public[name]), ("hidden", hidden_cases[name])):
             got_cases = results[group]
             if not isinstance(got_cases, list) or len(got_cases) != len(expected_cases):
-                verdict.verdict, verdict.message = Verdict.FAILED, f"{name}: {group} results incomplete"
+                verdict.verdict = Verdict.FAILED
+                verdict.message = checks.say(f"incomplete {group}", language, function=name)
                 return verdict
             for case, got in zip(expected_cases, got_cases):
                 # whether the call changed its arguments in place: a note only (a fixed sentence), never a verdict
                 changed = changed or (isinstance(got, dict) and got.get("changed") is True)
-                label = f"{group} case '{case['name']}'" if group == "public" else f"hidden case '{case['name']}'"
+                kind = f"{group} case"
                 all_cases.append(case)
                 if not isinstance(got, dict) or got.get("ok") is not True:
                     error = str(got.get("error", "")) if isinstance(got, dict) else ""
                     outcomes.append({"raises": error})
-                    kind = error.split(":")[0]
+                    raised = error.split(":")[0]
                     # only a built-in exception's name: the message, and a class the student named, are theirs
-                    builtin = getattr(builtins, kind, None)
-                    kind = kind if isinstance(builtin, type) and issubclass(builtin, BaseException) else "an exception"
-                    if kind == "NotImplementedError":
+                    builtin = getattr(builtins, raised, None)
+                    raised = raised if isinstance(builtin, type) and issubclass(builtin, BaseException) else ""
+                    if raised == "NotImplementedError":
                         verdict.verdict = Verdict.NOT_ATTEMPTED
-                        verdict.message = f"{name}: not attempted (still raises NotImplementedError)"
+                        verdict.message = checks.say("not attempted", language, function=name)
                         return verdict
-                    if failure is None and group == "public" and _told(
-                            visible_error, f"{name}, case '{case['name']}': raised {error}"):
-                        kind = one_line(error.splitlines()[0][:RAISED_CHARS]) if error.strip() else kind
-                    failure = failure or f"{name}: {label}: raised {kind}"
+                    if failure is None and group == "public" and _told(visible_error, checks.labelled(
+                            "raised", language, case["name"], function=name, error=error)):
+                        raised = one_line(error.splitlines()[0][:RAISED_CHARS]) if error.strip() else raised
+                    what = {"error": raised} if raised else {
+                        "error": checks.MESSAGES["an exception"][0], "zh": {"error": checks.MESSAGES["an exception"][1]}}
+                    failure = failure or checks.labelled("grader raised", language, case["name"], kind=kind,
+                                                          function=name, **what)
                     continue
                 outcomes.append({"value": got.get("value")})
                 # no values in the verdict (but those the visible test showed): it reaches the feedback, and a
@@ -147,18 +152,19 @@ class Grader:
                 if problems and failure is None:
                     if group == "public":
                         revealed = checks.compare(got.get("value"), case["expected"], name, reveal=True)
-                        if _told(visible_error, checks.report(name, case["name"], revealed)):
+                        if _told(visible_error, checks.report(name, case["name"], revealed, language)):
                             problems = [one_line(problem) for problem in revealed]
-                    failure = checks.report(name, case["name"], problems).replace(f"case '{case['name']}'", label, 1)
+                    failure = checks.report(name, case["name"], problems, language, kind)
             if group == "public":
                 verdict.public_passed = failure is None
-        note = checks.input_change_note(name) if changed else ""
+        note = checks.input_change_note(name, language) if changed else ""
         if failure is not None:
             verdict.verdict, verdict.message = Verdict.FAILED, failure + ("\n" + note if note else "")
             verdict.diagnosis = checks.diagnose(name, all_cases, outcomes)
             return verdict
         verdict.verdict, verdict.public_passed = Verdict.PASSED, True
-        verdict.message = f"{name}: all public and hidden cases pass" + ("\n" + note if note else "")
+        verdict.message = checks.say("all public and hidden pass", language, function=name) + (
+            "\n" + note if note else "")
         return verdict
 
     def finish(self, outcome: Outcome, hidden_cases: dict) -> SubmissionResult:

@@ -36,10 +36,12 @@ from nbgrader.preprocessors import CheckCellMetadata, Execute
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 
-from .. import DnnkitError
+from .. import DnnkitError, checks
 from ..cases import function_of
+from ..course import Course
 from ..gradebook import course_config, submission_scores
 from ..names import one_line
+from ..shipped import released_language
 from .records import FunctionResult, SubmissionResult, Verdict
 
 STAGE = Path(".dnnkit") / "stage"
@@ -51,9 +53,9 @@ class TrustedVerdicts(Preprocessor):
     graded test cell, instead, its verdict (an error output when the function did not pass, so nbgrader gives
     it 0; otherwise the cell's points)."""
 
-    def __init__(self, result: SubmissionResult, **kwargs):
+    def __init__(self, result: SubmissionResult, language: str = "en", **kwargs):
         super().__init__(**kwargs)
-        self.result, self.enabled = result, True
+        self.result, self.language, self.enabled = result, language, True
 
     def preprocess(self, nb, resources):
         executed = self.result.notebook
@@ -69,7 +71,7 @@ class TrustedVerdicts(Preprocessor):
             name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
             if name in self.result.functions and cell.metadata.nbgrader.get("grade"):
                 points = float(cell.metadata.nbgrader.get("points", 0))
-                cell.outputs = verdict_outputs(cell.outputs, self.result.functions[name], points)
+                cell.outputs = verdict_outputs(cell.outputs, self.result.functions[name], points, self.language)
         return nb, resources
 
 
@@ -116,20 +118,21 @@ class CheckCellMetadataOnce(CheckCellMetadata):
         return nb, resources
 
 
-def verdict_outputs(visible: list, function: FunctionResult, points: float) -> list:
+def verdict_outputs(visible: list, function: FunctionResult, points: float, language: str = "en") -> list:
     """A graded test cell's outputs: what its visible test printed (an error or standard error shown as plain
-    text: only the trusted verdict decides the points), then the verdict with the cell's points."""
+    text: only the trusted verdict decides the points), then the verdict with the cell's points, in `language`
+    (the release's)."""
     outputs = []
     for output in visible:
         if output.output_type == "error":
             outputs.append(nbformat.v4.new_output("stream", name="stdout", text=(
-                f"visible test: {output.get('ename', '')}: {output.get('evalue', '')}\n")))
+                f"{checks.term('visible test', language)}: {output.get('ename', '')}: {output.get('evalue', '')}\n")))
         elif output.output_type == "stream":
             outputs.append(nbformat.v4.new_output("stream", name="stdout", text=output.get("text", "")))
         elif output.output_type == "display_data":
             outputs.append(output)
     passed = function.verdict is Verdict.PASSED
-    line = f"[grader] {points if passed else 0:g}/{points:g}: {function.feedback}"
+    line = f"[grader] {points if passed else 0:g}/{points:g}: {function.feedback_in(language)}"
     if passed:
         outputs.append(nbformat.v4.new_output("stream", name="stdout", text=line + "\n"))
     else:
@@ -177,6 +180,7 @@ class NbgraderPass:
     def __init__(self, root: Path, assignment: str):
         self.root, self.assignment = root, assignment
         self.config = course_config(root)
+        self.language = released_language(Course(root), assignment)
         steps = list(Autograde.autograde_preprocessors.default())
         configured = self.config.get("Autograde", {}).get("autograde_preprocessors", steps)
         self.steps = list(configured)
@@ -216,7 +220,7 @@ class NbgraderPass:
         coursedir.assignment_id, coursedir.student_id = self.assignment, result.student
         converter = Autograde(coursedir=coursedir, config=self.config, log=self.log)
         converter.force = True
-        converter.autograde_preprocessors = [TrustedVerdicts(result) if _is_execute(step) else _faster(step)
+        converter.autograde_preprocessors = [TrustedVerdicts(result, self.language) if _is_execute(step) else _faster(step)
                                              for step in self.steps]
         converter.sanitize_preprocessors = [_faster(step) for step in converter.sanitize_preprocessors]
         errors = _Errors()

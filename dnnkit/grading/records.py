@@ -25,6 +25,7 @@ import nbformat
 
 from .. import checks
 from ..cases import FUNCTIONS
+from ..mistakes import chinese
 from ..names import csv_cell
 
 RECORDS = Path(".dnnkit") / "results"
@@ -69,8 +70,12 @@ class FunctionResult:
 
     @property
     def feedback(self) -> str:
-        """The verdict line, then the diagnosis and its fix when a catalogued mistake matched."""
-        advice = checks.diagnosis_text(self.diagnosis)
+        """The verdict line, then the diagnosis and its fix when a catalogued mistake matched (in English)."""
+        return self.feedback_in("en")
+
+    def feedback_in(self, language: str) -> str:
+        """`feedback` with the diagnosis in `language` (the verdict line is in the grader's language already)."""
+        advice = checks.diagnosis_text(self.diagnosis, language, chinese())
         return self.message + ("\n" + advice if advice else "")
 
 

@@ -30,6 +30,7 @@ import nbformat
 from .. import checks
 from ..cases import FUNCTIONS
 from ..course import Course
+from ..shipped import localized_checks, released_language
 from . import cgroup
 from .cgroup import SandboxCgroup
 from .channel import Channel
@@ -167,6 +168,7 @@ class SandboxRun:
         self.assignment = assignment
         self.limits, self.timeouts, self.sandboxed = limits, timeouts, sandboxed
         self.release = course.release(assignment)
+        self.language = released_language(course, assignment)  # the visible tests in the sandbox speak it
         self.datasets = course.datasets if course.datasets.is_dir() else None
         self.master = nbformat.read(course.notebook(assignment, "release"), as_version=4)
         self.released = known_versions(course.root, assignment, self.master)  # every released cell version
@@ -192,7 +194,7 @@ class SandboxRun:
         grader.mkdir()
         grader.chmod(0o755)
         shutil.copy(PACKAGE / "runner.py", grader / "runner.py")
-        shutil.copy(PACKAGE.parent / "checks.py", grader / "dnn_checks.py")
+        (grader / "dnn_checks.py").write_text(localized_checks(self.language))
         if not self.sandboxed:
             prepare_work_folder(work, uid)
             if self.datasets is not None:
