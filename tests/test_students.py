@@ -3,6 +3,7 @@ grading stack, `dnnkit study` (never overwriting a learner's file) and `dnnkit c
 `dnnkit grade`, for a learner's own notebook), and a README whose student paths never lead into release/."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -327,3 +328,45 @@ def test_a_student_fetches_the_application_with_its_data_and_runs_it(course, tmp
     assert "training examples: 209" in text and "test examples: 50" in text
     assert "Note: These are STAND-IN data" in text
     assert re.search(r"^two_layer_model: all \d+ public cases pass$", text, re.M), text[-2000:]
+
+
+@pytest.mark.slow
+def test_study_in_chinese_releases_in_it_first_and_keeps_the_learners_files(course, capsys):
+    """`dnnkit study --language zh`: release/ is released in Chinese first (notebook text and visible-test
+    messages), the copies in study/ are Chinese, and a later `--language en` releases English again but leaves
+    every file of the learner as it was."""
+    from dnnkit.language import localized
+    from dnnkit.shipped import released_language
+
+    assert released_language(course, "step_by_step") == "en"
+    assert main(["study", "--no-lab", "--language", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "study: releasing step_by_step, application in zh first" in out
+    for assignment in FUNCTIONS:
+        assert released_language(course, assignment) == "zh"
+        source = nbformat.read(course.notebook(assignment), as_version=4)
+        chinese = [localized(c, "zh") for c in source.cells if c.cell_type == "markdown"]
+        copied = nbformat.read(course.root / "study" / assignment / f"{assignment}.ipynb", as_version=4)
+        assert [c.source for c in copied.cells if c.cell_type == "markdown"] == chinese
+        assert (course.root / "study" / assignment / "dnn_checks.py").read_text() == \
+            (course.release(assignment) / "dnn_checks.py").read_text()
+    learner = _tree(course.root / "study")
+
+    assert main(["study", "--no-lab", "--language", "en"]) == 0
+    assert "nothing new to add" in capsys.readouterr().out
+    assert released_language(course, "step_by_step") == "en"
+    assert _tree(course.root / "study") == learner  # the learner's Chinese copies, untouched
+
+
+def test_jupyterlab_speaks_chinese_for_a_chinese_study_copy_only(tmp_path):
+    from dnnkit.commands.study import lab_command
+
+    assert not any("user_settings_dir" in arg for arg in lab_command(tmp_path, "en"))
+    command = lab_command(tmp_path, "zh")
+    settings = tmp_path / ".jupyterlab-settings"
+    assert command[-1] == f"--LabApp.user_settings_dir={settings}"
+    plugin = settings / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
+    assert json.loads(plugin.read_text()) == {"locale": "zh_CN"}
+    plugin.write_text('{"locale": "en"}\n')  # the learner chose otherwise in JupyterLab: kept
+    lab_command(tmp_path, "en+zh")
+    assert plugin.read_text() == '{"locale": "en"}\n'

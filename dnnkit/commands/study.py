@@ -4,10 +4,15 @@ Copies what a student of the course gets (release/<assignment>/: the notebook, i
 application, the two data files; from datasets/ when release/ has none, a stand-in built there when neither has
 them) without ever overwriting a file that exists: a later run, after a new release, adds the files that are
 new and leaves every one already there as it is, and says so in one line. Then JupyterLab starts in study/
-(`--no-lab` only prepares it). `dnnkit check ASSIGNMENT` grades the notebook there with the hidden checks."""
+(`--no-lab` only prepares it). `dnnkit check ASSIGNMENT` grades the notebook there with the hidden checks.
+`--language` first releases both assignments in that language (as `dnnkit release --language` does) where
+release/ is in another, so the copies, their visible tests and `dnnkit check` speak it; files already in study/
+stay as they are."""
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -18,7 +23,10 @@ from ..cases import FUNCTIONS
 from ..catdata import DatasetError
 from ..course import DATA_ASSIGNMENTS, DATASET_FILES, Course
 from ..datasets import build_standin, checked_pair
+from ..language import LANGUAGES
 from ..names import one_line
+from ..shipped import released_language
+from . import release
 
 STUDY = "study"  # in the course root; git-ignored
 NOT_COPIED = ("__pycache__", ".ipynb_checkpoints")
@@ -28,18 +36,31 @@ NOT_COPIED_SUFFIXES = (".pyc",)
 def add_arguments(parser) -> None:
     parser.add_argument("--no-lab", action="store_true",
                         help=f"only copy what is new into {STUDY}/; do not start JupyterLab there")
+    parser.add_argument("--language", choices=LANGUAGES,
+                        help="language of the notebooks and their messages (default: the release's); release/ is "
+                             "released again in it first when it is in another")
 
 
 def run(args) -> int:
     course = Course()
     folder = course.root / STUDY
+    if args.language is not None:
+        release_in(course, args.language)
     added, kept = prepare(course, folder)
     print(summary(added, kept))
     if args.no_lab:
         print(f"{STUDY}/: ready; `dnnkit study` starts JupyterLab there, `dnnkit check ASSIGNMENT` grades your "
               "notebook with the hidden checks")
         return 0
-    return start_lab(folder)
+    return start_lab(folder, released_language(course, "step_by_step"))
+
+
+def release_in(course: Course, language: str) -> None:
+    """Release the assignments whose release/ is in another language than `language` again, in it."""
+    others = [a for a in FUNCTIONS if released_language(course, a) != language]
+    if others:
+        print(f"{STUDY}: releasing {', '.join(others)} in {language} first (`dnnkit release --language {language}`)")
+        release.run(argparse.Namespace(assignments=others, language=language))
 
 
 def release_files(course: Course, assignment: str) -> dict[str, Path]:
@@ -141,14 +162,38 @@ def summary(added: dict[str, list[str]], kept: dict[str, list[str]]) -> str:
     return one_line(line)
 
 
-def start_lab(folder: Path) -> int:
-    """Replace this process by JupyterLab, started in `folder` with this Python."""
+LAB_SETTINGS = ".jupyterlab-settings"  # in study/: JupyterLab's user settings for a Chinese study copy
+LOCALES = {"zh": "zh_CN", "en+zh": "zh_CN"}  # JupyterLab's own language (the zh-CN language pack)
+
+
+def lab_command(folder: Path, language: str) -> list[str]:
+    """The command that starts JupyterLab for `folder`: for a language with Chinese, with user settings of its own
+    in `folder` (made once, never overwritten) that choose the zh-CN language pack, so that the learner's
+    settings elsewhere are left alone."""
+    command = [sys.executable, "-m", "jupyterlab"]
+    locale = LOCALES.get(language)
+    if locale is None:
+        return command
+    settings = folder / LAB_SETTINGS
+    plugin = settings / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
+    if not os.path.lexists(plugin):
+        plugin.parent.mkdir(parents=True, exist_ok=True)
+        plugin.write_text(json.dumps({"locale": locale}) + "\n")
+    if importlib.util.find_spec("jupyterlab_language_pack_zh_CN") is None:
+        print("warning: the JupyterLab zh-CN language pack is not installed (pip install "
+              "jupyterlab-language-pack-zh-CN); JupyterLab's own menus stay in English", file=sys.stderr)
+    return [*command, f"--LabApp.user_settings_dir={settings}"]
+
+
+def start_lab(folder: Path, language: str = "en") -> int:
+    """Replace this process by JupyterLab, started in `folder` with this Python (see lab_command)."""
     if importlib.util.find_spec("jupyterlab") is None:
         raise DnnkitError(f"JupyterLab is not installed in this Python ({sys.executable}); install the student "
                           f"packages (`make student`), or run `dnnkit study --no-lab` and open {STUDY}/ yourself")
+    command = lab_command(folder, language)
     print(f"{STUDY}/: starting JupyterLab there (Ctrl-C twice stops it); open step_by_step/step_by_step.ipynb first",
           flush=True)
     sys.stderr.flush()
     os.chdir(folder)
-    os.execv(sys.executable, [sys.executable, "-m", "jupyterlab"])
+    os.execv(sys.executable, command)
     return 0  # not reached
