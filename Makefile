@@ -40,8 +40,8 @@ sandbox-deps:
 ## server tests (needs root and apt; the tests start and stop the server themselves).
 system-deps:
 	@command -v bwrap >/dev/null && command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	  && ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 \
-	  || { apt-get update -q && apt-get install -y -q bubblewrap libseccomp2 chromium postgresql; }
+	  && ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
+	  || { apt-get update -q && apt-get install -y -q bubblewrap libseccomp2 chromium postgresql fonts-wqy-microhei; }
 
 # one BLAS thread: with two, any other load on a 2-core machine makes OpenBLAS crawl; a temporary base folder of
 # its own for every run, so that two runs on one machine (two clones, two users) never share or clear one, and
@@ -59,9 +59,11 @@ test: $(BIN)/.installed system-deps
 check: $(BIN)/.installed system-deps
 	@$(PYTEST) -m "not slow" $(PYTEST_END)
 
-## The README's screenshots of a student's journey (docs/screenshots/), remade by the browser test that plays it.
+## The README's screenshots of a student's journey and of a Chinese release (docs/screenshots/), remade by the
+## browser tests that play them.
 screenshots: $(BIN)/.installed system-deps
-	@export DNNKIT_SCREENSHOTS=docs/screenshots; $(PYTEST) tests/test_browser_journey.py $(PYTEST_END)
+	@export DNNKIT_SCREENSHOTS=docs/screenshots; $(PYTEST) tests/test_browser_journey.py tests/test_browser_language.py \
+	  $(PYTEST_END)
 
 ## Remove demo/, the demo's own course folder (refused unless `dnnkit demo` made it); no real term's data.
 clean-demo: $(BIN)/.installed
