@@ -37,7 +37,8 @@ sandbox-deps:
 	  || echo "bubblewrap could not be installed: the demo grades with plain nbgrader autograde"
 
 ## Debian packages the tests drive: bubblewrap, Chromium for the browser tests, PostgreSQL for the gradebook
-## server tests (needs root and apt; the tests start and stop the server themselves).
+## server tests (needs root and apt; the tests start and stop the server themselves), and a Chinese font, so that
+## Chromium draws the zh release's text (the tests read the page's text; screenshots need the font).
 system-deps:
 	@command -v bwrap >/dev/null && command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  && ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
