@@ -162,3 +162,22 @@ def message_mismatches(english: str, chinese: str) -> list[str]:
     if a != b:
         found.append(f"code words differ: {dict(a - b)} only in English, {dict(b - a)} only in Chinese")
     return found
+
+
+def translated(texts: tuple[str, str], language: str, zh: dict | None = None, **fields) -> str:
+    """One fixed text, given as its (English, Chinese), in `language`, filled in with `fields` (`zh`: those that
+    differ in the Chinese); in "en+zh" the English line, then the Chinese one. dnnkit/checks.py's `say` does this
+    for its own MESSAGES: that file is shipped alone to students (as dnn_checks.py), so it cannot import this
+    module, and a test checks the two agree (tests/test_report_language.py)."""
+    english, chinese = texts
+    lines = []
+    if check_language(language) != "zh":
+        lines.append(english.format(**fields))
+    if language != "en":
+        lines.append(chinese.format(**{**fields, **(zh or {})}))
+    return "\n".join(lines)
+
+
+def translated_term(texts: tuple[str, str], language: str, **fields) -> str:
+    """`translated` for a term of a line (a heading, a table header, a label): in "en+zh" "English / Chinese"."""
+    return translated(texts, language, **fields).replace("\n", " / ")

@@ -5,12 +5,20 @@ Records are untrusted text: student ids, flags and messages may come from hostil
 value is HTML-escaped, and a record that cannot be read is skipped (a warning, and a line on the page); so is
 a record whose name is not an acceptable student id (dnnkit.names), its name shown escaped. Scores are the
 gradebook's at the time the page is written (manual grades and late penalties included), as in
-`nbgrader export`."""
+`nbgrader export`.
+
+The page speaks the language of the release (dnnkit.shipped.released_language, as the grader does): every fixed
+text is one entry of TEXTS beside its Chinese. The plots' titles and labels are in Chinese only where matplotlib
+has a font with Chinese glyphs (cjk_font); otherwise they stay English rather than draw empty boxes."""
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,16 +29,94 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import DnnkitError
+from . import DnnkitError, checks
 from .cases import FUNCTIONS, function_of
+from .course import Course
 from .grading.batch import write_kit_file
 from .grading.records import RECORDS, Verdict, read_record, recorded_students
+from .language import translated, translated_term
+from .mistakes import chinese
 from .names import id_problem, one_line, shown
+from .shipped import released_language
 
 MAX_RECORD_BYTES = 16 * 1024**2
 PASSED, NOT_RUN, NOT_ATTEMPTED = Verdict.PASSED.value, Verdict.NOT_RUN.value, Verdict.NOT_ATTEMPTED.value
 # every other verdict (failed, timed out, crashed, ...) is a failure
 UNMATCHED = "no known mistake matched"
+
+# {key: (English, Chinese)}: every fixed text of the page, in both languages; the verdict words are the checks'
+# own (checks.MESSAGES), the status words STATUSES.
+TEXTS = {
+    "title": ("dnnkit report: {assignment}", "dnnkit 报告：{assignment}"),
+    "heading": ("{assignment}: instructor report", "{assignment}：教师报告"),
+    "summary": ("{count} submission(s): {parts}; mean score {mean}, median {median} (out of {top})",
+                "{count} 份提交：{parts}；平均分 {mean}，中位数 {median}（满分 {top}）"),
+    "status count": ("{count} {status}", "{status} {count} 份"),
+    "from the gradebook": ("No `dnnkit grade` result records were found, so these scores come from the nbgrader "
+                           "gradebook: full marks count as passed, no flags or diagnoses.",
+                           "没有找到 `dnnkit grade` 的结果记录，所以这些分数来自 nbgrader 成绩册：满分算作通过，"
+                           "没有标记，也没有诊断。"),
+    "scores": ("Scores", "分数"),
+    "score histogram": ("score histogram", "分数直方图"),
+    "score axis": ("score (out of {top})", "分数（满分 {top}）"),
+    "submissions axis": ("submissions", "提交数"),
+    "scores plot": ("{assignment}: scores", "{assignment}：分数"),
+    "pass rate per function": ("Pass rate per function", "各函数的通过率"),
+    "pass rate image": ("pass rate per function", "各函数的通过率"),
+    "passing axis": ("submissions passing (%)", "通过的提交（%）"),
+    "pass rate plot": ("{assignment}: pass rate per function", "{assignment}：各函数的通过率"),
+    "function": ("function", "函数"),
+    "pass rate": ("pass rate", "通过率"),
+    "most frequent mistakes": ("Most frequent mistakes", "最常见的错误"),
+    "scores only": ("not available: the gradebook holds scores only", "无法提供：成绩册只记录分数"),
+    "mistakes explained": ("Failed functions by diagnosed mistake (the {top} most frequent per function), then "
+                           "those no known mistake matched.",
+                           "未通过的函数按诊断出的错误归类（每个函数最常见的 {top} 种），然后是没有匹配到已知错误的。"),
+    "mistake": ("mistake", "错误"),
+    "what it says": ("what it says", "诊断"),
+    "the fix": ("the fix", "改正方法"),
+    "students count": ("students", "学生数"),
+    "no failed function": ("no failed function", "没有未通过的函数"),
+    "unmatched": (UNMATCHED, "没有匹配到已知错误"),
+    "flagged": ("Flagged or not fully graded", "有标记或未完全评分"),
+    "student": ("student", "学生"),
+    "status": ("status", "状态"),
+    "score": ("score", "分数"),
+    "flags": ("flags", "标记"),
+    "none": ("none", "无"),
+    "students": ("Students", "学生"),
+    "marks": ("✓ passed, ✗ failed (also timed out or crashed), – not attempted (the stub left as released), "
+              "· not run; hover a mark for the verdict.",
+              "✓ 通过，✗ 未通过（超时或崩溃也算），– 未作答（函数仍是发布时的样子），· 未运行；"
+              "把鼠标停在标记上可看到判定。"),
+    "unreadable records": ("Unreadable records (skipped)", "无法读取的记录（已跳过）"),
+    "file": ("file", "文件"),
+    "why": ("why", "原因"),
+}
+# a submission's status (dnnkit.grading.records.Status)
+STATUSES = {"graded": ("graded", "已评分"), "incomplete": ("incomplete", "不完整"), "missing": ("missing", "缺交"),
+            "refused": ("refused", "被拒收")}
+# a verdict: its term in checks.MESSAGES
+VERDICT_TERMS = {PASSED: "passed", "failed": "failed", NOT_ATTEMPTED: "not attempted verdict", NOT_RUN: "not run",
+                 "timed out": "timed out", "crashed": "crashed"}
+
+
+def say(key: str, language: str, zh: dict | None = None, **fields) -> str:
+    """TEXTS[key] in `language` (dnnkit.language.translated): in "en+zh" the English line, then the Chinese."""
+    return translated(TEXTS[key], language, zh, **fields)
+
+
+def term(key: str, language: str, **fields) -> str:
+    """TEXTS[key], a heading or a label, in `language`: in "en+zh" as "English / Chinese"."""
+    return translated_term(TEXTS[key], language, **fields)
+
+
+def status_word(status: str, language: str) -> str:
+    return translated_term(STATUSES[status], language) if status in STATUSES else status
+
+
+def verdict_word(verdict: str, language: str) -> str:
+    return checks.term(VERDICT_TERMS[verdict], language) if verdict in VERDICT_TERMS else verdict
 
 
 @dataclass
@@ -61,6 +147,7 @@ class Report:
     source: str  # "records" or "gradebook"
     submissions: list[Submission]
     unreadable: list[tuple[str, str]]  # (path relative to the course root, why)
+    language: str = "en"  # of the page: the release's (dnnkit.shipped.released_language)
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -127,14 +214,16 @@ def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
     return submissions
 
 
-def collect(root: Path, assignment: str) -> Report:
-    """The report's data: the result records, or the gradebook's scores when no record can be read."""
+def collect(root: Path, assignment: str, language: str | None = None) -> Report:
+    """The report's data: the result records, or the gradebook's scores when no record can be read; in
+    `language` (None: the release's, as the grader speaks it)."""
+    language = language or released_language(Course(root), assignment)
     submissions, unreadable = record_submissions(root, assignment)
     if submissions:
-        return Report(assignment, "records", submissions, unreadable)
+        return Report(assignment, "records", submissions, unreadable, language)
     submissions = gradebook_submissions(root, assignment)
     if submissions:
-        return Report(assignment, "gradebook", submissions, unreadable)
+        return Report(assignment, "gradebook", submissions, unreadable, language)
     if unreadable:
         raise DnnkitError(f"no readable result record of {assignment} ({len(unreadable)} unreadable, named above) "
                           f"and no gradebook entries: run `dnnkit grade {assignment} --force`")
@@ -177,18 +266,71 @@ def frequent_mistakes(report: Report, top: int = 3) -> list[tuple[str, str, str,
 
 
 def summary(report: Report) -> str:
-    """One line: submissions, statuses, mean and median score."""
+    """One line (in "en+zh" two): submissions, statuses, mean and median score."""
     subs = report.submissions
     statuses = Counter(sub.status for sub in subs)
-    parts = [f"{statuses.pop('graded', 0)} graded", f"{statuses.pop('incomplete', 0)} incomplete"]
-    parts += [f"{count} {status}" for status, count in sorted(statuses.items())]
+    counted = [("graded", statuses.pop("graded", 0)), ("incomplete", statuses.pop("incomplete", 0)),
+               *sorted(statuses.items())]
+    parts = {language: separator.join(say("status count", language, count=count, status=status_word(status, language))
+                                      for status, count in counted)
+             for language, separator in (("en", ", "), ("zh", "，"))}
     scores = [sub.score for sub in subs]
     top = max(sub.max_score for sub in subs)
-    return (f"{len(subs)} submission(s): {', '.join(parts)}; mean score {statistics.mean(scores):.1f}, "
-            f"median {statistics.median(scores):g} (out of {top:g})")
+    return say("summary", report.language, zh={"parts": parts["zh"]}, parts=parts["en"], count=len(subs),
+               mean=f"{statistics.mean(scores):.1f}", median=f"{statistics.median(scores):g}", top=f"{top:g}")
 
 
 # ---- plotting --------------------------------------------------------------------------------------------
+
+# fonts with Chinese glyphs, the first matplotlib knows is used for a plot's Chinese
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+                "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Droid Sans Fallback",
+                "AR PL UMing CN")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def fontconfig_chinese() -> list[str]:
+    """The files of the fonts fontconfig has for Chinese (`fc-list :lang=zh`), none without fontconfig."""
+    if shutil.which("fc-list") is None:
+        return []
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted({line.strip().removesuffix(":").strip() for line in listed.splitlines() if line.strip()})
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The family of a font with Chinese glyphs that matplotlib draws with, or None. matplotlib's font list is
+    cached (~/.cache/matplotlib) and may be older than the font, so fontconfig's Chinese fonts are added to it
+    when it knows none."""
+    from matplotlib import font_manager
+
+    def known() -> dict:
+        return {font.name: font.fname for font in font_manager.fontManager.ttflist}
+
+    families = known()
+    found = [family for family in CJK_FAMILIES if family in families]
+    if not found:
+        for path in fontconfig_chinese():
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+        added = {family for family in known() if family not in families}
+        found = [family for family in CJK_FAMILIES if family in added] or sorted(added)
+    return found[0] if found else None
+
+
+def plot_language(language: str) -> tuple[str, dict]:
+    """The language of the plots' text (in "en+zh" a title or label on two lines, English then Chinese) and the
+    font arguments to draw it: `language` where a font has Chinese glyphs (or none is needed), else English."""
+    if language == "en":
+        return language, {}
+    family = cjk_font()
+    return (language, {"fontfamily": [family, "DejaVu Sans"]}) if family else ("en", {})
+
 
 def png_data_uri(figure: Figure) -> str:
     """The figure as a base64 PNG data URI (rendered with Agg, no display needed)."""
@@ -208,10 +350,11 @@ def histogram(report: Report) -> str:
     axes = figure.add_subplot()
     axes.hist([sub.score for sub in report.submissions], bins=np.arange(-step / 2, top + step, step),
               color="#4c72b0", edgecolor="white")
-    axes.set_xlabel(f"score (out of {top:g})")
-    axes.set_ylabel("submissions")
+    language, font = plot_language(report.language)
+    axes.set_xlabel(say("score axis", language, top=f"{top:g}"), **font)
+    axes.set_ylabel(say("submissions axis", language), **font)
     axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.set_title(f"{report.assignment}: scores")
+    axes.set_title(say("scores plot", language, assignment=report.assignment), **font)
     return png_data_uri(figure)
 
 
@@ -227,8 +370,9 @@ def pass_rate_chart(report: Report, counts: dict[str, Counter]) -> str:
         axes.text(1, y, f"{counts[name][PASSED]}/{total}", va="center", fontsize=8)
     axes.invert_yaxis()
     axes.set_xlim(0, 100)
-    axes.set_xlabel("submissions passing (%)")
-    axes.set_title(f"{report.assignment}: pass rate per function")
+    language, font = plot_language(report.language)
+    axes.set_xlabel(say("passing axis", language), **font)
+    axes.set_title(say("pass rate plot", language, assignment=report.assignment), **font)
     return png_data_uri(figure)
 
 
@@ -236,6 +380,12 @@ def pass_rate_chart(report: Report, counts: dict[str, Counter]) -> str:
 
 def esc(value) -> str:
     return escape(str(value), quote=True)
+
+
+def html(text: str) -> str:
+    """A fixed text (say) for the page: escaped, its `code` spans as <code>, its lines (English, then Chinese) on
+    lines of their own."""
+    return "<br>".join(re.sub(r"`([^`]+)`", r"<code>\1</code>", esc(line)) for line in text.split("\n"))
 
 
 def table(header: list[str], rows: list[list[str]], empty: str = "none", vertical: tuple = (),
@@ -253,16 +403,18 @@ def table(header: list[str], rows: list[list[str]], empty: str = "none", vertica
 MARKS = {PASSED: ("ok", "✓"), NOT_RUN: ("", "·"), NOT_ATTEMPTED: ("", "–")}  # every other verdict: ("bad", "✗")
 
 
-def mark(outcome: Outcome) -> str:
-    """A pass/fail mark whose tooltip is the verdict and its message."""
+def mark(outcome: Outcome, language: str = "en") -> str:
+    """A pass/fail mark whose tooltip is the verdict (in `language`) and its message."""
     css, symbol = MARKS.get(outcome.verdict, ("bad", "✗"))
-    return f'<span class="{css}" title="{esc(outcome.verdict + ": " + outcome.message)}">{symbol}</span>'
+    tip = verdict_word(outcome.verdict, language) + ("：" if language == "zh" else ": ") + outcome.message
+    return f'<span class="{css}" title="{esc(tip)}">{symbol}</span>'
 
 
 def student_rows(report: Report) -> list[list[str]]:
     """One row per student: id, score, status, a mark per function, number of flags."""
-    return [[esc(sub.student), f"{sub.score:g} / {sub.max_score:g}", esc(sub.status),
-             *(mark(o) for o in sub.functions.values()), str(len(sub.flags))]
+    language = report.language
+    return [[esc(sub.student), f"{sub.score:g} / {sub.max_score:g}", esc(status_word(sub.status, language)),
+             *(mark(o, language) for o in sub.functions.values()), str(len(sub.flags))]
             for sub in sorted(report.submissions, key=lambda s: s.student)]
 
 
@@ -272,27 +424,45 @@ def attention_rows(report: Report) -> list[list[str]]:
     for sub in sorted(report.submissions, key=lambda s: s.student):
         if sub.flags or sub.status != "graded":
             flags = "<ul>" + "".join(f"<li>{esc(flag)}</li>" for flag in sub.flags) + "</ul>" if sub.flags else ""
-            rows.append([esc(sub.student), esc(sub.status), f"{sub.score:g} / {sub.max_score:g}", flags])
+            rows.append([esc(sub.student), esc(status_word(sub.status, report.language)),
+                         f"{sub.score:g} / {sub.max_score:g}", flags])
     return rows
 
 
 def pass_rate_section(report: Report, counts: dict[str, Counter]) -> list[str]:
-    total = len(report.submissions)
+    total, language = len(report.submissions), report.language
     rows = [[esc(n), str(c[PASSED]), str(c["failed"]), str(c[NOT_ATTEMPTED]), str(c[NOT_RUN]),
              f"{100 * c[PASSED] / total:.0f} %"] for n, c in counts.items()]
-    return ["<h2>Pass rate per function</h2>",
-            f'<img alt="pass rate per function" src="{pass_rate_chart(report, counts)}">',
-            table(["function", "passed", "failed", "not attempted", "not run", "pass rate"], rows)]
+    header = [term("function", language), *(verdict_word(v, language) for v in (PASSED, "failed", NOT_ATTEMPTED,
+                                                                                   NOT_RUN)),
+              term("pass rate", language)]
+    return [f"<h2>{esc(term('pass rate per function', language))}</h2>",
+            f'<img alt="{esc(term("pass rate image", language))}" src="{pass_rate_chart(report, counts)}">',
+            table(header, rows, empty=term("none", language))]
 
 
-def mistakes_section(report: Report) -> list[str]:
+def diagnosed(mistake: str, says: str, fix: str, language: str) -> tuple[str, str, str]:
+    """A frequent mistake's row texts in `language`: its name as it is, what it says and its fix in the catalog's
+    Chinese where it has them (the records hold the English)."""
+    if mistake == UNMATCHED and not says:
+        return say("unmatched", language), says, fix
+    zh = chinese().get(mistake)
+    if language == "en" or zh is None:
+        return mistake, says, fix
+    return mistake, *(zh[key] if language == "zh" else f"{text}\n{zh[key]}"
+                      for key, text in (("says", says), ("fix", fix)))
+
+
+def mistakes_section(report: Report, top: int = 3) -> list[str]:
+    language = report.language
+    heading = f"<h2>{esc(term('most frequent mistakes', language))}</h2>"
     if report.source == "gradebook":
-        return ["<h2>Most frequent mistakes</h2>", "<p><em>not available: the gradebook holds scores only</em></p>"]
-    rows = [[esc(f), esc(m), esc(says), esc(fix), str(n)] for f, m, says, fix, n in frequent_mistakes(report)]
-    return ["<h2>Most frequent mistakes</h2>",
-            "<p>Failed functions by diagnosed mistake (the 3 most frequent per function), then those no known "
-            "mistake matched.</p>",
-            table(["function", "mistake", "what it says", "the fix", "students"], rows, empty="no failed function")]
+        return [heading, f"<p><em>{html(say('scores only', language))}</em></p>"]
+    rows = [[esc(f), *(html(text) for text in diagnosed(m, says, fix, language)), str(n)]
+            for f, m, says, fix, n in frequent_mistakes(report, top)]
+    header = [term(key, language) for key in ("function", "mistake", "what it says", "the fix", "students count")]
+    return [heading, f"<p>{html(say('mistakes explained', language, top=top))}</p>",
+            table(header, rows, empty=term("no failed function", language))]
 
 
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 1em;color:#222}
@@ -304,25 +474,29 @@ vertical-align:top;text-align:left}th{background:#f3f3f3}.ok{color:#1a7f37}.bad{
 
 def render(report: Report) -> str:
     """The whole page (plots embedded as data URIs)."""
-    counts = verdict_counts(report)
-    parts = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-             f"<title>dnnkit report: {esc(report.assignment)}</title><style>{STYLE}</style></head><body>",
-             f"<h1>{esc(report.assignment)}: instructor report</h1>", f"<p id=summary>{esc(summary(report))}</p>"]
+    counts, language = verdict_counts(report), report.language
+    student, score, status, flags = (term(key, language) for key in ("student", "score", "status", "flags"))
+    none = term("none", language)
+    parts = [f"<!DOCTYPE html><html lang={'zh-CN' if language == 'zh' else 'en'}><head><meta charset=utf-8>"
+             f"<title>{esc(term('title', language, assignment=report.assignment))}</title><style>{STYLE}</style>"
+             "</head><body>",
+             f"<h1>{esc(term('heading', language, assignment=report.assignment))}</h1>",
+             f"<p id=summary>{html(summary(report))}</p>"]
     if report.source == "gradebook":
-        parts.append("<p class=note>No <code>dnnkit grade</code> result records were found, so these scores "
-                     "come from the nbgrader gradebook: full marks count as passed, no flags or diagnoses.</p>")
-    parts += ["<h2>Scores</h2>", f'<img alt="score histogram" src="{histogram(report)}">',
+        parts.append(f"<p class=note>{html(say('from the gradebook', language))}</p>")
+    parts += [f"<h2>{esc(term('scores', language))}</h2>",
+              f'<img alt="{esc(term("score histogram", language))}" src="{histogram(report)}">',
               *pass_rate_section(report, counts), *mistakes_section(report),
-              "<h2>Flagged or not fully graded</h2>",
-              table(["student", "status", "score", "flags"], attention_rows(report), empty="none"),
-              "<h2>Students</h2>",
-              "<p>✓ passed, ✗ failed (also timed out or crashed), – not attempted (the stub left as released), "
-              "· not run; hover a mark for the verdict.</p>",
-              table(["student", "score", "status", *counts, "flags"], student_rows(report), vertical=tuple(counts),
-                    css_class="students")]
+              f"<h2>{esc(term('flagged', language))}</h2>",
+              table([student, status, score, flags], attention_rows(report), empty=none),
+              f"<h2>{esc(term('students', language))}</h2>",
+              f"<p>{html(say('marks', language))}</p>",
+              table([student, score, status, *counts, flags], student_rows(report), vertical=tuple(counts),
+                    css_class="students", empty=none)]
     if report.unreadable:
-        parts += ["<h2>Unreadable records (skipped)</h2>",
-                  table(["file", "why"], [[esc(path), esc(why)] for path, why in report.unreadable])]
+        parts += [f"<h2>{esc(term('unreadable records', language))}</h2>",
+                  table([term("file", language), term("why", language)],
+                        [[esc(path), esc(why)] for path, why in report.unreadable], empty=none)]
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

@@ -23,11 +23,43 @@ from ..grading.records import Verdict
 from ..grading.sandbox import bubblewrap
 from ..grading.settings import read_settings
 from ..grading.syscalls import compiled
+from ..language import translated
 from ..names import one_line, shown
+from ..shipped import released_language
 from ..student_cases import StudentCases
 from .study import STUDY
 
 LEARNER = "self-study"  # the id the learner's hidden cases are drawn for (the same numbers on every check)
+
+# {key: (English, Chinese)}: the fixed texts of `dnnkit check`'s first lines (the rest are the grader's,
+# checks.MESSAGES), in the language of the release
+TEXTS = {
+    "header": ("dnnkit check {assignment}: {notebook}, on the hidden checks of `dnnkit grade` ({how})",
+               "dnnkit check {assignment}：{notebook}，使用 `dnnkit grade` 的隐藏检查（{how}）"),
+    "sandboxed": ("sandboxed", "在沙箱中运行"),
+    "not sandboxed": ("not sandboxed", "不在沙箱中运行"),
+    "no sandbox": ("dnnkit check: running your notebook without the sandbox ({problem}); it is your own code, so it "
+                   "runs with your permissions",
+                   "dnnkit check：在沙箱之外运行你的笔记本（{problem}）；这是你自己的代码，所以它以你的权限运行"),
+    "no bubblewrap": ("bubblewrap is not installed", "没有安装 bubblewrap"),
+    "needs root": ("the sandbox runs code as a user of its own, which needs root",
+                   "沙箱以它自己的用户运行代码，这需要 root 权限"),
+    "needs seccomp": ("its system-call filter needs libseccomp and pyseccomp",
+                      "它的系统调用过滤器需要 libseccomp 和 pyseccomp"),
+}
+
+
+def header(assignment: str, notebook: str, problem: str | None, language: str = "en") -> str:
+    """The first line (in "en+zh" two): the notebook checked and whether in the sandbox; `problem`: the TEXTS key
+    of why the sandbox cannot run (None: it can)."""
+    how = "sandboxed" if problem is None else "not sandboxed"
+    return translated(TEXTS["header"], language, zh={"how": TEXTS[how][1]}, assignment=assignment,
+                      notebook=shown(notebook), how=TEXTS[how][0])
+
+
+def sandbox_warning(problem: str, language: str = "en") -> str:
+    """The warning that the notebook runs without the sandbox, and why (`problem`, a TEXTS key)."""
+    return translated(TEXTS["no sandbox"], language, zh={"problem": TEXTS[problem][1]}, problem=TEXTS[problem][0])
 
 
 def add_arguments(parser) -> None:
@@ -40,12 +72,11 @@ def run(args) -> int:
     course = Course()
     notebook = find_notebook(course, args.assignment, args.notebook)
     limits, timeouts = read_settings(course.root)
+    language = released_language(course, args.assignment)  # the grader's (Grader.language)
     problem = sandbox_problem()
     if problem is not None:
-        print(f"dnnkit check: running your notebook without the sandbox ({problem}); it is your own code, so it "
-              "runs with your permissions", file=sys.stderr)
-    print(f"dnnkit check {args.assignment}: {shown(display(course, notebook))}, on the hidden checks of "
-          f"`dnnkit grade` ({'sandboxed' if problem is None else 'not sandboxed'})", flush=True)
+        print(sandbox_warning(problem, language), file=sys.stderr)
+    print(header(args.assignment, display(course, notebook), problem, language), flush=True)
     grader = Grader(course, args.assignment, limits, timeouts, sandboxed=problem is None)
     grader.runner.prewarm = False  # one notebook: no spare sandbox to start for the next
     with contextlib.closing(grader.runner):
@@ -85,15 +116,15 @@ def display(course: Course, path: Path) -> str:
 
 
 def sandbox_problem() -> str | None:
-    """Why the bubblewrap sandbox of `dnnkit grade` cannot run here, or None when it can."""
+    """Why the bubblewrap sandbox of `dnnkit grade` cannot run here (its TEXTS key), or None when it can."""
     if bubblewrap() is None:
-        return "bubblewrap is not installed"
+        return "no bubblewrap"
     if os.geteuid() != 0:
-        return "the sandbox runs code as a user of its own, which needs root"
+        return "needs root"
     try:
         compiled()
     except DnnkitError:
-        return "its system-call filter needs libseccomp and pyseccomp"
+        return "needs seccomp"
     return None
 
 
