@@ -53,6 +53,12 @@ def _visible_errors(nb, state: RunState) -> dict[str, str]:
     return errors
 
 
+def _fault_fields(fault) -> dict:
+    """The {fault} field of a fault's message: its English (supervisor.Fault's value) and its Chinese."""
+    english, chinese = checks.MESSAGES[f"fault {fault.value}"]
+    return {"fault": english, "zh": {"fault": chinese}}
+
+
 def _inputs_only(cases: list) -> list:
     """Cases as the sandbox gets them: arguments, no expected output and no recorded helper results."""
     return [{"name": case["name"], "args": case["args"]} for case in cases]
@@ -148,10 +154,11 @@ class Grader:
                 outcomes.append({"value": got.get("value")})
                 # no values in the verdict (but those the visible test showed): it reaches the feedback, and a
                 # value could carry hidden inputs out
-                problems = checks.compare(got.get("value"), case["expected"], name, reveal=False)
+                problems = checks.compare(got.get("value"), case["expected"], name, reveal=False, language=language)
                 if problems and failure is None:
                     if group == "public":
-                        revealed = checks.compare(got.get("value"), case["expected"], name, reveal=True)
+                        revealed = checks.compare(got.get("value"), case["expected"], name, reveal=True,
+                                                  language=language)
                         if _told(visible_error, checks.report(name, case["name"], revealed, language)):
                             problems = [one_line(problem) for problem in revealed]
                     failure = checks.report(name, case["name"], problems, language, kind)
@@ -176,15 +183,17 @@ class Grader:
         if nb is None or state is None:
             result.status = outcome.status if outcome.status is not Status.GRADED else Status.INCOMPLETE
             for f in result.functions.values():
-                f.message = f"{f.name}: not graded ({result.status})"
+                f.message = checks.say("not graded", self.language, function=f.name,
+                                       status=checks.MESSAGES[f"status {result.status}"][0],
+                                       zh={"status": checks.MESSAGES[f"status {result.status}"][1]})
             return result
         visible_errors = _visible_errors(nb, state)
         for name in names:
             if name in state.function_faults:
                 f, fault = result.functions[name], state.function_faults[name]
                 f.verdict = fault.verdict
-                f.message = (f"{name}: {fault} (0 points)" if fault.verdict is Verdict.NOT_RUN
-                             else f"{name}: the process {fault} while it ran (0 points)")
+                f.message = checks.say("fault not run" if fault.verdict is Verdict.NOT_RUN else "fault while running",
+                                       self.language, function=name, **_fault_fields(fault))
                 result.status = Status.INCOMPLETE
             elif name in state.results:
                 result.functions[name] = self.judge(name, state.results[name], hidden_cases,
@@ -206,6 +215,10 @@ class Grader:
                     result.flags.append(f"{name}: possible tampering: its visible test passed in the notebook, "
                                         "but the same public cases fail when checked outside it")
 
+    def _cell_fault(self, fault) -> str:
+        """What a skipped cell's error says, in the release's language."""
+        return checks.say("cell fault", self.language, **_fault_fields(fault))
+
     def _executed_notebook(self, nb, state: RunState) -> nbformat.NotebookNode:
         """The notebook with the outputs the runner reported for each cell (known fields only, cut to size);
         the verdicts are written into the graded cells later, by nbgrader's pass (nbgrader_pipeline.py)."""
@@ -219,8 +232,8 @@ class Grader:
             event = state.cell_outputs.get(i)
             if i in state.cell_faults:
                 cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename="CellFault", evalue=f"this cell {state.cell_faults[i]}; it was skipped",
-                    traceback=[f"CellFault: this cell {state.cell_faults[i]}; it was skipped"]))
+                    "error", ename="CellFault", evalue=self._cell_fault(state.cell_faults[i]),
+                    traceback=f"CellFault: {self._cell_fault(state.cell_faults[i])}".split("\n")))
             elif event:
                 count += 1
                 cell.execution_count = count
@@ -230,8 +243,7 @@ class Grader:
                         content = _content(output, self.limits.output_line_chars, self.limits.output_cell_chars)
                         size = len(json.dumps(content))
                         if budget - size < 0:
-                            content = {"name": "stdout", "text": "[grader] output left out: the notebook's outputs "
-                                       "are over the size the grader keeps\n"}
+                            content = {"name": "stdout", "text": checks.say("output left out", self.language) + "\n"}
                             output = {"output_type": "stream"}
                             size = 0
                         budget -= size

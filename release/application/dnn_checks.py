@@ -79,6 +79,76 @@ MESSAGES = {
     "not run": ("not run", "未运行"),
     "timed out": ("timed out", "超时"),
     "crashed": ("crashed", "崩溃"),
+    # the grader's faults, as a student's [grader] line tells them (records.Status and supervisor.Fault)
+    "not graded": ("{function}: not graded ({status})", "{function}：未评分（{status}）"),
+    "status incomplete": ("incomplete", "不完整"),
+    "status missing": ("missing", "未提交"),
+    "status refused": ("refused", "被拒绝"),
+    "status graded": ("graded", "已评分"),
+    "fault not run": ("{function}: {fault} (0 points)", "{function}：{fault}（0 分）"),
+    "fault while running": ("{function}: the process {fault} while it ran (0 points)",
+                            "{function}：运行时进程{fault}（0 分）"),
+    "fault timed out": ("timed out", "超时"),
+    "fault died": ("died", "意外终止"),
+    "fault reported too much": ("reported too much", "报告的内容过多"),
+    "fault ran out of time": ("ran out of time", "用完了时间"),
+    "fault did not report": ("did not report", "没有报告结果"),
+    "fault not run: the submission's time was used up": ("not run: the submission's time was used up",
+                                                         "未运行：这份提交的时间已用完"),
+    "fault not run: too many restarts": ("not run: too many restarts", "未运行：重启次数过多"),
+    "fault not run: the process failed outside any cell or function": (
+        "not run: the process failed outside any cell or function", "未运行：进程在所有单元格和函数之外出错"),
+    "cell fault": ("this cell {fault}; it was skipped", "这个单元格{fault}；已跳过"),
+    "output left out": ("[grader] output left out: the notebook's outputs are over the size the grader keeps",
+                        "[grader] 输出已省略：笔记本的输出超过了评分程序保留的大小"),
+    # checks.compare's problems: {where} names the part (part_name); with reveal=False only the fixed texts
+    # marked "hidden" (no value, size, index, key or type name from either side)
+    "expected sequence": ("{where}: expected a {container} of {count} values, got {got}",
+                          "{where}：应为含 {count} 个值的 {container}，得到的是{got}"),
+    "expected sequence hidden": ("{where}: expected a {container} of {count} values, got something else",
+                                 "{where}：应为含 {count} 个值的 {container}，得到的是别的东西"),
+    "wrong length": ("{where}: expected {count} values, got {length}", "{where}：应有 {count} 个值，得到 {length} 个"),
+    "wrong length hidden": ("{where}: expected {count} values, got a different number",
+                            "{where}：应有 {count} 个值，得到的个数不同"),
+    "expected dict": ("{where}: expected a dict with keys {keys}, got {got}",
+                      "{where}：应为键为 {keys} 的 dict，得到的是{got}"),
+    "expected dict hidden": ("{where}: expected a dict with keys {keys}, got something else",
+                             "{where}：应为键为 {keys} 的 dict，得到的是别的东西"),
+    "missing keys": ("{where}: missing keys {keys}", "{where}：缺少键 {keys}"),
+    "unexpected keys": ("{where}: unexpected keys {keys}", "{where}：多出了键 {keys}"),
+    "unexpected keys hidden": ("{where}: has unexpected keys", "{where}：有多余的键"),
+    "expected text": ("{where}: expected {expected}, got {got}", "{where}：应为 {expected}，得到的是 {got}"),
+    "wrong value hidden": ("{where}: wrong value", "{where}：值不对"),
+    "expected array": ("{where}: expected an array of shape {shape} of {dtype}, got {got}",
+                       "{where}：应为形状为 {shape}、dtype 为 {dtype} 的数组，得到的是{got}"),
+    "expected array hidden": ("{where}: expected an array of shape {shape} of {dtype}, got something else",
+                              "{where}：应为形状为 {shape}、dtype 为 {dtype} 的数组，得到的是别的东西"),
+    "not an array": ("{where}: cannot be read as an array ({error})", "{where}：无法当作数组读取（{error}）"),
+    "not an array hidden": ("{where}: cannot be read as an array", "{where}：无法当作数组读取"),
+    "object array hidden": ("{where}: expected numbers, got an array of Python objects",
+                            "{where}：应为数值，得到的是由 Python 对象组成的数组"),
+    "shape": ("{where}: shape {shape}, expected {expected}", "{where}：形状为 {shape}，应为 {expected}"),
+    "wrong shape hidden": ("{where}: wrong shape", "{where}：形状不对"),
+    "dtype": ("{where}: dtype {dtype}, expected {expected}", "{where}：dtype 为 {dtype}，应为 {expected}"),
+    "wrong dtype hidden": ("{where}: wrong dtype (expected {expected})", "{where}：dtype 不对（应为 {expected}）"),
+    "not finite": ("{where}: {count} NaN/Inf value(s), the first at index {first}",
+                   "{where}：有 {count} 个 NaN/Inf 值，第一个在下标 {first}"),
+    "not finite hidden": ("{where}: has NaN or Inf values", "{where}：含有 NaN 或 Inf 值"),
+    "values differ hidden": ("{where}: values differ from the expected ones", "{where}：数值与期望值不同"),
+    "values differ": ("{where}: {count} of {size} values differ; first at index {first}, largest absolute error "
+                      "{largest}; there got {got}, expected {expected}",
+                      "{where}：{size} 个值中有 {count} 个不同；第一个在下标 {first}，最大绝对误差为 {largest}；"
+                      "该处得到 {got}，应为 {expected}"),
+    # the parts of a result (part_name) and what a result was (_describe_type)
+    "linear cache part": ("linear cache: {name}", "线性缓存：{name}"),
+    "linear cache": ("linear cache", "线性缓存"),
+    "activation cache part": ("activation cache: {name}", "激活缓存：{name}"),
+    "layer cache": ("layer {layer}'s cache", "第 {layer} 层的缓存"),
+    "layer linear cache": ("layer {layer}'s linear cache", "第 {layer} 层的线性缓存"),
+    "an array": ("an array of shape {shape}", "形状为 {shape} 的数组"),
+    "a sequence": ("a {kind} of {count}", "含 {count} 个元素的 {kind}"),
+    "a value": ("a {kind}", "一个 {kind}"),
+    "more keys": (", ... ({more} more)", "，……（另有 {more} 个）"),
 }
 
 
@@ -346,26 +416,27 @@ RETURNS = {
 }
 
 
-def _meaning(function_name: str, path: tuple) -> str:
-    """What the part at `path` of `function_name`'s result is, in the course's names ('' if nothing to add)."""
+def _meaning(function_name: str, path: tuple, language: str = "en") -> str:
+    """What the part at `path` of `function_name`'s result is, in the course's names ('' if nothing to add), in
+    `language` ("en" or "zh")."""
     linear = ("A_prev", "W", "b")
     if function_name == "linear_forward" and len(path) == 2 and path[0] == 1:
-        return f"linear cache: {linear[path[1]]}" if path[1] < 3 else ""
+        return say("linear cache part", language, name=linear[path[1]]) if path[1] < 3 else ""
     if function_name == "linear_activation_forward" and len(path) >= 2 and path[0] == 1:
         if path[1] == 1 and len(path) == 2:
-            return "activation cache: Z"
+            return say("activation cache part", language, name="Z")
         if path[1] == 0 and len(path) == 3 and path[2] < 3:
-            return f"linear cache: {linear[path[2]]}"
-        return "linear cache" if path[1:] == (0,) else ""
+            return say("linear cache part", language, name=linear[path[2]])
+        return say("linear cache", language) if path[1:] == (0,) else ""
     if function_name == "L_model_forward" and len(path) >= 2 and path[0] == 1 and isinstance(path[1], int):
         layer = path[1] + 1
         rest = path[2:]
         if rest == ():
-            return f"layer {layer}'s cache"
+            return say("layer cache", language, layer=layer)
         if rest == (1,):
             return f"Z{layer}"
         if rest == (0,):
-            return f"layer {layer}'s linear cache"
+            return say("layer linear cache", language, layer=layer)
         if len(rest) == 2 and rest[0] == 0 and rest[1] < 3:
             return (f"A{layer - 1}", f"W{layer}", f"b{layer}")[rest[1]]
     names = RETURNS.get(function_name)
@@ -374,11 +445,13 @@ def _meaning(function_name: str, path: tuple) -> str:
     return ""
 
 
-def part_name(function_name: str, path: tuple, root: str = "result") -> str:
-    """`result[1][0][1] (W2)`-style name of a part of a function's return value."""
+def part_name(function_name: str, path: tuple, root: str = "result", language: str = "en") -> str:
+    """`result[1][0][1] (W2)`-style name of a part of a function's return value (`language`: "en" or "zh")."""
     text = root + "".join(f"[{p!r}]" for p in path)
-    meaning = _meaning(function_name, path)
-    return f"{text} ({meaning})" if meaning else text
+    meaning = _meaning(function_name, path, language)
+    if not meaning:
+        return text
+    return f"{text}（{meaning}）" if language == "zh" else f"{text} ({meaning})"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -394,97 +467,113 @@ def _kind(value) -> str:
     return "value"
 
 
-def _describe_type(value) -> str:
+def _describe_type(value, language: str = "en") -> str:
+    """What `value` is, in `language` ("en" or "zh"): "an array of shape (3, 1)", "a list of 2", "a float"."""
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        return say("an array", language, shape=value.shape)
     if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)}"
-    return f"a {type(value).__name__}"
+        return say("a sequence", language, kind=type(value).__name__, count=len(value))
+    return say("a value", language, kind=type(value).__name__)
+
+
+def _described(value) -> dict:
+    """The `got` field of a problem: `value` described in English, and {"zh": ...} in Chinese."""
+    return {"got": _describe_type(value), "zh": {"got": _describe_type(value, "zh")}}
 
 
 def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bool = True,
-            rtol: float = RTOL, atol: float = ATOL) -> list[str]:
-    """Every difference between `got` and `expected`, as readable sentences.
+            rtol: float = RTOL, atol: float = ATOL, language: str | None = None) -> list[str]:
+    """Every difference between `got` and `expected`, as readable sentences in `language` (None: LANGUAGE; in
+    "en+zh" each the English line, then the Chinese one).
 
-    reveal=False (hidden cases) uses a fixed vocabulary: which part differs and how (structure, keys, shape,
-    dtype, NaN/Inf, values), never a value, size, index, key or type name taken from either side, so that
-    neither a hidden value nor anything the student's code chose can travel through the message."""
-    where = part_name(function_name, path)
+    reveal=False (hidden cases) uses a fixed vocabulary (MESSAGES' "... hidden" texts): which part differs and
+    how (structure, keys, shape, dtype, NaN/Inf, values), never a value, size, index, key or type name taken from
+    the student's result or a hidden value, so that neither a hidden value nor anything the student's code chose
+    can travel through the message, in any language."""
+    where = {"where": part_name(function_name, path), "zh": {"where": part_name(function_name, path, language="zh")}}
+
+    def problem(key: str, zh: dict | None = None, **fields) -> str:
+        return say(key, language, zh={**where["zh"], **(zh or {})}, where=where["where"], **fields)
+
     kind = _kind(expected)
     if kind == "sequence":
+        container, count = type(expected).__name__, len(expected)
         if not isinstance(got, (tuple, list)):
-            return [f"{where}: expected a {type(expected).__name__} of {len(expected)} values, "
-                    + (f"got {_describe_type(got)}" if reveal else "got something else")]
+            return [problem("expected sequence", container=container, count=count, **_described(got)) if reveal
+                    else problem("expected sequence hidden", container=container, count=count)]
         if len(got) != len(expected):
-            return [f"{where}: expected {len(expected)} values, "
-                    + (f"got {len(got)}" if reveal else "got a different number")]
+            return [problem("wrong length", count=count, length=len(got)) if reveal
+                    else problem("wrong length hidden", count=count)]
         return [p for i, (g, e) in enumerate(zip(got, expected))
-                for p in compare(g, e, function_name, path + (i,), reveal, rtol, atol)]
+                for p in compare(g, e, function_name, path + (i,), reveal, rtol, atol, language)]
     if kind == "dict":
         if not isinstance(got, dict):
-            return [f"{where}: expected a dict with keys {sorted(expected)}, "
-                    + (f"got {_describe_type(got)}" if reveal else "got something else")]
+            return [problem("expected dict", keys=sorted(expected), **_described(got)) if reveal
+                    else problem("expected dict hidden", keys=sorted(expected))]
         problems = []
         missing = [k for k in expected if k not in got]
         extra = [k for k in got if k not in expected]
         if missing:
-            problems.append(f"{where}: missing keys {missing}")
+            problems.append(problem("missing keys", keys=missing))
         if extra:
-            problems.append(f"{where}: unexpected keys {_listed(extra)}" if reveal else f"{where}: has unexpected keys")
+            problems.append(problem("unexpected keys", keys=_listed(extra), zh={"keys": _listed(extra, "zh")})
+                            if reveal else problem("unexpected keys hidden"))
         for key in expected:
             if key in got:
-                problems += compare(got[key], expected[key], function_name, path + (key,), reveal, rtol, atol)
+                problems += compare(got[key], expected[key], function_name, path + (key,), reveal, rtol, atol,
+                                    language)
         return problems
     if isinstance(expected, str) or expected is None:
         if not (got is None if expected is None else isinstance(got, str) and got == expected):
-            return [f"{where}: expected {expected!r}, got {_shown(got)}" if reveal else f"{where}: wrong value"]
+            return [problem("expected text", expected=repr(expected), got=_shown(got),
+                            zh={"got": _shown(got, "zh")}) if reveal else problem("wrong value hidden")]
         return []
-    return _compare_arrays(got, expected, where, reveal, rtol, atol)
+    return _compare_arrays(got, expected, problem, reveal, rtol, atol)
 
 
-def _compare_arrays(got, expected, where, reveal, rtol, atol) -> list[str]:
+def _compare_arrays(got, expected, problem, reveal, rtol, atol) -> list[str]:
     expected = np.asarray(expected)
     if isinstance(got, (tuple, list, dict, str)) or got is None:
-        return [f"{where}: expected {_describe_type(expected)} of {expected.dtype}, "
-                + (f"got {_describe_type(got)}" if reveal else "got something else")]
+        return [problem("expected array", shape=expected.shape, dtype=expected.dtype, **_described(got)) if reveal
+                else problem("expected array hidden", shape=expected.shape, dtype=expected.dtype)]
     try:
         got_array = np.asarray(got)
     except Exception as err:  # an object numpy cannot convert
-        return [f"{where}: cannot be read as an array" + (f" ({type(err).__name__})" if reveal else "")]
+        return [problem("not an array", error=type(err).__name__) if reveal else problem("not an array hidden")]
     if got_array.dtype.hasobject:
-        return [f"{where}: expected numbers, got an array of Python objects"]
+        return [problem("object array hidden")]
     if got_array.shape != expected.shape:
-        return [f"{where}: shape {got_array.shape}, expected {expected.shape}" if reveal
-                else f"{where}: wrong shape"]
+        return [problem("shape", shape=got_array.shape, expected=expected.shape) if reveal
+                else problem("wrong shape hidden")]
     if got_array.dtype.kind != expected.dtype.kind or (
             expected.dtype.kind == "f" and got_array.dtype != expected.dtype):
-        return [f"{where}: dtype {got_array.dtype}, expected {expected.dtype}" if reveal
-                else f"{where}: wrong dtype (expected {expected.dtype})"]
+        return [problem("dtype", dtype=got_array.dtype, expected=expected.dtype) if reveal
+                else problem("wrong dtype hidden", expected=expected.dtype)]
     bad = ~np.isfinite(got_array) if got_array.dtype.kind in "fc" else np.zeros(got_array.shape, bool)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        return [f"{where}: {int(bad.sum())} NaN/Inf value(s), the first at index {first}" if reveal
-                else f"{where}: has NaN or Inf values"]
+        return [problem("not finite", count=int(bad.sum()), first=first) if reveal
+                else problem("not finite hidden")]
     try:
         np.testing.assert_allclose(got_array, expected, rtol=rtol, atol=atol)
         return []
     except AssertionError:  # numpy's own text is not shown: the sentence below says it in the course's words
         pass
     if not reveal:  # an error's size or index would carry values out (for example when got is all zeros)
-        return [f"{where}: values differ from the expected ones"]
+        return [problem("values differ hidden")]
     mismatch = ~np.isclose(got_array, expected, rtol=rtol, atol=atol)
     first = tuple(int(i) for i in np.argwhere(mismatch)[0]) if mismatch.ndim else ()
     largest = float(np.max(np.abs(got_array.astype(float) - expected.astype(float))))
-    return [f"{where}: {int(mismatch.sum())} of {mismatch.size} values differ; first at index {first}, "
-            f"largest absolute error {largest:.3g}; there got {_shown(got_array[first])}, "
-            f"expected {_shown(expected[first])}"]
+    return [problem("values differ", count=int(mismatch.sum()), size=mismatch.size, first=first,
+                    largest=f"{largest:.3g}", got=_shown(got_array[first]), expected=_shown(expected[first]),
+                    zh={"got": _shown(got_array[first], "zh"), "expected": _shown(expected[first], "zh")})]
 
 
 SHOWN_CHARS = 80  # a string or key from a result is shown up to this length
 SHOWN_KEYS = 5  # and at most this many keys of a dict
 
 
-def _shown(value) -> str:
+def _shown(value, language: str = "en") -> str:
     """`value` (a string, a number, None or anything else a student's function returned) as a message shows it:
     plain Python text, short, on one line. A numpy scalar is shown as the Python number it holds, every digit
     (numpy 2 would show np.float64(0.1234) for 0.1234)."""
@@ -494,14 +583,14 @@ def _shown(value) -> str:
     if isinstance(value, str):
         text = repr(value)
         return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
-    return _describe_type(value)
+    return _describe_type(value, language)
 
 
-def _listed(keys) -> str:
+def _listed(keys, language: str = "en") -> str:
     """Keys a student's dict has and should not, as a list that reads like Python's, at most SHOWN_KEYS of them."""
-    shown = ", ".join(_shown(k) for k in list(keys)[:SHOWN_KEYS])
+    shown = ", ".join(_shown(k, language) for k in list(keys)[:SHOWN_KEYS])
     more = len(keys) - SHOWN_KEYS
-    return f"[{shown}{f', ... ({more} more)' if more > 0 else ''}]"
+    return f"[{shown}{say('more keys', language, more=more) if more > 0 else ''}]"
 
 
 def report(function_name: str, case_name: str, problems: list[str], language: str | None = None,
@@ -511,7 +600,7 @@ def report(function_name: str, case_name: str, problems: list[str], language: st
     shown = problems[:MAX_PROBLEMS]
     more = len(problems) - len(shown)
     lines = [labelled("problems", language, case_name, kind=kind, function=function_name, count=len(problems))]
-    lines += [f"  - {p}" for p in shown]
+    lines += ["  - " + p.replace("\n", "\n    ") for p in shown]  # in en+zh, its Chinese line under it
     if more:
         lines.append(say("more", language, more=more))
     return "\n".join(lines)
@@ -588,7 +677,7 @@ def evaluate(function, function_name: str, cases: list, reveal: bool = True, lan
                 first_failure = labelled("raised", language, case["name"], function=function_name,
                                           error=got["raises"])
             else:
-                problems = compare(got["value"], case["expected"], function_name, reveal=reveal)
+                problems = compare(got["value"], case["expected"], function_name, reveal=reveal, language=language)
                 if problems:
                     first_failure = report(function_name, case["name"], problems, language)
     note = input_change_note(function_name, language) if any(changes) else ""
