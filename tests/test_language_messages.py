@@ -7,6 +7,8 @@ import importlib.util
 import re
 import string
 
+import nbformat
+import numpy as np
 import pytest
 
 from conftest import REPO, make_course_copy
@@ -162,3 +164,98 @@ def test_the_grader_line_and_dnnkit_check_in_each_language(language):
     assert (f"      How to fix it: {mistake.fix}." in lines) == (language != "zh")
     assert (f"      改正方法：{zh['fix']}。" in lines) == (language != "en")
     assert any("隐藏用例 'h1'" in line for line in lines)
+
+
+# checks.compare's problems, and the grader's fault texts, in the course's language
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+WRONG = {  # (got, expected, function, path): one of each kind of problem compare tells
+    "sequence": (3.0, (1.0, 2.0), "", ()),
+    "nested": ({"dW1": (np.zeros(2),)}, {"dW1": (np.ones(2),)}, "", ()),
+    "length": ([1.0], [1.0, 2.0], "", ()),
+    "dict": ([1], {"dW1": 1.0}, "", ()),
+    "keys": ({"dW2": 1.0, "x": 2.0}, {"dW1": 1.0}, "L_model_backward", ()),
+    "text": ("sigmoid", "relu", "", ()),
+    "array": ("x", np.zeros((2, 3)), "", ()),
+    "objects": (np.array([None, 1], dtype=object), np.zeros(2), "", ()),
+    "shape": (np.zeros((1, 4)), np.zeros((3, 1)), "linear_forward", (1, 1)),
+    "dtype": (np.zeros(3, np.float32), np.zeros(3), "", ()),
+    "nan": (np.array([1.0, np.nan, np.inf]), np.ones(3), "", ()),
+    "values": (np.array([[1.0, 2.5], [3.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 4.25]]), "L_model_forward", (1, 0, 1)),
+}
+
+
+@pytest.mark.parametrize("what", list(WRONG))
+@pytest.mark.parametrize("reveal", [True, False])
+def test_compare_in_english_is_as_before_and_in_chinese_says_the_same_numbers(what, reveal):
+    got, expected, function, path = WRONG[what]
+    default = checks.compare(got, expected, function, path, reveal)
+    english = checks.compare(got, expected, function, path, reveal, language="en")
+    translated = checks.compare(got, expected, function, path, reveal, language="zh")
+    both = checks.compare(got, expected, function, path, reveal, language="en+zh")
+    assert default and english == default and not any(CJK.search(p) for p in english)
+    assert len(translated) == len(english) and all(CJK.search(p) for p in translated)
+    for en, zh, pair in zip(english, translated, both):
+        assert sorted(NUMBER.findall(en)) == sorted(NUMBER.findall(zh)), (en, zh)
+        assert pair == f"{en}\n{zh}"
+    assert checks.report(function, "c", both, "en+zh").split("\n")[2:4] == [f"  - {english[0]}",
+                                                                           f"    {translated[0]}"]
+
+
+def test_a_wrong_shape_and_wrong_values_in_chinese():
+    got, expected, function, path = WRONG["shape"]
+    (en,) = checks.compare(got, expected, function, path, language="en")
+    (zh,) = checks.compare(got, expected, function, path, language="zh")
+    assert en == "result[1][1] (linear cache: W): shape (1, 4), expected (3, 1)"
+    assert zh == "result[1][1]（线性缓存：W）：形状为 (1, 4)，应为 (3, 1)"
+    (zh,) = checks.compare(got, expected, function, path, reveal=False, language="zh")
+    assert zh == "result[1][1]（线性缓存：W）：形状不对"
+    got, expected, function, path = WRONG["values"]
+    (en,) = checks.compare(got, expected, function, path, language="en")
+    (zh,) = checks.compare(got, expected, function, path, language="zh")
+    assert en == ("result[1][0][1] (Z1): 2 of 4 values differ; first at index (0, 1), largest absolute error 0.5; "
+                  "there got 2.5, expected 2.0")
+    assert zh == ("result[1][0][1]（Z1）：4 个值中有 2 个不同；第一个在下标 (0, 1)，最大绝对误差为 0.5；"
+                  "该处得到 2.5，应为 2.0")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hidden_problems_carry_no_value_size_index_or_student_key_in_any_language(language):
+    expected = np.full((7, 9), 0.8125)  # its numbers: 7, 9, 0.8125
+    found = []
+    for got in (np.zeros((5, 11)), np.zeros((7, 9), np.float32), np.full((7, 9), np.nan), np.ones((7, 9)),
+                [0.5] * 3, {"SECRET": 1}, "SECRET", None):
+        found += checks.compare(got, expected, reveal=False, language=language)
+    found += checks.compare({"dW1": 1.0, "SECRET": 2.0}, {"dW1": 1.0}, reveal=False, language=language)
+    found += checks.compare([1.0] * 5, [0.8125] * 3, reveal=False, language=language)
+    found += checks.compare("SECRET", "relu", reveal=False, language=language)
+    text = "\n".join(found)
+    assert len(found) == 11 and (CJK.search(text) is not None) == (language != "en")
+    assert "SECRET" not in text and "relu" not in text and "0.8125" not in text
+    # only the expected structure, as the English always told it: a sequence's length, an array's shape when
+    # something else came back; never the expected values, nor the student's sizes (5, 11 and 5 values)
+    assert set(NUMBER.findall(text.replace("float64", ""))) == {"3", "7", "9"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_grader_fault_texts_in_each_language(language):
+    from dnnkit.grading.judge import Grader
+    from dnnkit.grading.records import Status
+    from dnnkit.grading.supervisor import Fault, Outcome, RunState
+    grader = object.__new__(Grader)
+    grader.assignment, grader.language = "step_by_step", language
+    for fault in Fault:
+        state = RunState(function_faults={"compute_cost": fault})
+        result = grader.finish(Outcome("s", Status.GRADED, [], nbformat.v4.new_notebook(), state), {})
+        message = result.functions["compute_cost"].message
+        english = (f"compute_cost: {fault} (0 points)" if fault.verdict is Verdict.NOT_RUN
+                   else f"compute_cost: the process {fault} while it ran (0 points)")
+        assert (english in message) == (language != "zh")
+        assert (CJK.search(message) is not None) == (language != "en") and "0" in message
+        assert grader._cell_fault(fault).startswith(f"this cell {fault}; it was skipped" if language != "zh"
+                                                     else "这个单元格")
+    for status in (Status.INCOMPLETE, Status.MISSING, Status.REFUSED):
+        result = grader.finish(Outcome("s", status, [], None), {})
+        message = result.functions["compute_cost"].message
+        assert (f"compute_cost: not graded ({status})" in message) == (language != "zh")
+        assert (CJK.search(message) is not None) == (language != "en")
