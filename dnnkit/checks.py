@@ -152,17 +152,22 @@ MESSAGES = {
 }
 
 
-def say(key: str, language: str | None = None, zh: dict | None = None, **fields) -> str:
-    """MESSAGES[key] in `language` (None: LANGUAGE), filled in with `fields` (`zh`: those that differ in the
-    Chinese); in "en+zh", the English line and then the Chinese one."""
-    english, chinese = MESSAGES[key]
-    language = language or LANGUAGE
-    texts = []
+def translated(texts: tuple[str, str], language: str, zh: dict | None = None, **fields) -> str:
+    """One fixed text, given as its (English, Chinese), in `language`, filled in with `fields` (`zh`: those that
+    differ in the Chinese); in "en+zh", the English line and then the Chinese one. The kit's other tables
+    (the report's, `dnnkit check`'s) use it too, through dnnkit.language."""
+    english, chinese = texts
+    lines = []
     if language != "zh":
-        texts.append(english.format(**fields))
+        lines.append(english.format(**fields))
     if language != "en":
-        texts.append(chinese.format(**{**fields, **(zh or {})}))
-    return "\n".join(texts)
+        lines.append(chinese.format(**{**fields, **(zh or {})}))
+    return "\n".join(lines)
+
+
+def say(key: str, language: str | None = None, zh: dict | None = None, **fields) -> str:
+    """MESSAGES[key] in `language` (None: LANGUAGE), see `translated`."""
+    return translated(MESSAGES[key], language or LANGUAGE, zh, **fields)
 
 
 def term(key: str, language: str | None = None) -> str:

@@ -13,6 +13,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Configurable
 
+from . import checks
+
 LANGUAGES = ("en", "zh", "en+zh")
 TRANSLATIONS = ("zh",)  # the languages a source cell carries besides English
 
@@ -165,17 +167,9 @@ def message_mismatches(english: str, chinese: str) -> list[str]:
 
 
 def translated(texts: tuple[str, str], language: str, zh: dict | None = None, **fields) -> str:
-    """One fixed text, given as its (English, Chinese), in `language`, filled in with `fields` (`zh`: those that
-    differ in the Chinese); in "en+zh" the English line, then the Chinese one. dnnkit/checks.py's `say` does this
-    for its own MESSAGES: that file is shipped alone to students (as dnn_checks.py), so it cannot import this
-    module, and a test checks the two agree (tests/test_report_language.py)."""
-    english, chinese = texts
-    lines = []
-    if check_language(language) != "zh":
-        lines.append(english.format(**fields))
-    if language != "en":
-        lines.append(chinese.format(**{**fields, **(zh or {})}))
-    return "\n".join(lines)
+    """checks.translated (the one implementation, shipped to students inside dnn_checks.py), for a checked
+    course language."""
+    return checks.translated(texts, check_language(language), zh, **fields)
 
 
 def translated_term(texts: tuple[str, str], language: str, **fields) -> str:
