@@ -340,8 +340,12 @@ def test_study_in_chinese_releases_in_it_first_and_keeps_the_learners_files(cour
 
     assert released_language(course, "step_by_step") == "en"
     assert main(["study", "--no-lab", "--language", "zh"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "study: releasing step_by_step, application in zh first" in out
+    assert "built a STAND-IN" in out and err == ""  # the data first; no warning meant for instructors
+    for name in DATASET_FILES:
+        assert (course.root / "study" / "application" / name).read_bytes() == \
+            (course.release("application") / name).read_bytes() == (course.datasets / name).read_bytes()
     for assignment in FUNCTIONS:
         assert released_language(course, assignment) == "zh"
         source = nbformat.read(course.notebook(assignment), as_version=4)

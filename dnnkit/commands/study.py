@@ -10,7 +10,6 @@ release/ is in another, so the copies, their visible tests and `dnnkit check` sp
 stay as they are."""
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
@@ -60,7 +59,10 @@ def release_in(course: Course, language: str) -> None:
     others = [a for a in FUNCTIONS if released_language(course, a) != language]
     if others:
         print(f"{STUDY}: releasing {', '.join(others)} in {language} first (`dnnkit release --language {language}`)")
-        release.run(argparse.Namespace(assignments=others, language=language))
+        # the data first (a stand-in built where the course's files are missing), so that the release carries
+        # them; and none of `dnnkit release`'s warnings for instructors
+        data = list(data_files(course).values()) if any(a in DATA_ASSIGNMENTS for a in others) else []
+        release.release_assignments(course, others, language, data or None)
 
 
 def release_files(course: Course, assignment: str) -> dict[str, Path]:
