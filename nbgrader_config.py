@@ -54,6 +54,10 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# The feedback page a student receives, with nbgrader's labels ("Score", "Test cell", ...) in the release's
+# language (dnnkit/feedback.py). Formgrader's pages keep nbgrader's own exporter.
+c.GenerateFeedback.exporter_class = "dnnkit.feedback.FeedbackExporter"
+
 # A warning printed on stderr does not zero a grade cell; an error still does.
 c.IgnorePattern.pattern = r"^(?:(?!Traceback)[\s\S])*Warning"
 c.IgnorePattern.enabled = True

@@ -1,5 +1,6 @@
 """`dnnkit grade` when things go wrong: hangs, crashes and kills cost only what they must, a killed run resumes
-without losing or redoing anything, and no student's grade depends on another's submission."""
+without losing or redoing anything (and the next run removes what it left: hidden cases, cgroups), and no
+student's grade depends on another's submission."""
 from __future__ import annotations
 
 import json
@@ -8,12 +9,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from dnnkit.cases import FUNCTIONS
+from dnnkit.grading import cgroup, leftovers
 from dnnkit.grading.records import record_path
 from dnnkit.gradebook import function_scores
 from grading_support import answer, dnnkit_grade, expect_row, grading_course, read_grades, scores, submit
@@ -93,6 +97,27 @@ def test_a_named_student_without_submission_is_missing(faulty):
     assert row["status"] == "missing" and float(row["score"]) == 0 and float(row["max_score"]) == FULL
 
 
+def grader_token(pid: int) -> str:
+    """The leftovers token of the grading process `pid`: the name of the lock file it holds open."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                name = Path(os.readlink(fd)).name
+            except OSError:
+                continue
+            if name.startswith(leftovers.PREFIX) and name.endswith(".lock"):
+                return name[len(leftovers.PREFIX):-len(".lock")]
+        time.sleep(0.05)
+    raise AssertionError(f"grading process {pid} holds no leftovers lock")
+
+
+def boxes(token: str) -> list[Path]:
+    """The cgroups of the grading process with `token`."""
+    roots = [Path("/sys/fs/cgroup"), *Path("/sys/fs/cgroup").glob("*")]
+    return [box for root in roots for box in (root / "dnnkit-sandboxes").glob(f"box-{token}-*")]
+
+
 def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
     course = grading_course(tmp_path / "course")
     students = [f"s{i}" for i in range(8)]
@@ -105,8 +130,14 @@ def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
     deadline = time.monotonic() + 120
     while len(list(results.glob("*.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
+    token = grader_token(first.pid)
     os.killpg(first.pid, signal.SIGKILL)  # half-way: two graded (in any order: there are workers), the rest not
     first.wait()
+    # the kill left the sandboxes' scratch folders, hidden cases in them, and their cgroups
+    scratch = list(Path(tempfile.gettempdir()).glob(f"{leftovers.PREFIX}{token}-*"))
+    assert scratch and any(folder.glob("level-*.npz") for folder in scratch)
+    groups = boxes(token)
+    assert groups or cgroup.available() is not None
     graded_before = {s for s in students
                      if record_path(course.root, "step_by_step", s).exists()}
     assert 2 <= len(graded_before) < len(students)
@@ -114,6 +145,7 @@ def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
               for s in graded_before}
     second = dnnkit_grade(course)
     assert second.returncode == 0, second.stderr[-2000:]
+    assert not any(folder.exists() for folder in scratch + groups)  # the next run removed them
     for s in graded_before:
         assert f"{s}: already graded" in second.stdout
         assert record_path(course.root, "step_by_step", s).stat().st_mtime_ns == stamps[s]

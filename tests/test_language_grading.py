@@ -3,16 +3,20 @@
 an edited one), and their verdicts in the course's language."""
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 from conftest import make_course_copy
+from dnnkit import feedback
 from dnnkit.course import Course
 from dnnkit.language import LANGUAGES
 from dnnkit.mistakes import BY_NAME
+from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
 from grading_support import (STEP_NAMES, dnnkit_grade, executed_notebook, expect_row, grader_lines, read_grades,
                              result_record)
@@ -63,3 +67,33 @@ def test_the_verdicts_speak_the_courses_language(graded):
         assert (mistake.says in line) == (language != "zh"), language
         assert (says_zh in line and fix_zh in line) == (language != "en"), language
         assert ("Diagnosis:" in line) == (language != "zh"), language
+
+
+def feedback_page(course: Course, student: str, *options: str) -> str:
+    nbgrader(course.root, "generate_feedback", "step_by_step", "--student", student, "--force", *options)
+    return (course.root / "feedback" / student / "step_by_step" / "step_by_step.html").read_text()
+
+
+def words(page: str) -> str:
+    return " ".join(page.split())
+
+
+def test_the_feedback_page_speaks_the_courses_language(graded):
+    mistake = BY_NAME["db_wrong_axis"]
+    pages = {language: feedback_page(course, "axis") for language, course in graded.items()}
+    # in English, nbgrader's own page: the same markup and words, whitespace aside
+    nbgraders = feedback_page(graded["en"], "axis", "--GenerateFeedback.exporter_class=nbconvert.exporters.HTMLExporter")
+    assert 'Test cell</a> (Score: ' in nbgraders and "<span class=\"nbgrader-label\">Student's answer</span>" in nbgraders
+    assert words(pages["en"]) == words(nbgraders)
+    for language, page in pages.items():
+        labels = feedback.labels(language)
+        assert f'<span class="nbgrader-label">{labels["answer"]}</span>' in page, language
+        assert f'">{labels["test_cell"]}</a> ({labels["score"]}: ' in page, language
+        assert f'({labels["top"]})</a>' in page, language
+        # the scores are the same numbers in every language
+        assert re.findall(r"\d+\.\d+ / \d+\.\d+", page) == re.findall(r"\d+\.\d+ / \d+\.\d+", pages["en"]), language
+        text = html.unescape(page)
+        assert ("Score: " in text) == (language == "en"), language
+        assert bool(re.search(r"(?<!/ )得分: ", text)) == (language == "zh"), language
+        assert ("Score / 得分: " in text) == (language == "en+zh"), language
+        assert (mistake.zh[0] in text) == (language != "en"), language  # the grader's diagnosis, as the verdicts

@@ -11,7 +11,7 @@ import warnings
 import pytest
 
 from conftest import make_course_copy
-from dnnkit import checks, report as report_module, shipped
+from dnnkit import checks, feedback, report as report_module, shipped
 from dnnkit.cli import main
 from dnnkit.commands import check as check_command
 from dnnkit.language import LANGUAGES, message_mismatches, translated, translated_term
@@ -22,7 +22,7 @@ from test_report import ASSIGNMENT, HOSTILE, HOSTILE_FLAG, HOSTILE_ID, PAGE, STU
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TABLES = {"report.TEXTS": report_module.TEXTS, "report.STATUSES": report_module.STATUSES,
-          "check.TEXTS": check_command.TEXTS}
+          "check.TEXTS": check_command.TEXTS, "feedback.LABELS": feedback.LABELS}
 ENTRIES = [(name, key) for name, table in TABLES.items() for key in table]
 
 # the English page's fixed texts as they were before the page had a language (a bilingual page holds them too)
@@ -49,7 +49,7 @@ def fields(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("table, key", ENTRIES, ids=[f"{t}[{k}]" for t, k in ENTRIES])
-def test_every_report_and_check_text_has_chinese_with_the_same_fields_code_and_numbers(table, key):
+def test_every_report_check_and_feedback_text_has_chinese_with_the_same_fields_code_and_numbers(table, key):
     english, translation = TABLES[table][key]
     assert CJK.search(translation), key
     assert fields(english) == fields(translation), key

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dnnkit.grading import cgroup
+from dnnkit.grading import cgroup, leftovers
 from dnnkit.grading.cgroup import SandboxCgroup
 from dnnkit.grading.sandbox import Limits, UidLease, bubblewrap, command
 from dnnkit.grading.syscalls import open_filter
@@ -175,7 +175,7 @@ def test_memory_is_bounded_for_the_whole_sandbox(tmp_path):
     limits = Limits(memory_bytes=400 * 1024**2, work_bytes=256 * 1024**2, processes=16)
     landed = inside(tmp_path, MEMORY_HOG, limits=limits)
     assert landed.returncode == 0 and "survived [0, 0, 0]" in landed.stdout, landed.stderr  # 700 MB in all
-    group = SandboxCgroup(limits.memory_bytes, limits.processes)
+    group = SandboxCgroup(limits.memory_bytes, limits.processes, leftovers.token())
     try:
         done = inside(tmp_path, MEMORY_HOG, limits=limits, group=group)
     finally:

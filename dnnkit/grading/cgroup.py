@@ -55,11 +55,12 @@ def available() -> str | None:
 class SandboxCgroup:
     """One sandbox's group: `wrap(argv)` starts argv inside it; `remove()` once its processes are gone."""
 
-    def __init__(self, memory_bytes: int, processes: int):
+    def __init__(self, memory_bytes: int, processes: int, owner: str):
+        """`owner`: the grading process's token (leftovers.token), which remove_boxes is given once it died."""
         kind, parents = _layout()
         if kind is None:
             raise OSError(parents)
-        name = f"box-{uuid.uuid4().hex[:12]}"
+        name = f"box-{owner}-{uuid.uuid4().hex[:12]}"
         self.folders = [parent / name for parent in parents]
         for folder in self.folders:
             folder.mkdir()
@@ -90,3 +91,16 @@ class SandboxCgroup:
                     break
                 except OSError:
                     time.sleep(0.02)
+
+
+def remove_boxes(owner: str) -> None:
+    """Remove the groups a dead grading process `owner` left (their processes died with it)."""
+    kind, parents = _layout()
+    if kind is None:
+        return
+    for parent in parents:
+        for folder in parent.glob(f"box-{owner}-*"):
+            try:
+                folder.rmdir()
+            except OSError:  # still has a process: left for a later sweep
+                pass

@@ -31,7 +31,7 @@ from .. import checks
 from ..cases import FUNCTIONS
 from ..course import Course
 from ..shipped import localized_checks, released_language
-from . import cgroup
+from . import cgroup, leftovers
 from .cgroup import SandboxCgroup
 from .channel import Channel
 from .intake import take_in
@@ -174,6 +174,7 @@ class SandboxRun:
         self.released = known_versions(course.root, assignment, self.master)  # every released cell version
         self.prewarm = True
         self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
+        leftovers.begin()
 
     def execute(self, student: str, folder: Path, inputs: list[dict]) -> Outcome:
         """Intake and sandboxed run of one submission on its `inputs` (see sandbox_inputs): plain data for
@@ -231,11 +232,12 @@ class SandboxRun:
 
     def _new_box(self) -> Box:
         """A fresh sandbox for one submission: its folders and a runner already loading."""
-        holder = tempfile.TemporaryDirectory(prefix="dnnkit-grade-")
+        holder = tempfile.TemporaryDirectory(prefix=leftovers.scratch_prefix())
         lease = UidLease() if self.sandboxed else OwnUid()
         scratch = Path(holder.name)
         grader, work = self._prepare(scratch, lease.uid)
-        group = SandboxCgroup(self.limits.memory_bytes, self.limits.processes) if self._grouped() else None
+        group = (SandboxCgroup(self.limits.memory_bytes, self.limits.processes, leftovers.token())
+                 if self._grouped() else None)
         process, channel = self._start(grader, work, lease.uid, group)
         box = Box(holder, lease, scratch, grader, work, process, channel, group)
         with self._lock:
@@ -287,6 +289,7 @@ class SandboxRun:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
+        leftovers.begin()
 
     @staticmethod
     def _kill(process: subprocess.Popen) -> None:

@@ -1,0 +1,86 @@
+"""What a grader killed outright (SIGKILL, a lost Dask worker, a power cut) leaves behind, and its removal.
+
+Each grading process owns a token, held as an flock on `<tmp>/dnnkit-grade-<token>.lock` for its lifetime; its
+sandboxes' scratch folders (which hold hidden cases) are `<tmp>/dnnkit-grade-<token>-*` and their cgroups
+`box-<token>-*`. The kernel drops the lock when the process dies, however it dies, so the next grader on the
+machine can tell a dead owner's leftovers from a live one's (also across pid namespaces, unlike a pid) and
+removes them.
+"""
+from __future__ import annotations
+
+import atexit
+import fcntl
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+from . import cgroup
+
+PREFIX = "dnnkit-grade-"
+_lock = threading.Lock()
+_owned: tuple[int, str, object] | None = None  # (pid, token, the open lock file)
+_swept_in: int | None = None  # the process that swept
+
+
+def token() -> str:
+    """This process's token, its lock taken on first use (again in a forked child)."""
+    global _owned
+    with _lock:
+        if _owned is None or _owned[0] != os.getpid():
+            name = uuid.uuid4().hex[:12]
+            lock = Path(tempfile.gettempdir()) / f"{PREFIX}{name}.lock"
+            # locked before it has the name a sweeper looks for
+            handle = open(lock.with_name(lock.name + ".new"), "w")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            os.replace(handle.name, lock)
+            _owned = (os.getpid(), name, handle)
+            atexit.register(_release, os.getpid(), lock)
+        return _owned[1]
+
+
+def _release(pid: int, lock: Path) -> None:
+    """At a normal exit, the lock file goes too (not in a forked child, which has a lock of its own)."""
+    if os.getpid() == pid:
+        lock.unlink(missing_ok=True)
+
+
+def scratch_prefix() -> str:
+    """The prefix of this process's scratch folders (tempfile.TemporaryDirectory(prefix=...))."""
+    return f"{PREFIX}{token()}-"
+
+
+def begin() -> None:
+    """Once per process, before its first sandbox: take its token and sweep what dead graders left."""
+    global _swept_in
+    if _swept_in != os.getpid():
+        _swept_in = os.getpid()
+        sweep()
+
+
+def sweep() -> list[str]:
+    """Remove the scratch folders and cgroups of every grader that died without cleaning up; the dead tokens."""
+    folder = Path(tempfile.gettempdir())
+    own = token()
+    dead = []
+    for lock in folder.glob(f"{PREFIX}*.lock"):
+        name = lock.name[len(PREFIX):-len(".lock")]
+        if name == own:
+            continue
+        try:
+            handle = open(lock, "r+")
+        except OSError:  # removed meanwhile by another sweeper, or not ours to open
+            continue
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its owner is alive
+            for scratch in folder.glob(f"{PREFIX}{name}-*"):
+                shutil.rmtree(scratch, ignore_errors=True)
+            cgroup.remove_boxes(name)
+            lock.unlink(missing_ok=True)
+        dead.append(name)
+    return dead

@@ -1,0 +1,88 @@
+"""What a grader killed outright leaves (scratch folders with hidden cases, cgroups) is removed by the next
+grader, and what a live grader holds is not (dnnkit/grading/leftovers.py)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dnnkit.grading import cgroup, leftovers
+
+# a grading process in miniature: takes its token, makes a scratch folder holding a "hidden case" (and a cgroup
+# where the machine has them) as the supervisor does, says so, then waits to be killed
+OWNER = textwrap.dedent("""
+    import sys, tempfile, time
+    from pathlib import Path
+    from dnnkit.grading import cgroup, leftovers
+    scratch = Path(tempfile.mkdtemp(prefix=leftovers.scratch_prefix()))
+    (scratch / "level-0.npz").write_bytes(b"hidden")
+    groups = [str(f) for f in cgroup.SandboxCgroup(10**8, 8, leftovers.token()).folders] \\
+        if cgroup.available() is None else []
+    print(leftovers.token(), scratch, *groups, flush=True)
+    time.sleep(600)
+""")
+
+
+@pytest.fixture
+def owners(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # this test's own temporary folder, for them and for us
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    started = []
+
+    def start():
+        process = subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True,
+                                   env={**os.environ, "TMPDIR": str(tmp_path)})
+        token, scratch, *groups = process.stdout.readline().split()
+        started.append(process)
+        return process, token, Path(scratch), [Path(g) for g in groups]
+
+    yield start
+    for process in started:
+        process.kill()
+        process.wait()
+    leftovers.sweep()
+    monkeypatch.setattr(tempfile, "tempdir", None)
+
+
+def test_a_dead_graders_leftovers_go_and_a_live_ones_stay(owners):
+    dead, dead_token, dead_scratch, dead_groups = owners()
+    live, live_token, live_scratch, live_groups = owners()
+    dead.send_signal(signal.SIGKILL)
+    dead.wait()
+    # the kill left them: the hidden case at rest, the lock file, the groups
+    assert (dead_scratch / "level-0.npz").read_bytes() == b"hidden"
+    assert (dead_scratch.parent / f"{leftovers.PREFIX}{dead_token}.lock").exists()
+    assert all(group.is_dir() for group in dead_groups)
+
+    assert leftovers.sweep() == [dead_token]
+    assert not dead_scratch.exists()
+    assert not (dead_scratch.parent / f"{leftovers.PREFIX}{dead_token}.lock").exists()
+    assert not any(group.exists() for group in dead_groups)
+    assert (live_scratch / "level-0.npz").read_bytes() == b"hidden"  # its owner is alive
+    assert all(group.is_dir() for group in live_groups)
+    assert live.poll() is None
+
+
+def test_a_sweep_never_takes_its_own_processs(owners, tmp_path):
+    scratch = Path(tempfile.mkdtemp(prefix=leftovers.scratch_prefix()))
+    assert scratch.parent == tmp_path
+    assert leftovers.sweep() == []
+    assert scratch.is_dir()
+
+
+@pytest.mark.skipif(cgroup.available() is not None, reason=f"no cgroup here: {cgroup.available()}")
+def test_groups_are_named_after_their_owner(owners):
+    _, token, _, groups = owners()
+    assert groups and all(group.name.startswith(f"box-{token}-") for group in groups)
+
+
+def test_a_grader_that_exits_normally_leaves_no_lock(tmp_path):
+    done = subprocess.run([sys.executable, "-c", "from dnnkit.grading import leftovers; print(leftovers.token())"],
+                          capture_output=True, text=True, env={**os.environ, "TMPDIR": str(tmp_path)}, check=True)
+    assert done.stdout.strip() and list(tmp_path.iterdir()) == []
