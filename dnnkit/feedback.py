@@ -51,13 +51,14 @@ class FeedbackExporter(HTMLExporter):
     (GenerateFeedback sets HTMLExporter's, for nbgrader's own template, which this section overrides)."""
 
     def __init__(self, config=None, **kw):
+        config = config or Config()
         own = Config()
         own.FeedbackExporter.template_name = TEMPLATE
         own.FeedbackExporter.extra_template_basedirs = TEMPLATE_BASEDIRS
         # where Jinja finds "feedback/index.html.j2", which ours extends, besides GenerateFeedback's own paths
         own.FeedbackExporter.extra_template_paths = [
-            *(config or Config()).get("HTMLExporter", {}).get("extra_template_paths", []), NBGRADER_TEMPLATES]
-        own.merge(config or Config())
+            *config.get("HTMLExporter", {}).get("extra_template_paths", []), NBGRADER_TEMPLATES]
+        own.merge(config)
         super().__init__(config=own, **kw)
 
     def from_notebook_node(self, nb, resources=None, **kw):

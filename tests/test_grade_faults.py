@@ -103,19 +103,13 @@ def grader_token(pid: int) -> str:
     while time.monotonic() < deadline:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
             try:
-                name = Path(os.readlink(fd)).name
+                name = leftovers.token_of(Path(os.readlink(fd)))
             except OSError:
                 continue
-            if name.startswith(leftovers.PREFIX) and name.endswith(".lock"):
-                return name[len(leftovers.PREFIX):-len(".lock")]
+            if name:
+                return name
         time.sleep(0.05)
     raise AssertionError(f"grading process {pid} holds no leftovers lock")
-
-
-def boxes(token: str) -> list[Path]:
-    """The cgroups of the grading process with `token`."""
-    roots = [Path("/sys/fs/cgroup"), *Path("/sys/fs/cgroup").glob("*")]
-    return [box for root in roots for box in (root / "dnnkit-sandboxes").glob(f"box-{token}-*")]
 
 
 def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
@@ -136,7 +130,7 @@ def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
     # the kill left the sandboxes' scratch folders, hidden cases in them, and their cgroups
     scratch = list(Path(tempfile.gettempdir()).glob(f"{leftovers.PREFIX}{token}-*"))
     assert scratch and any(folder.glob("level-*.npz") for folder in scratch)
-    groups = boxes(token)
+    groups = cgroup.owned_boxes(token)
     assert groups or cgroup.available() is not None
     graded_before = {s for s in students
                      if record_path(course.root, "step_by_step", s).exists()}

@@ -47,7 +47,6 @@ def owners(tmp_path, monkeypatch):
         process.kill()
         process.wait()
     leftovers.sweep()
-    monkeypatch.setattr(tempfile, "tempdir", None)
 
 
 def test_a_dead_graders_leftovers_go_and_a_live_ones_stay(owners):
@@ -57,12 +56,12 @@ def test_a_dead_graders_leftovers_go_and_a_live_ones_stay(owners):
     dead.wait()
     # the kill left them: the hidden case at rest, the lock file, the groups
     assert (dead_scratch / "level-0.npz").read_bytes() == b"hidden"
-    assert (dead_scratch.parent / f"{leftovers.PREFIX}{dead_token}.lock").exists()
+    assert leftovers.lock_file(dead_token).exists()
     assert all(group.is_dir() for group in dead_groups)
 
     assert leftovers.sweep() == [dead_token]
     assert not dead_scratch.exists()
-    assert not (dead_scratch.parent / f"{leftovers.PREFIX}{dead_token}.lock").exists()
+    assert not leftovers.lock_file(dead_token).exists()
     assert not any(group.exists() for group in dead_groups)
     assert (live_scratch / "level-0.npz").read_bytes() == b"hidden"  # its owner is alive
     assert all(group.is_dir() for group in live_groups)

@@ -93,14 +93,16 @@ class SandboxCgroup:
                     time.sleep(0.02)
 
 
+def owned_boxes(owner: str) -> list[Path]:
+    """The groups (their folders in every hierarchy) of the grading process `owner`."""
+    kind, parents = _layout()
+    return [folder for parent in parents for folder in parent.glob(f"box-{owner}-*")] if kind else []
+
+
 def remove_boxes(owner: str) -> None:
     """Remove the groups a dead grading process `owner` left (their processes died with it)."""
-    kind, parents = _layout()
-    if kind is None:
-        return
-    for parent in parents:
-        for folder in parent.glob(f"box-{owner}-*"):
-            try:
-                folder.rmdir()
-            except OSError:  # still has a process: left for a later sweep
-                pass
+    for folder in owned_boxes(owner):
+        try:
+            folder.rmdir()
+        except OSError:  # still has a process: left for a later sweep
+            pass

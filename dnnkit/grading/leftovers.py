@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -25,13 +26,24 @@ _owned: tuple[int, str, object] | None = None  # (pid, token, the open lock file
 _swept_in: int | None = None  # the process that swept
 
 
+def lock_file(name: str) -> Path:
+    """The lock file of the grading process with token `name`."""
+    return Path(tempfile.gettempdir()) / f"{PREFIX}{name}.lock"
+
+
+def token_of(lock: Path) -> str | None:
+    """The token a lock file names, None if it is not one."""
+    found = re.fullmatch(re.escape(PREFIX) + r"(.+)\.lock", lock.name)
+    return found[1] if found else None
+
+
 def token() -> str:
     """This process's token, its lock taken on first use (again in a forked child)."""
     global _owned
     with _lock:
         if _owned is None or _owned[0] != os.getpid():
             name = uuid.uuid4().hex[:12]
-            lock = Path(tempfile.gettempdir()) / f"{PREFIX}{name}.lock"
+            lock = lock_file(name)
             # locked before it has the name a sweeper looks for
             handle = open(lock.with_name(lock.name + ".new"), "w")
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -66,7 +78,7 @@ def sweep() -> list[str]:
     own = token()
     dead = []
     for lock in folder.glob(f"{PREFIX}*.lock"):
-        name = lock.name[len(PREFIX):-len(".lock")]
+        name = token_of(lock)
         if name == own:
             continue
         try:
