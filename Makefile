@@ -46,11 +46,10 @@ system-deps:
 
 # one BLAS thread: with two, any other load on a 2-core machine makes OpenBLAS crawl; a temporary base folder of
 # its own for every run, so that two runs on one machine (two clones, two users) never share or clear one, and
-# removed afterwards; TEST_WORKERS pytest-xdist workers, each running whole modules (their fixtures built once) in
-# the order tests/conftest.py gives them (the longest first; xdist would put the modules with most tests first)
+# removed afterwards; TEST_WORKERS pytest-xdist workers, each running whole modules (their fixtures built once)
 TEST_WORKERS ?= 2
 PYTEST = base=$$(mktemp -d /tmp/dnnkit-tests-XXXXXX); OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -p no:cacheprovider \
-	--basetemp="$$base" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	--basetemp="$$base" -n $(TEST_WORKERS) --dist loadfile
 PYTEST_END = ; status=$$?; rm -rf "$$base"; exit $$status
 
 ## The whole test suite (installs what it needs first).

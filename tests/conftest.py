@@ -20,20 +20,6 @@ def _shared_datasets() -> Path | None:
     return None
 
 
-# The modules that take longest, longest first (pytest --durations on 2 cores, 2026-11-30). `make test` runs
-# them first, so that its two pytest-xdist workers (whole modules each: --dist loadfile) finish together rather
-# than one waiting on a long module left for last. Every other module follows in its usual order.
-LONGEST_FIRST = ("test_dask.py", "test_grading.py", "test_hostile.py", "test_term.py", "test_diagnosis.py",
-                 "test_demo.py", "test_grade_faults.py", "test_broken_submissions.py", "test_notebooks.py",
-                 "test_language_grading.py", "test_language.py", "test_postgres.py", "test_students.py",
-                 "test_hostile_files.py", "test_browser_sanitize.py", "test_browser_journey.py", "test_names.py")
-
-
-def pytest_collection_modifyitems(items):
-    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a module's own order is kept
-
-
 @pytest.fixture(scope="session", autouse=True)
 def course_secret_in_the_environment():
     """Every test (and every `dnnkit grade` it starts) reads the course secret from the environment, so none
