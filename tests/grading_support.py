@@ -95,6 +95,14 @@ def feedback_html(course: Course, student: str, assignment: str = "step_by_step"
     return (course.root / "feedback" / student / assignment / f"{assignment}.html").read_text()
 
 
+def feedback_pages(course: Course, assignment: str = "step_by_step") -> dict[str, str]:
+    """{student: feedback page} for every graded submission, from one `nbgrader generate_feedback` (each
+    command costs nbgrader's start-up again)."""
+    nbgrader(course.root, "generate_feedback", assignment, "--force")
+    return {page.parent.parent.name: page.read_text()
+            for page in (course.root / "feedback").glob(f"*/{assignment}/{assignment}.html")}
+
+
 def executed_notebook(course: Course, student: str, assignment: str = "step_by_step"):
     return nbformat.read(course.root / "autograded" / student / assignment / f"{assignment}.ipynb", 4)
 

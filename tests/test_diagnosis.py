@@ -15,7 +15,7 @@ from dnnkit.mistakes import BY_NAME, CATALOG, rounds
 from dnnkit.solutions import load_solutions, reference_answers
 from dnnkit.student_cases import StudentCases
 from dnnkit.submissions import solved_notebook, write_submission
-from grading_support import (dnnkit_grade, executed_notebook, feedback_html, grader_lines, grading_course, read_grades,
+from grading_support import (dnnkit_grade, executed_notebook, feedback_pages, grader_lines, grading_course, read_grades,
                              result_record)
 
 ASSIGNMENTS = list(FUNCTIONS)
@@ -250,8 +250,10 @@ def test_dnnkit_grade_names_every_mistake_in_its_records_csv_and_notebook(graded
 def test_the_feedback_page_shows_the_diagnosis_and_fix(graded_rounds, assignment):
     course, made = graded_rounds
     students = sorted({s for n, s in made.items() if assignment_of(BY_NAME[n].function) == assignment})
+    pages = feedback_pages(course, assignment)
+    assert set(students) <= set(pages)
     for student in students:
-        page = html.unescape(feedback_html(course, student, assignment))
+        page = html.unescape(pages[student])
         for name, by in made.items():
             mistake = BY_NAME[name]
             if by == student and assignment_of(mistake.function) == assignment:
