@@ -85,10 +85,9 @@ def test_nbgrader_and_jupyterlab_start_without_building_iri_parsers():
     """jsonschema>=4.25 imports rfc3987-syntax, which builds its parsers at import: 2.9 s of CPU in every nbgrader
     command, `dnnkit` command and JupyterLab server here. The pinned jsonschema does not import it, in the
     modules those processes load (nbgrader's app, nbformat's validator, JupyterLab's event schemas)."""
-    code = ("import sys, nbgrader.apps.nbgraderapp, nbformat.validator, jupyter_events.validators, jsonschema; "
-            "print('rfc3987_syntax' in sys.modules, metadata_version('jsonschema'))")
-    done = subprocess.run([sys.executable, "-c", "from importlib.metadata import version as metadata_version; " + code],
-                          capture_output=True, text=True, timeout=120)
+    code = ("import sys, importlib.metadata, jsonschema, nbgrader.apps.nbgraderapp, nbformat.validator, "
+            "jupyter_events.validators; print('rfc3987_syntax' in sys.modules, importlib.metadata.version('jsonschema'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     loaded, version = done.stdout.split()
     pinned = {_name(r.name): r for r in _requirements(REPO / "requirements.txt")}["jsonschema"]
