@@ -85,3 +85,18 @@ def test_a_grader_that_exits_normally_leaves_no_lock(tmp_path):
     done = subprocess.run([sys.executable, "-c", "from dnnkit.grading import leftovers; print(leftovers.token())"],
                           capture_output=True, text=True, env={**os.environ, "TMPDIR": str(tmp_path)}, check=True)
     assert done.stdout.strip() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("planted", ["*", "?" * 12, "[0-9a-f]*", ""])
+def test_a_planted_lock_whose_name_is_a_pattern_removes_nothing(owners, planted):
+    """Anyone can write <tmp>: an unlocked file named like a lock, its token a glob pattern, must not make the
+    sweep take it for a dead grader and remove a live grader's scratch folder (hidden cases) or cgroups."""
+    _, token, scratch, groups = owners()
+    planted_lock = leftovers.lock_file(planted)
+    planted_lock.write_text("")
+    assert token != planted and planted_lock.name.startswith(leftovers.PREFIX)  # it lands where the sweep looks
+
+    swept = leftovers.sweep()
+    assert (scratch / "level-0.npz").is_file(), f"the sweep took {planted!r} for a dead grader's token"
+    assert all(group.is_dir() for group in groups)
+    assert swept == [] and planted_lock.exists()  # not a grader's lock: neither swept nor removed

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import cgroup
 
 PREFIX = "dnnkit-grade-"
+TOKEN_CHARS = 12  # a token is this many lowercase hex digits, nothing else
 _lock = threading.Lock()
 _owned: tuple[int, str, object] | None = None  # (pid, token, the open lock file)
 _swept_in: int | None = None  # the process that swept
@@ -32,8 +33,9 @@ def lock_file(name: str) -> Path:
 
 
 def token_of(lock: Path) -> str | None:
-    """The token a lock file names, None if it is not one."""
-    found = re.fullmatch(re.escape(PREFIX) + r"(.+)\.lock", lock.name)
+    """The token a lock file names, None if it is not one (anyone can write <tmp>: a name that is not a token,
+    a glob pattern say, must never reach the sweep's globs)."""
+    found = re.fullmatch(re.escape(PREFIX) + f"([0-9a-f]{{{TOKEN_CHARS}}})" + r"\.lock", lock.name)
     return found[1] if found else None
 
 
@@ -42,7 +44,7 @@ def token() -> str:
     global _owned
     with _lock:
         if _owned is None or _owned[0] != os.getpid():
-            name = uuid.uuid4().hex[:12]
+            name = uuid.uuid4().hex[:TOKEN_CHARS]
             lock = lock_file(name)
             # locked before it has the name a sweeper looks for
             handle = open(lock.with_name(lock.name + ".new"), "w")
@@ -79,7 +81,7 @@ def sweep() -> list[str]:
     dead = []
     for lock in folder.glob(f"{PREFIX}*.lock"):
         name = token_of(lock)
-        if name == own:
+        if name is None or name == own:
             continue
         try:
             handle = open(lock, "r+")
