@@ -1,16 +1,17 @@
 """What a hidden test cell calls while nbgrader grades: check one function on the grader-only cases.
 
 Under `nbgrader autograde` (the notebook runs in autograded/<student>/<assignment>/) the cases are that
-student's own (dnnkit.student_cases); elsewhere (validating source/) the fixed hidden set in references/.
+student's own, drawn for the submission in submitted/<student>/<assignment>/ as `dnnkit grade` draws them
+(dnnkit.student_cases); elsewhere (validating source/) the fixed hidden set in references/.
 Messages name the case, the part of the result, the kind of error and the catalogued mistake it matches,
 never a hidden input or value.
 
 Isolation: while a function runs on a case, its graded helpers (dnnkit.cases.replayed_helpers:
 linear_activation_backward and linear_backward for L_model_backward) answer with the results the reference got
 from them on that case, recorded when the case was built (checks.run_case replays the case's `deps`, as the
-visible test does with the public cases). So, as under `dnnkit grade` (where the sandbox gets the helpers'
-reference code instead), a bug in a helper costs only the helper's points, also when the student's function
-calls linear_backward itself. A call with arguments the reference never passed goes to the student's own helper.
+visible test does with the public cases, and `dnnkit grade`'s sandbox with the same table sealed). So a bug in a
+helper costs only the helper's points, also when the student's function calls linear_backward itself. A call
+with arguments the reference never passed goes to the student's own helper.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from . import checks
 from .cases import assignment_of
 from .course import Course
+from .grading.intake import submission_digest
 from .refcache import load_verified
 from .student_cases import StudentCases
 
@@ -43,7 +45,8 @@ def _cases(root: str, assignment: str, student: str | None) -> dict:
     course = Course(root)
     if student is None:
         return load_verified(course, assignment)
-    return StudentCases(course, assignment).for_student(student)
+    submission = submission_digest(course.root / "submitted" / student / assignment)
+    return StudentCases(course, assignment).for_student(student, submission)
 
 
 def check_hidden(function_name: str, function) -> None:

@@ -17,7 +17,8 @@ from .diagnosis import mistake_outcomes, mistaken_solutions
 from .solutions import load_solutions, solution_digest
 
 FORMAT = "dnnkit-reference-cases"
-VERSION = 3  # 2: cases carry the catalogued mistakes' outcomes; 3: replay tables hold cases.SKIPPED_TO's calls
+VERSION = 4  # 2: cases carry the catalogued mistakes' outcomes; 3: replay tables hold cases.SKIPPED_TO's calls;
+# 4: replay tables hold each call's arguments (checks.record_calls), keyed by the course's parameter names
 
 
 # How far a regenerated file's floating-point values may be from the committed ones and still count as the same:
@@ -58,7 +59,7 @@ def differences(old, new, function: str = "", path: str = "") -> list[str]:
     if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
         if type(old) is not type(new) or len(old) != len(new):
             return [f"{path}: a {type(old).__name__} of {len(old)} became a {type(new).__name__} of {len(new)}"]
-        replay_entry = "/deps/" in path and len(old) == 2 and isinstance(old[0], str) and len(old[0]) == 64
+        replay_entry = "/deps/" in path and len(old) == 3 and isinstance(old[0], str) and len(old[0]) == 64
         found = []
         for i, (a, b) in enumerate(zip(old, new)):
             if not (replay_entry and i == 0):

@@ -1,7 +1,9 @@
 """The course secret, and the per-student seeds of the hidden cases drawn from it.
 
-Hidden cases are drawn from hmac(secret, assignment/student): the same student gets the same numbers on every
-regrade, two students get different numbers, and without the secret nobody can compute them. The secret is
+Hidden cases are drawn from hmac(secret, assignment/student/submission): the same submission gets the same
+numbers on every regrade, two students get different numbers, and so does every new submission of one student
+(its notebook or timestamp changed), so hidden inputs that leaked out of one grading run (kernel state outlives
+a process) are worthless for the next one. Without the secret nobody can compute them. The secret is
 `$DNNKIT_COURSE_SECRET`, else the file `.dnnkit/course-secret` in the course folder (git-ignored, never
 released), made on first use. Back it up: a new secret gives every student new hidden cases.
 """
@@ -44,7 +46,9 @@ def course_secret(root: Path) -> bytes:
     return text.encode()
 
 
-def student_seed(secret: bytes, assignment: str, student: str) -> int:
-    """A 63-bit seed for the hidden cases of `student` in `assignment`."""
-    mac = hmac.new(secret, f"{assignment}\0{student}".encode(), hashlib.sha256).digest()
+def student_seed(secret: bytes, assignment: str, student: str, submission: str = "") -> int:
+    """A 63-bit seed for the hidden cases of `student` in `assignment`, for the submission whose digest is
+    `submission` ('' for a learner's own checks, which keep their numbers while the notebook changes)."""
+    text = f"{assignment}\0{student}" + (f"\0{submission}" if submission else "")
+    mac = hmac.new(secret, text.encode(), hashlib.sha256).digest()
     return int.from_bytes(mac[:8], "big") >> 1

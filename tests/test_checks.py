@@ -399,13 +399,26 @@ def _broken_helper():
 def test_call_key_positional_equals_keyword():
     ns = _namespace()
     helper, x = ns["helper"], np.array([1.0, 2.0])
-    key = checks.call_key(helper, (x,), {})
-    assert checks.call_key(helper, (), {"x": x}) == key
-    assert checks.call_key(helper, (x, 2.0), {}) == key
-    assert checks.call_key(helper, (x,), {"scale": 2.0}) == key
-    assert checks.call_key(helper, (x.copy(),), {}) == key
-    assert checks.call_key(helper, (x,), {"scale": 3.0}) != key
-    assert checks.call_key(helper, (x + 1,), {}) != key
+    key = checks.call_key("helper", helper, (x,), {})
+    assert checks.call_key("helper", helper, (), {"x": x}) == key
+    assert checks.call_key("helper", helper, (x, 2.0), {}) == key
+    assert checks.call_key("helper", helper, (x,), {"scale": 2.0}) == key
+    assert checks.call_key("helper", helper, (x.copy(),), {}) == key
+    assert checks.call_key("helper", helper, (x,), {"scale": 3.0}) != key
+    assert checks.call_key("helper", helper, (x + 1,), {}) != key
+
+
+def test_a_course_helper_is_bound_to_the_course_names_not_the_students():
+    """A student who renamed linear_forward's parameters still matches a keyword call the course way."""
+    def own(a_prev, weights, bias):  # the student's names
+        raise AssertionError("not called")
+
+    A, W, b = np.ones((2, 3)), np.ones((1, 2)), np.zeros((1, 1))
+    key = checks.call_key("linear_forward", own, (A, W, b), {})
+    assert checks.call_key("linear_forward", own, (A,), {"W": W, "b": b}) == key
+    assert checks.call_key("linear_forward", None, (A, W), {"b": b}) == key  # no helper of the student's at all
+    assert checks.call_key("linear_forward", own, (A, W), {"bias": b}) == ""  # not a call of the course's helper
+    assert checks.call_key("linear_forward", own, (A, W, object()), {}) == ""  # not plain data
 
 
 def test_record_calls_records_the_helper_calls():
@@ -415,8 +428,9 @@ def test_record_calls_records_the_helper_calls():
     np.testing.assert_array_equal(result, x * 2.0 + 1.0)
     assert list(deps) == ["helper"]
     assert len(deps["helper"]) == 2
-    for key, out in deps["helper"]:
-        assert key == checks.call_key(ns["helper"], (x,), {})
+    for key, passed, out in deps["helper"]:
+        assert key == checks.call_key("helper", ns["helper"], (x,), {})
+        np.testing.assert_array_equal(passed[0], x) and passed[1] == 2.0  # the arguments, bound
         np.testing.assert_array_equal(out, x * 2.0)  # the copy recorded, not the one mutated afterwards
     assert ns["helper"].__name__ == "helper" and ns["helper"](1.0) == 2.0  # namespace restored
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])  # args not mutated
@@ -491,6 +505,83 @@ def test_run_case_does_not_mutate_the_case():
     assert checks.digest(case) == checks.digest(before)
 
 
+def _sealed(case):
+    """The case as the grader's sandbox gets it: arguments and sealed calls, nothing else."""
+    return {"name": case["name"], "args": case["args"], "calls": checks.sealed_calls(case["deps"])}
+
+
+@pytest.mark.parametrize("through_file", [False, True])
+def test_sealed_calls_replay_like_the_open_table(tmp_path, through_file):
+    ns = _namespace()
+    x = np.array([1.0, 2.0, 3.0])
+    sealed = _sealed(_recorded_case(ns, x))
+    if through_file:  # as the sandbox gets it: a level file of plain data
+        checks.save_plain(tmp_path / "level.npz", [sealed])
+        sealed = checks.load_plain(tmp_path / "level.npz")[0][0]
+    ns["helper"] = _broken_helper()
+    np.testing.assert_array_equal(checks.run_case(ns["student"], sealed), x * 2.0 + 1.0)
+    other = np.array([5.0, 7.0])  # unrecorded arguments: the student's own helper answers
+    np.testing.assert_array_equal(checks.run_case(ns["student"], dict(sealed, args=(other,))), other * 100.0 + 1.0)
+
+
+def test_sealed_calls_hold_neither_the_arguments_nor_the_answers():
+    """What the sandbox gets for a recorded call: an id and bytes that are not the answer, and that open to the
+    answer only with the key of the exact arguments."""
+    ns = _namespace()
+    x = np.array([0.125, 0.25, 0.5])
+    case = _recorded_case(ns, x)
+    sealed = checks.sealed_calls(case["deps"])["helper"]
+    key, passed, output = case["deps"]["helper"][0]
+    call_id, box = sealed[0]
+    raw = np.asarray(box, np.uint8).tobytes()
+    assert call_id != key and key not in call_id
+    assert x.tobytes() not in raw and output.tobytes() not in raw  # neither the argument nor the answer in clear
+    assert output.tobytes() in checks.pack_plain(output)  # (what sealing hides is really there unsealed)
+    answers = checks._Answers(sealed, sealed=True)
+    index, opened = answers.answer(key)
+    np.testing.assert_array_equal(opened, output)
+    assert answers.answer(checks.digest([x + 1e-12, 2.0])) is None
+
+
+def test_the_call_log_names_each_call_and_the_arguments_of_unmatched_ones():
+    ns = _namespace()
+    x = np.array([1.0, 2.0])
+    case = _recorded_case(ns, x)
+    calls = []
+    checks.run_case(ns["student"], case, calls=calls)
+    assert [(c["helper"], c["hit"], c["depth"], c["args"]) for c in calls] == [("helper", 0, 0, None),
+                                                                                ("helper", 0, 0, None)]
+    calls = []
+    other = np.array([5.0, 7.0])
+    checks.run_case(ns["student"], dict(case, args=(other,)), calls=calls)
+    assert [c["hit"] for c in calls] == [None, None]
+    np.testing.assert_array_equal(calls[0]["args"][0], other)
+    assert calls[0]["args"][1] == 2.0
+
+
+def test_pack_plain_round_trips_plain_data():
+    value = {"a": (np.arange(6.0).reshape(2, 3), [1, 2.5, None, "text", True]), "b": np.float64(0.25),
+             "c": np.array([], dtype=np.int64), "d": np.array("ab")}
+    again = checks.unpack_plain(checks.pack_plain(value))
+    assert checks.digest(again) == checks.digest(value)
+
+
+@pytest.mark.parametrize("data", [
+    b"",  # too short
+    (10**9).to_bytes(8, "little") + b"{}",  # a header longer than the data
+    checks.pack_plain(np.zeros(4))[:-1],  # an array past the end
+    checks.pack_plain(np.zeros(4)) + b"x",  # bytes after the last array
+    (lambda h: len(h).to_bytes(8, "little") + h)(
+        b'{"layout": {"t": "array", "i": 0}, "arrays": [["|O", [1]]]}') + bytes(8),  # an object array
+    (lambda h: len(h).to_bytes(8, "little") + h)(
+        b'{"layout": {"t": "array", "i": 0}, "arrays": [["<f8", [100000000000]]]}') + bytes(8),  # a huge shape
+    (lambda h: len(h).to_bytes(8, "little") + h)(b'{"layout": ' + b"[" * 300000 + b"]" * 300000 + b', "arrays": []}'),
+])
+def test_unpack_plain_refuses_what_is_not_packed_plain_data(data):
+    with pytest.raises((ValueError, RecursionError, TypeError, KeyError)):
+        checks.unpack_plain(data)
+
+
 # ------------------------------------------------------------------ arguments changed in place (update_parameters)
 
 # the course's update_parameters written as many real solutions of the old course write it: right values, but
@@ -552,11 +643,11 @@ def test_run_case_tells_whether_the_call_changed_its_arguments():
     before = copy.deepcopy(case)
     for function, expected in ((mutates, True), (mutates_array, True), (lambda d, x: 0.0, False)):
         changes = []
-        assert checks.run_case(function, case, None, changes) == 0.0
+        assert checks.run_case(function, case, changes) == 0.0
         assert changes == [expected], function
     changes = []
     with pytest.raises(KeyError):
-        checks.run_case(mutates_then_raises, case, None, changes)
+        checks.run_case(mutates_then_raises, case, changes)
     assert changes == [True]
     assert checks.digest(case) == checks.digest(before)  # the case itself is never touched
     assert checks.run_case(mutates, case) == 0.0  # without a list, nothing is watched
@@ -599,7 +690,7 @@ def test_other_functions_changing_their_arguments_get_no_note():
         return 0.25
 
     changes = []
-    checks.run_case(compute_cost, _case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25), None, changes)
+    checks.run_case(compute_cost, _case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25), changes)
     assert changes == [True] and checks.input_change_note("compute_cost") == ""
     assert checks.checked(compute_cost, "compute_cost", [_case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25)]) \
         == (1, "")

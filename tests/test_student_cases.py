@@ -1,6 +1,7 @@
-"""Per-student hidden cases: drawn from the course secret and the student id, the same on every regrade,
-different between students, computed on the grader's side; a submission that hard-codes another student's
-answers passes for that student only, under `dnnkit grade` and under plain `nbgrader autograde`."""
+"""Per-submission hidden cases: drawn from the course secret, the student id and the submission's digest, the
+same on every regrade of a submission, different between students and between one student's submissions,
+computed on the grader's side; a submission that hard-codes the answers of hidden cases that leaked from an
+earlier grading run passes for nobody, under `dnnkit grade` and under plain `nbgrader autograde`."""
 from __future__ import annotations
 
 import stat
@@ -13,6 +14,7 @@ from dnnkit import DnnkitError, checks
 from dnnkit.cases import FUNCTIONS
 from dnnkit.course import Course
 from dnnkit.gradebook import function_scores
+from dnnkit.grading.intake import submission_digest
 from dnnkit.hidden import student_of
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.secret import SECRET_FILE, course_secret, student_seed
@@ -51,23 +53,26 @@ def test_the_environment_overrides_the_file(course, monkeypatch):
     assert not (course.root / SECRET_FILE).exists()
 
 
-def test_seeds_depend_on_secret_assignment_and_student():
-    seeds = {student_seed(s, a, st) for s in (b"a" * 32, b"b" * 32) for a in FUNCTIONS for st in ("ann", "bob")}
-    assert len(seeds) == 2 * len(FUNCTIONS) * 2
+def test_seeds_depend_on_secret_assignment_student_and_submission():
+    seeds = {student_seed(s, a, st, sub) for s in (b"a" * 32, b"b" * 32) for a in FUNCTIONS for st in ("ann", "bob")
+             for sub in ("", "1" * 64, "2" * 64)}
+    assert len(seeds) == 2 * len(FUNCTIONS) * 2 * 3
 
 
 @pytest.mark.parametrize("assignment", list(FUNCTIONS))
-def test_same_student_same_cases_other_student_other_numbers(course, assignment):
+def test_same_submission_same_cases_another_one_other_numbers(course, assignment):
     builder = StudentCases(course, assignment)
-    ann, ann_again, bob = builder.for_student("ann"), StudentCases(course, assignment).for_student("ann"), \
-        builder.for_student("bob")
+    first = "1" * 64  # digests of two submissions
+    ann, ann_again = builder.for_student("ann", first), StudentCases(course, assignment).for_student("ann", first)
+    bob, ann_later = builder.for_student("bob", first), builder.for_student("ann", "2" * 64)
     assert checks.digest(ann) == checks.digest(ann_again)
-    assert _inputs(ann) != _inputs(bob)
+    assert _inputs(ann) != _inputs(bob) and _inputs(ann) != _inputs(ann_later)
     for name in FUNCTIONS[assignment]:
-        assert [c["name"] for c in ann[name]] == [c["name"] for c in bob[name]]  # same cases, other numbers
-        for a, b in zip(ann[name], bob[name]):
-            shapes = lambda case: [np.shape(x) for x in case["args"] if isinstance(x, np.ndarray)]  # noqa: E731
-            assert shapes(a) == shapes(b)
+        for other in (bob, ann_later):
+            assert [c["name"] for c in ann[name]] == [c["name"] for c in other[name]]  # same cases, other numbers
+            for a, b in zip(ann[name], other[name]):
+                shapes = lambda case: [np.shape(x) for x in case["args"] if isinstance(x, np.ndarray)]  # noqa: E731
+                assert shapes(a) == shapes(b)
 
 
 @pytest.mark.parametrize("assignment", list(FUNCTIONS))
@@ -93,7 +98,7 @@ def test_student_of_reads_the_autograded_folder(tmp_path):
     assert student_of(tmp_path, "step_by_step", str(tmp_path / "source" / "step_by_step")) is None
 
 
-# --- copying: hard-coded answers of one student's cases pass for that student only ------------------------
+# --- leaked hidden cases: hard-coded answers of one grading run's cases pass in no later one ---------------------
 
 COPIER = '''
 import numpy as np
@@ -107,36 +112,47 @@ def linear_forward(A, W, b):
 '''
 
 
-def _copier(course: Course, victim: str) -> str:
-    """A linear_forward that knows the answers of the public cases and of `victim`'s hidden cases."""
+def _copier(course: Course, leaked: dict) -> str:
+    """A linear_forward that knows the answers of the public cases and of the `leaked` hidden cases."""
     public, _ = checks.load_plain(course.release("step_by_step") / "public_cases.npz")
-    hidden = StudentCases(course, "step_by_step").for_student(victim)
     answers = {checks.digest(list(c["args"])): c["expected"][0].tolist()
-               for c in public["linear_forward"] + hidden["linear_forward"]}
+               for c in public["linear_forward"] + leaked["linear_forward"]}
     return COPIER.format(answers=answers)
 
 
 @pytest.fixture(scope="module")
 def copied(tmp_path_factory):
+    """ann's first submission was graded and its hidden cases leaked (kernel state outlives a sandbox: a later
+    run can read what an earlier one held). ann hands in a linear_forward that hard-codes their answers, and so
+    does bob."""
     course = grading_course(tmp_path_factory.mktemp("copy") / "course")
-    code = _copier(course, "ann")
+    first = submit(course, "ann").parent
+    leaked = StudentCases(course, "step_by_step").for_student("ann", submission_digest(first))
+    code = _copier(course, leaked)
     assert "dnn_checks" in code and answer(course, "linear_forward") not in code
-    for student in ("ann", "bob"):  # both hand in ann's answers
+    reference = load_solutions(course, "step_by_step")
+    exec(code.replace("from dnn_checks import", "from dnnkit.checks import"), reference)
+    # the attack is real: on the leaked cases themselves the copier gets every answer right
+    failed, _ = checks.evaluate(reference["linear_forward"], "linear_forward", leaked["linear_forward"], reveal=False)
+    assert failed == "" and len(leaked["linear_forward"]) >= 3
+    for student in ("ann", "bob"):  # ann hands in again, bob copies
         submit(course, student, answers={"linear_forward": code})
     return course
 
 
-def test_dnnkit_grade_passes_the_copied_answers_only_for_their_owner(copied):
+def test_dnnkit_grade_passes_leaked_answers_for_nobody(copied):
     done = dnnkit_grade(copied)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = read_grades(copied)
-    assert float(rows["ann"]["linear_forward"]) == 10
+    assert float(rows["ann"]["linear_forward"]) == 0
     assert float(rows["bob"]["linear_forward"]) == 0
+    assert float(rows["ann"]["linear_backward"]) == 10  # the rest of the submission is graded as usual
 
 
 @pytest.mark.slow
-def test_nbgrader_autograde_draws_the_same_per_student_cases(copied):
+def test_nbgrader_autograde_draws_the_same_per_submission_cases(copied):
     nbgrader(copied.root, "autograde", "step_by_step", "--force")
     table = function_scores(copied.root, "step_by_step")
-    assert table["ann"]["linear_forward"] == 10
+    assert table["ann"]["linear_forward"] == 0
     assert table["bob"]["linear_forward"] == 0
+    assert table["ann"]["linear_backward"] == 10

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import os
 import sys
@@ -26,25 +25,13 @@ from ..names import id_problem, one_line, shown, suggested_id
 from ..sanitize import sanitize_notebook
 from ..student_cases import StudentCases
 from . import cgroup
-from .intake import _regular_file, candidates, read_limited
+from .intake import submission_digest
 from .judge import Grader
 from .nbgrader_pipeline import NbgraderPass
 from .records import (FunctionResult, Provenance, Status, SubmissionResult, file_digest, read_record,
                       recorded_students, write_record)
 from .sandbox import bubblewrap
 from .settings import read_settings
-
-
-def submission_digest(folder: Path) -> str:
-    """sha256 over the submission's notebook files (names and bytes) and its timestamp: a changed submission
-    is graded again. Links, FIFOs and oversized files are not read (see intake)."""
-    h = hashlib.sha256()
-    if folder.is_dir() and not folder.is_symlink():
-        timestamp = folder / "timestamp.txt"
-        for path in candidates(folder) + ([timestamp] if _regular_file(timestamp) else []):
-            data = read_limited(path)
-            h.update(os.fsencode(path.name) + b"\0" + (data if data is not None else b"<too large>") + b"\0")
-    return h.hexdigest()
 
 
 def refusal(student: str, problem: str) -> str:
@@ -223,7 +210,7 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
             # a few submissions queued per worker; it is also the one gradebook and record writer
             for student, folder, provenance in queue:
                 drawn = time.monotonic()
-                cases = hidden.for_student(student)
+                cases = hidden.for_student(student, provenance.submission)
                 split["drawing cases"] += time.monotonic() - drawn
                 running[pool.submit(grader.runner.execute, student, folder, grader.inputs(cases))] = (
                     student, folder, provenance, cases)

@@ -1,5 +1,8 @@
 """The one way from a sandboxed runner to the grader: its standard output, a pipe read here, one JSON object a
-line. The student's code owns the writing end, so every line is bounded, the whole stream is bounded, and a line
+line. The student's code owns the writing end, so what the grader spends on it is bounded whatever arrives: the
+size of a line, the whole stream, the number of lines, the containers and items of a line (counted before it is
+parsed, so no line of any shape costs more than a few times its size), and how far the reader parses ahead of
+the supervisor (a short queue: a runner that writes faster than the supervisor reads waits on its pipe). A line
 that is not a JSON object is skipped, whatever it holds."""
 from __future__ import annotations
 
@@ -8,26 +11,33 @@ import os
 import queue
 import threading
 
-MAX_LINE_BYTES = 96 * 1024**2  # a function's results (base64) fit easily
+MAX_LINE_BYTES = 16 * 1024**2  # a function's results (base64) and a cell's outputs fit easily
 MAX_TOTAL_BYTES = 256 * 1024**2
+MAX_LINES = 100_000  # lines of any kind, skipped ones included
+MAX_CONTAINERS = 200_000  # '[' and '{' in one line (an honest cell output, cut by the runner, has far fewer)
+MAX_ITEMS = 400_000  # ',' in one line
+QUEUE_EVENTS = 8  # parsed events waiting for the supervisor
 
 
 class Channel:
     """Reads `stream` (a binary pipe) in a thread of its own; `get` hands out the events in order."""
 
-    def __init__(self, stream, max_line: int = MAX_LINE_BYTES, max_total: int = MAX_TOTAL_BYTES):
-        self.max_line, self.max_total = max_line, max_total
-        self.overflowed = False  # more than max_total bytes arrived: the grader stops reading
-        self.skipped = 0  # lines that were too long, not JSON or not an object
+    def __init__(self, stream, max_line: int = MAX_LINE_BYTES, max_total: int = MAX_TOTAL_BYTES,
+                 max_lines: int = MAX_LINES):
+        self.max_line, self.max_total, self.max_lines = max_line, max_total, max_lines
+        self.overflowed = False  # over max_total bytes or max_lines lines: the grader stops reading
+        self.skipped = 0  # lines that were too long, too complex, not JSON or not an object
+        self.lines = 0
         self.closed = threading.Event()  # end of stream (the process and its children are gone) or overflow
-        self._events: queue.Queue = queue.Queue()
+        self._stopped = threading.Event()  # the supervisor is done with this channel
+        self._events: queue.Queue = queue.Queue(maxsize=QUEUE_EVENTS)
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
     def _read(self, stream) -> None:
         fd, total, line, skipping = stream.fileno(), 0, bytearray(), False
         try:
-            while True:
+            while not self._stopped.is_set():
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
                     break
@@ -35,21 +45,24 @@ class Channel:
                 if total > self.max_total:
                     self.overflowed = True
                     break
-                while chunk:
-                    end = chunk.find(b"\n")
-                    part, chunk = (chunk, b"") if end < 0 else (chunk[:end], chunk[end + 1:])
-                    if not skipping:
+                parts = chunk.split(b"\n")
+                for part in parts[:-1]:  # each ends a line
+                    self.lines += 1
+                    if self.lines > self.max_lines:
+                        self.overflowed = True
+                        return
+                    if not skipping and len(line) + len(part) <= self.max_line:
                         line += part
-                        skipping = len(line) > self.max_line
-                        if skipping:
-                            line.clear()
-                    if end >= 0:
-                        if not skipping:
-                            self._parse(bytes(line))
-                        else:
-                            self.skipped += 1
+                        self._parse(bytes(line))
+                    else:
+                        self.skipped += 1
+                    line.clear()
+                    skipping = False
+                if not skipping:
+                    line += parts[-1]
+                    if len(line) > self.max_line:
+                        skipping = True
                         line.clear()
-                        skipping = False
         except OSError:
             pass
         finally:
@@ -57,18 +70,26 @@ class Channel:
             self.closed.set()
 
     def _parse(self, line: bytes) -> None:
+        if line.count(b"[") + line.count(b"{") > MAX_CONTAINERS or line.count(b",") > MAX_ITEMS:
+            self.skipped += 1
+            return
         try:
             event = json.loads(line)
         except (ValueError, RecursionError):
             self.skipped += 1
             return
-        if isinstance(event, dict):
-            self._events.put(event)
-        else:
+        if not isinstance(event, dict):
             self.skipped += 1
+            return
+        while not self._stopped.is_set():  # the runner waits on its pipe while the supervisor catches up
+            try:
+                self._events.put((event, len(line)), timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
-    def get(self, timeout: float) -> dict | None:
-        """The next event, or None when none arrived within `timeout` seconds."""
+    def get(self, timeout: float) -> tuple[dict, int] | None:
+        """The next event and the size of its line, or None when none arrived within `timeout` seconds."""
         try:
             return self._events.get(timeout=timeout)
         except queue.Empty:
@@ -77,3 +98,7 @@ class Channel:
     def drained(self) -> bool:
         """Nothing more will come: the stream ended and every event was handed out."""
         return self.closed.is_set() and self._events.empty()
+
+    def stop(self) -> None:
+        """The supervisor reads no more (its process was killed): the reader thread ends."""
+        self._stopped.set()

@@ -3,6 +3,7 @@ it did in one readable flag per finding. Locked cells are restored from the rele
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -239,3 +240,15 @@ def take_in(folder: Path, assignment: str, master, released: dict | None = None)
         return Intake(None, flags, Status.INCOMPLETE, path)
     merged, merge_flags = merge_with_master(nb, master, released)
     return Intake(merged, flags + merge_flags, Status.GRADED, path)
+
+
+def submission_digest(folder: Path) -> str:
+    """sha256 over the submission's notebook files (names and bytes) and its timestamp: a changed submission
+    is graded again. Links, FIFOs and oversized files are not read (see `candidates`)."""
+    h = hashlib.sha256()
+    if folder.is_dir() and not folder.is_symlink():
+        timestamp = folder / "timestamp.txt"
+        for path in candidates(folder) + ([timestamp] if _regular_file(timestamp) else []):
+            data = read_limited(path)
+            h.update(os.fsencode(path.name) + b"\0" + (data if data is not None else b"<too large>") + b"\0")
+    return h.hexdigest()

@@ -18,10 +18,9 @@ import json
 import nbformat
 
 from .. import checks
-from ..cases import FUNCTIONS, function_of, graded_helpers, grading_levels
+from ..cases import FUNCTIONS, function_of, grading_levels
 from ..course import Course
 from ..names import one_line
-from ..solutions import reference_answers
 from .records import FunctionResult, Status, SubmissionResult, Verdict
 from .sandbox import Limits
 from .settings import Timeouts
@@ -35,7 +34,7 @@ def _told(visible_error, text: str) -> bool:
     """Whether the visible test's error (`visible_error`) begins with `text`, the detailed failure of a public
     case: then the verdict may repeat it. The visible test ran among the notebook's cells, before any grading
     data was in the sandbox; the public cases the judge gets ran later, in a level, where the student's code
-    can read that level's hidden inputs and the reference code handed over for it, and could return them as
+    can read that level's hidden inputs and the sealed helper answers handed over for it, and could return them as
     its 'answer' (an exception's message, a dict's keys, values). So a value from there is told only when the
     same text came out of the cells already: it then carries nothing the grading data could have put in it."""
     return isinstance(visible_error, str) and bool(text) and (
@@ -60,39 +59,17 @@ def _fault_fields(fault) -> dict:
 
 
 def _inputs_only(cases: list) -> list:
-    """Cases as the sandbox gets them: arguments, no expected output and no recorded helper results."""
-    return [{"name": case["name"], "args": case["args"]} for case in cases]
+    """Cases as the sandbox gets them: arguments and the recorded helper calls sealed (checks.sealed_calls: an
+    answer opens only for the call that was recorded), no expected output, no reference code."""
+    return [{"name": case["name"], "args": case["args"], "calls": checks.sealed_calls(case.get("deps", {}))}
+            for case in cases]
 
 
-def reference_helpers(course: Course, assignment: str) -> dict:
-    """{function: {"names", "code"}} for the functions of `assignment` that call other graded functions: the
-    reference code of those, so that a bug in one costs only its points. They sit on earlier grading levels
-    (dnnkit.cases.grading_levels): the sandbox gets this code only once their verdicts are final."""
-    answers = reference_answers(course, "step_by_step")
-    activations = (course.source("step_by_step") / "activations.py").read_text()
-    given = [activations, (course.source("step_by_step") / "param_vectors.py").read_text()]
-    helpers = {}
-    for name in FUNCTIONS[assignment]:
-        needed = list(graded_helpers(name))
-        if needed:
-            helpers[name] = {"names": needed, "code": "\n\n".join(given + [answers[h] for h in needed])}
-    return helpers
-
-
-def sandbox_inputs(assignment: str, public: dict, hidden: dict, helpers: dict) -> list[dict]:
-    """One {function: {"public": cases, "hidden": cases, "helpers": {"names", "code"}}} per grading level, in
-    order: the inputs only, never an expected output or a mistake's outcome."""
-    levels = []
-    for level in grading_levels(assignment):
-        inputs = {}
-        for name in level:
-            inputs[name] = {"public": _inputs_only(public[name]), "hidden": _inputs_only(hidden[name])}
-            if name in helpers:
-                inputs[name]["helpers"] = helpers[name]
-        levels.append(inputs)
-    return levels
-
-
+def sandbox_inputs(assignment: str, public: dict, hidden: dict) -> list[dict]:
+    """One {function: {"public": cases, "hidden": cases}} per grading level, in order (`public`: already as
+    _inputs_only made them): the inputs only, never an expected output, a mistake's outcome or reference code."""
+    return [{name: {"public": public[name], "hidden": _inputs_only(hidden[name])} for name in level}
+            for level in grading_levels(assignment)]
 
 
 class Grader:
@@ -102,13 +79,13 @@ class Grader:
                  sandboxed: bool = True):
         self.assignment, self.limits = assignment, limits
         self.public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
-        self.helpers = reference_helpers(course, assignment)
+        self.sealed_public = {name: _inputs_only(cases) for name, cases in self.public.items()}
         self.runner = SandboxRun(course, assignment, limits, timeouts, sandboxed)
         self.language = self.runner.language  # the release's: a verdict repeats its visible test's words
 
     def inputs(self, hidden_cases: dict) -> list[dict]:
         """What the sandbox gets for a submission graded on `hidden_cases`."""
-        return sandbox_inputs(self.assignment, self.public, hidden_cases, self.helpers)
+        return sandbox_inputs(self.assignment, self.sealed_public, hidden_cases)
 
     def judge(self, name: str, results, hidden_cases: dict, visible_error: str = "") -> FunctionResult:
         """Compare one function's returned values with the reference outputs: the verdict, and the catalogued
@@ -238,6 +215,9 @@ class Grader:
                 count += 1
                 cell.execution_count = count
                 outputs = event.get("outputs", [])
+                if event.get("left_out"):
+                    outputs = [{"output_type": "stream", "name": "stdout",
+                                "text": checks.say("output left out", self.language) + "\n"}]
                 for output in outputs[:10] if isinstance(outputs, list) else []:
                     try:
                         content = _content(output, self.limits.output_line_chars, self.limits.output_cell_chars)

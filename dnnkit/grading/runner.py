@@ -74,8 +74,32 @@ def _wait_for(path, seconds):
         time.sleep(0.005)
 
 
+MAX_CALLS = 200  # helper calls reported per case; the arguments of at most MAX_MISSED unmatched ones
+MAX_MISSED = 8
+
+
+def _calls_reported(calls):
+    """The helper calls of one case as plain data: [helper, index of the recorded call it matched (-1: none),
+    depth, its arguments (only for the first unmatched calls, and only plain data)]."""
+    import dnn_checks
+
+    reported, missed = [], 0
+    for call in calls[:MAX_CALLS]:
+        args = None
+        if call["hit"] is None and missed < MAX_MISSED:
+            missed += 1
+            try:
+                dnn_checks.flatten(call["args"], [])
+                args = call["args"]
+            except BaseException:
+                args = None
+        reported.append([str(call["helper"]), -1 if call["hit"] is None else int(call["hit"]), int(call["depth"]), args])
+    return reported
+
+
 def call_level(shell, grader, level, names):
-    """Call this level's functions on the inputs the grader hands over for it, and report each result."""
+    """Call this level's functions on the inputs the grader hands over for it, and report each result. Calls of
+    graded helpers are answered from the case's sealed recorded calls (dnn_checks.run_case): no reference code."""
     import dnn_checks
 
     path = os.path.join(grader, f"level-{level}.npz")
@@ -84,29 +108,28 @@ def call_level(shell, grader, level, names):
     for name in names:
         _event(e="function", name=name, phase="start")
         function = shell.user_ns.get(name)
-        helpers = None
-        if inputs[name].get("helpers"):  # the reference code of graded helpers, from levels already final
-            reference = {"__name__": "dnnkit_reference_helpers"}
-            exec(inputs[name]["helpers"]["code"], reference)
-            helpers = {helper: reference[helper] for helper in inputs[name]["helpers"]["names"]}
         results = {}
         for group in ("public", "hidden"):
             results[group] = []
             for case in inputs[name][group]:
                 entry = {"ok": False, "value": None, "error": ""}
-                changes = []  # run_case appends whether the call changed the arguments it was passed
+                changes, calls = [], []  # run_case appends whether the call changed its arguments, and its calls
                 try:
                     if not callable(function):
                         raise NameError(f"{name} is not defined as a function")
-                    value = dnn_checks.run_case(function, case, helpers, changes)
+                    value = dnn_checks.run_case(function, case, changes, calls)
                     dnn_checks.flatten(value, [])  # plain data only
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
                     entry["error"] = dnn_checks.raised(err, MAX_LINE)
                 entry["changed"] = any(changes) is True
+                try:
+                    entry["calls"] = _calls_reported(calls)
+                except BaseException:
+                    entry["calls"] = []
                 results[group].append(entry)
         try:
-            result = base64.b64encode(dnn_checks.plain_bytes(results)).decode("ascii")  # in memory: the disk is theirs
+            result = base64.b64encode(dnn_checks.pack_plain(results)).decode("ascii")  # in memory: the disk is theirs
             _event(e="function", name=name, phase="end", result=result, error=None)
         except BaseException as err:
             _event(e="function", name=name, phase="end", result=None, error=f"{type(err).__name__}: {err}"[:MAX_LINE])

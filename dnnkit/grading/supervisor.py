@@ -6,11 +6,16 @@ through a pipe (channel.py). The supervisor accepts each report only in its phas
 only once the levels before it are final, and restarts the runner past a hung or dead cell or function (a
 bounded number of times), so functions already checked keep their result. It decides no score: judge.py does,
 from the `Outcome` returned here.
+
+Time is the supervisor's alone: which cell or function is running and since when is decided here, from the
+plan and from its own clock, never from what the runner says; every limit is checked after every event however
+fast events arrive, and a runner that says too much (lines, bytes, events) is stopped. Cell outputs are kept
+only from runs that had not yet been handed any grading data: a run after a restart could print what an earlier
+one received (kernel state outlives a process), so its outputs are never shown.
 """
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import shutil
@@ -20,7 +25,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import zipfile
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -42,7 +46,10 @@ from .settings import Timeouts
 from .syscalls import open_filter
 
 PACKAGE = Path(__file__).resolve().parent
-MAX_RESULT_BYTES = 64 * 1024**2
+MAX_RESULT_BYTES = 8 * 1024**2  # one function's results on all its cases (a few kilobytes when honest)
+MAX_EVENTS = 20_000  # events taken from one run of the runner
+DRAIN_SECONDS = 2.0  # after the runner's death, how long what it wrote is still read
+MAX_OUTPUT_BYTES = 6 * 1024**2  # cell events kept for one submission (the judge keeps less)
 
 
 class Fault(StrEnum):
@@ -67,7 +74,7 @@ class Fault(StrEnum):
 @dataclass
 class RunState:
     """What the supervisor has taken from one submission's runs (across restarts)."""
-    cell_outputs: dict[int, dict] = field(default_factory=dict)  # cell index: its "cell end" event
+    cell_outputs: dict[int, dict] = field(default_factory=dict)  # cell index: its "cell end" event (see handed_over)
     functions_done: set[str] = field(default_factory=set)  # functions whose result was taken (once, final)
     results: dict[str, object] = field(default_factory=dict)  # function: decoded results (None: unreadable)
     cell_faults: dict[int, Fault] = field(default_factory=dict)
@@ -76,6 +83,8 @@ class RunState:
     done: bool = False  # the last attempt reported the end of its plan
     step: tuple = ("startup", None)  # where the runner is: ("cell", index), ("function", name), ...
     first_event: float | None = None
+    handed_over: bool = False  # a level's inputs were given to some run: no cell output is taken from then on
+    output_bytes: int = 0  # the size of the cell events kept (bounded by MAX_OUTPUT_BYTES)
 
     def final(self) -> set[str]:
         """The functions whose verdict can no longer change."""
@@ -111,17 +120,12 @@ class Box:
 
 
 def _decode_result(text):
-    """A function's results as the runner reported them (base64 of a save_plain file), or None if they are not
-    a string, too large, or not plain data."""
+    """A function's results as the runner reported them (base64 of checks.pack_plain), or None if they are not a
+    string, too large, or not plain data within checks.PACK_LIMITS (sizes checked before anything is built)."""
     if not isinstance(text, str) or len(text) > MAX_RESULT_BYTES * 4 // 3 + 4:
         return None
     try:
-        data = base64.b64decode(text, validate=True)
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # refuse zip bombs before numpy expands anything
-            if sum(info.file_size for info in archive.infolist()) > MAX_RESULT_BYTES:
-                return None
-        value, _ = checks.load_plain(io.BytesIO(data))
-        return value
+        return checks.unpack_plain(base64.b64decode(text, validate=True))
     except (Exception, RecursionError):
         return None
 
@@ -134,10 +138,19 @@ class Trace:
 
     def __init__(self, student: str):
         folder = os.environ.get("DNNKIT_GRADE_TRACE")
-        self.handle = None
+        self.handle, self.handed_to = None, None
         if folder and student:
-            self.handle = open(Path(folder) / f"{urllib.parse.quote(student, safe='')}.jsonl", "a")
+            name = urllib.parse.quote(student, safe='')
+            self.handle = open(Path(folder) / f"{name}.jsonl", "a")
+            self.handed_to = Path(folder) / f"{name}.handed"  # a copy of every file handed into the sandbox
+            self.handed_to.mkdir(exist_ok=True)
         self.lines = 0
+
+    def handed(self, path: Path) -> None:
+        """Keep a copy of `path`, a file just handed into the sandbox (tests read every byte a sandbox got)."""
+        if self.handed_to is not None:
+            count = len(list(self.handed_to.iterdir()))
+            shutil.copy(path, self.handed_to / f"{count:03d}-{path.name}")
 
     def __call__(self, event: dict, taken: str) -> None:
         if self.handle is None or self.lines >= self.MAX_LINES:
@@ -152,17 +165,82 @@ class Trace:
             self.handle.close()
 
 
+class Progress:
+    """Where one run of the runner is in its plan, and since when, by the supervisor's clock: startup, then each
+    cell in order, then each function of each level in order, then finishing. A runner's event can only move it
+    forward (a cell or function ended that comes later in the plan), never back or in place, so no event resets,
+    extends or postpones a limit."""
+
+    def __init__(self, cells: list[int], levels: list[tuple[int, list[str]]], now: float):
+        self.cells, self.pending = list(cells), list(levels)
+        self.cell_pos = 0  # the next cell expected to end
+        self.level: int | None = None
+        self.functions: list[str] = []  # the current level's functions not yet ended, in plan order
+        self.step: tuple = ("startup", None)
+        self.since = now
+
+    def _at(self, step: tuple, now: float) -> None:
+        self.step, self.since = step, now
+
+    def started(self, now: float) -> None:
+        self._at(("cell", self.cells[0]) if self.cells else ("cells over", None), now)
+
+    def cell_ended(self, index: int, now: float) -> bool:
+        """Whether `index` is a cell still to come (those before it then count as over, without outputs)."""
+        if self.step[0] not in ("startup", "cell") or index not in self.cells[self.cell_pos:]:
+            return False
+        self.cell_pos = self.cells.index(index) + 1
+        following = self.cells[self.cell_pos:]
+        self._at(("cell", following[0]) if following else ("cells over", None), now)
+        return True
+
+    def cells_over(self, now: float) -> bool:
+        if self.step[0] not in ("startup", "cell", "cells over"):
+            return False
+        self.cell_pos = len(self.cells)
+        return True
+
+    def next_level(self, now: float) -> int | None:
+        """Move to the next level (None: none left, the run is finishing); its number."""
+        if self.pending:
+            self.level, names = self.pending.pop(0)
+            self.functions = list(names)
+            self._at(("function", self.functions[0]), now)
+        else:
+            self.level, self.functions = None, []
+            self._at(("finishing", None), now)
+        return self.level
+
+    def function_ended(self, name: str, now: float) -> bool:
+        """Whether `name` is a function of the current level not yet ended (taken once)."""
+        if self.step[0] != "function" or name not in self.functions:
+            return False
+        self.functions.remove(name)
+        if self.functions:
+            self._at(("function", self.functions[0]), now)
+        return True
+
+    def level_over(self) -> bool:
+        return not self.functions
+
+    def limit(self, timeouts: Timeouts) -> float:
+        return {"startup": timeouts.startup_seconds, "function": timeouts.function_seconds}.get(
+            self.step[0], timeouts.cell_seconds)
+
+
 class SandboxRun:
     """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out.
 
     Gets each submission's inputs but never the expected outputs, so it can run on another machine (Dask)
     unchanged. Picklable; thread-safe (each submission gets its own folders and process).
 
-    The order it keeps is what makes the reference code safe to hand over: the cells run with no grading data
-    at all (their outputs are the only ones kept), then the functions level by level, and a level's inputs and
-    the reference code of its helpers are written into the sandbox only once every function of the levels
-    before it has its result taken (read once, never again) or its fault recorded. A runner that reports a
-    phase over early only fixes its own results early; nothing it says hands over a level out of order."""
+    No reference code ever enters the sandbox: a graded helper that a function calls is answered from the
+    case's recorded calls, sealed so that an answer opens only for the call a correct function makes on this
+    student's inputs (checks.sealed_calls). The cells run with no grading data at all (their outputs, from runs
+    before any hand-over, are the only ones kept), then the functions level by level; a level's inputs are
+    written into the sandbox only once every function of the levels before it has its result taken (read once,
+    never again) or its fault recorded. A runner that reports a phase over early only fixes its own results
+    early; nothing it says hands over a level out of order."""
 
     def __init__(self, course: Course, assignment: str, limits: Limits, timeouts: Timeouts, sandboxed: bool):
         self.assignment = assignment
@@ -247,7 +325,7 @@ class SandboxRun:
     def _restart(self, box: Box) -> None:
         """A fresh process with empty folders: nothing a previous run left can be read by the next, and no
         level's inputs are there until handed over again."""
-        self._kill(box.process)
+        self._kill(box.process, box.channel)
         for item in box.grader.iterdir():
             if item.name not in ("runner.py", "dnn_checks.py"):
                 item.unlink()
@@ -267,7 +345,7 @@ class SandboxRun:
         return box or self._new_box()
 
     def _drop_box(self, box: Box) -> None:
-        self._kill(box.process)  # with its pid namespace: no process of that user id is left
+        self._kill(box.process, box.channel)  # with its pid namespace: no process of that user id is left
         if box.group is not None:
             box.group.remove()
         box.holder.cleanup()
@@ -292,85 +370,94 @@ class SandboxRun:
         leftovers.begin()
 
     @staticmethod
-    def _kill(process: subprocess.Popen) -> None:
+    def _kill(process: subprocess.Popen, channel: Channel | None = None) -> None:
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         process.wait()
+        if channel is not None:
+            channel.stop()
 
-    def _attempt(self, box: Box, levels: list[tuple[int, list[str]]], hand_over, state: RunState,
+    def _attempt(self, box: Box, cells: list[int], levels: list[tuple[int, list[str]]], hand_over, state: RunState,
                  deadline: float, trace) -> Fault | None:
         """Follow one runner process until it finishes (None), dies, overruns its time or the submission's,
         or says too much (that Fault). Every event is checked: the process runs the student's code, which can
-        write anything."""
+        write anything. Where the run is and since when is this loop's own account (Progress), kept by its own
+        clock: an event can move it forward only, to the next step of the plan, and the time checks follow every
+        event."""
         process, channel = box.process, box.channel
-        pending = list(levels)  # levels not handed over yet, in order
-        current: list[str] | None = None  # the functions of the level handed over and not yet final
-        current_level = None
-        step, started, cells_done = ("startup", None), time.monotonic(), False
-
-        def next_level():
-            nonlocal current, current_level
-            if pending:
-                current_level, names = pending.pop(0)
-                current = list(names)
-                hand_over(current_level)
-            else:
-                current = current_level = None
-
+        progress = Progress(cells, levels, time.monotonic())
+        events, died = 0, None
         while True:
-            event = channel.get(timeout=0.02)
+            got = channel.get(timeout=0.02)
             now = time.monotonic()
-            if event is not None:
+            if got is not None:
+                event, size = got
+                events += 1
                 state.first_event = state.first_event or now  # the runner is up: Python, IPython and numpy loaded
-                kind, phase, index, name = event.get("e"), event.get("phase"), event.get("i"), event.get("name")
-                taken = "ignored"
-                if kind == "cell" and not cells_done and type(index) is int:  # none after cells_done
-                    if phase == "start":
-                        step, started, taken = ("cell", index), now, "cell started"
-                    elif phase == "end" and isinstance(event.get("outputs", []), list):
-                        state.cell_outputs[index] = event
-                        step, started, taken = ("between", None), now, "cell outputs kept"
-                elif kind == "cells_done" and not cells_done:
-                    cells_done = True
-                    next_level()
-                    step, started, taken = ("between", None), now, f"cells over; level {current_level} handed over"
-                elif kind == "function" and current is not None and isinstance(name, str) and name in current:
-                    if phase == "start":
-                        step, started, taken = ("function", name), now, "function started"
-                    elif phase == "end":
-                        state.results[name] = _decode_result(event.get("result"))  # taken once, final
-                        state.functions_done.add(name)
-                        current.remove(name)
-                        step, started, taken = ("between", None), now, "result taken"
-                        if not current:
-                            next_level()
-                            taken += f"; level {current_level} handed over" if current else "; all levels over"
-                elif kind == "level_done" and current is not None and event.get("level") == current_level:
-                    for missing in current:  # said it was done without reporting them: final, 0 points
-                        state.function_faults[missing] = Fault.DID_NOT_REPORT
-                    next_level()
-                    taken = f"level over; level {current_level} handed over" if current else "all levels over"
-                elif kind == "done" and cells_done and current is None and not pending:
-                    state.done, taken = True, "run over"
-                trace(event, taken)
-                continue
-            state.step = step
-            if channel.overflowed:
-                trace({"e": "channel"}, f"over {channel.max_total} bytes: process killed")
-                self._kill(process)
+                trace(event, self._take(event, size, progress, hand_over, state, now))
+            state.step = progress.step
+            if channel.overflowed or events > MAX_EVENTS:
+                trace({"e": "channel"}, f"over {channel.max_total} bytes, {channel.max_lines} lines or {MAX_EVENTS} "
+                                        "events: process killed")
+                self._kill(process, channel)
                 return Fault.REPORTED_TOO_MUCH
-            if process.poll() is not None and (channel.drained() or now - started > 1.0):
-                return None if state.done else Fault.DIED
+            if process.poll() is not None:
+                died = died or now  # what it said before it died is still taken (its children may hold the pipe)
+                if channel.drained() or now - died > DRAIN_SECONDS:
+                    return None if state.done else Fault.DIED
             if now > deadline:
-                self._kill(process)
+                self._kill(process, channel)
                 return Fault.OUT_OF_TIME
-            limit = {"cell": self.timeouts.cell_seconds, "function": self.timeouts.function_seconds}.get(
-                step[0], self.timeouts.startup_seconds)
-            if now - started > limit:
-                self._kill(process)
+            if now - progress.since > progress.limit(self.timeouts):
+                self._kill(process, channel)
                 return Fault.TIMED_OUT
+
+    def _take(self, event: dict, size: int, progress: "Progress", hand_over, state: RunState, now: float) -> str:
+        """Take one event the runner sent, if it is the one the plan expects now; what was made of it."""
+        kind, phase, index, name = event.get("e"), event.get("phase"), event.get("i"), event.get("name")
+        if kind == "ready" and progress.step[0] == "startup":
+            progress.started(now)
+            return "runner ready; cells started"
+        if kind == "cell" and phase == "end" and type(index) is int and progress.cell_ended(index, now):
+            if state.handed_over:
+                return "cell over; outputs not kept: grading data was handed over before this run"
+            outputs = event.get("outputs", [])
+            if not isinstance(outputs, list) or state.output_bytes + size > MAX_OUTPUT_BYTES:
+                event = {"outputs": [], "error": None, "left_out": True}
+                size = 0
+            state.output_bytes += size
+            state.cell_outputs[index] = {"outputs": outputs if size else [], "error": event.get("error"),
+                                         "left_out": not size}
+            return "cell over; outputs kept"
+        if kind == "cells_done" and progress.cells_over(now):
+            level = progress.next_level(now)
+            if level is not None:
+                hand_over(level)
+                state.handed_over = True
+            return f"cells over; level {level} handed over"
+        if kind == "function" and phase == "end" and isinstance(name, str) and progress.function_ended(name, now):
+            state.results[name] = _decode_result(event.get("result"))  # taken once, final
+            state.functions_done.add(name)
+            taken = "result taken"
+            if progress.level_over():
+                level = progress.next_level(now)
+                if level is not None:
+                    hand_over(level)
+                taken += f"; level {level} handed over" if level is not None else "; all levels over"
+            return taken
+        if kind == "level_done" and event.get("level") == progress.level and progress.level is not None:
+            for missing in progress.functions:  # said it was done without reporting them: final, 0 points
+                state.function_faults[missing] = Fault.DID_NOT_REPORT
+            level = progress.next_level(now)
+            if level is not None:
+                hand_over(level)
+            return f"level over; level {level} handed over" if level is not None else "level over; all levels over"
+        if kind == "done" and progress.step[0] == "finishing":
+            state.done = True
+            return "run over"
+        return "ignored"
 
     def run(self, nb: nbformat.NotebookNode, inputs: list[dict], student: str = "") -> tuple[RunState, list[str]]:
         """Run the notebook's code cells, then its functions level by level on `inputs`, in the sandbox,
@@ -390,9 +477,12 @@ class SandboxRun:
             def hand_over(level: int) -> None:
                 trace({"e": "hand over", "level": level}, f"level-{level}.npz written")
                 self._write_atomically(scratch / f"level-{level}.npz", grader / f"level-{level}.npz")
+                trace.handed(grader / f"level-{level}.npz")
 
             for attempt in range(self.limits.restarts + 1):
-                state.done, state.cell_outputs = False, {}
+                state.done = False
+                if not state.handed_over:  # a fresh run of the cells: its outputs replace the last one's
+                    state.cell_outputs, state.output_bytes = {}, 0
                 final = state.final()
                 levels = [(k, [n for n in level if n not in final]) for k, level in enumerate(inputs)]
                 levels = [(k, remaining) for k, remaining in levels if remaining]
@@ -403,12 +493,17 @@ class SandboxRun:
                     self._restart(box)
                 (grader / "plan.tmp").write_text(json.dumps(plan))
                 os.replace(grader / "plan.tmp", grader / "plan.json")
-                ended = self._attempt(box, levels, hand_over, state, deadline, trace)
-                trace({"e": "attempt", "n": attempt}, f"ended: {ended or 'finished'}; {box.channel.skipped} lines not JSON objects")
+                for handed in sorted(grader.iterdir()):
+                    if handed.is_file():
+                        trace.handed(handed)
+                running = [cell["index"] for cell in cells if cell["index"] not in state.cell_faults]
+                ended = self._attempt(box, running, levels, hand_over, state, deadline, trace)
+                trace({"e": "attempt", "n": attempt}, f"ended: {ended or 'finished'}; {box.channel.skipped} lines "
+                                                      "skipped")
                 first, state.first_event = state.first_event, None
                 state.timings["kernel_start"] += (first or time.monotonic()) - launched
                 state.timings["execution"] += time.monotonic() - (first or time.monotonic())
-                self._kill(box.process)
+                self._kill(box.process, box.channel)
                 if ended is None:
                     for name in names:
                         if name not in state.final():

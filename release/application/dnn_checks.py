@@ -3,11 +3,11 @@
 Released to students verbatim as ``dnn_checks.py`` (``dnnkit release`` copies it), and used unchanged by the
 grader, so a visible test and a grade never disagree. Standalone: stdlib and numpy only.
 
-A *case* is plain data: ``{"name": str, "args": tuple, "expected": object, "deps": {name: [[key, out], ...]}}``.
-``deps`` records what the reference solution got back from the graded helper functions it called (for example
+A *case* is plain data: ``{"name": str, "args": tuple, "expected": object, "deps": {name: [[key, args, out], ...]}}``.
+``deps`` records how the reference solution called the graded helper functions and what it got back (for example
 ``L_model_backward`` calling ``linear_activation_backward``, and ``linear_backward`` inside it, for a student who
 calls that one directly); while a student's function runs on the case, those helpers are *replayed*, so a bug in
-one function costs only that function's points.
+one function costs only that function's points (see ``run_case``).
 
 A failing check raises one AssertionError, from the top level of ``check_public`` (and of the grader's own
 check), with no chained exception; IPython shows it as its message alone, without frames of this file, whatever
@@ -283,9 +283,77 @@ def digest(obj) -> str:
     return h.hexdigest()
 
 
+# Plain data as one byte string without a zip around it (a function's results on their way out of the sandbox, a
+# sealed helper answer): 8 bytes of header length, a JSON header (the layout and each array's dtype and shape),
+# then the arrays' bytes. Reading it checks every size against the data before anything is allocated, so bytes
+# from the student's process cost the grader no more memory than `limits` allow.
+PACKED_KINDS = "biufcUS"  # numbers, bools and text; never objects or structured records
+PACK_LIMITS = {"header_bytes": 4 * 1024**2, "containers": 200_000, "items": 400_000, "data_bytes": 64 * 1024**2}
+
+
+def pack_plain(obj) -> bytes:
+    """`obj` (plain data, see `flatten`) as bytes `unpack_plain` reads."""
+    arrays: list = []
+    layout = flatten(obj, arrays)
+    header = json.dumps({"layout": layout, "arrays": [[a.dtype.str, list(a.shape)] for a in arrays]}).encode()
+    return b"".join([len(header).to_bytes(8, "little"), header, *(np.ascontiguousarray(a).tobytes() for a in arrays)])
+
+
+def unpack_plain(data: bytes, limits: dict | None = None) -> object:
+    """The plain data `pack_plain` wrote; ValueError for anything else or anything over `limits` (default
+    PACK_LIMITS): header size, its containers and items counted before it is parsed, and the arrays' bytes."""
+    limits = {**PACK_LIMITS, **(limits or {})}
+    if len(data) < 8:
+        raise ValueError("too short")
+    size = int.from_bytes(data[:8], "little")
+    if size > min(limits["header_bytes"], len(data) - 8):
+        raise ValueError("header too large")
+    text = bytes(data[8:8 + size])
+    if (text.count(b"[") + text.count(b"{") > limits["containers"] or text.count(b",") > limits["items"]
+            or len(data) - 8 - size > limits["data_bytes"]):
+        raise ValueError("too many parts")
+    header = json.loads(text)
+    if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
+        raise ValueError("not a packed header")
+    arrays, offset = [], 8 + size
+    for entry in header["arrays"]:
+        dtype_text, shape = entry
+        dtype = np.dtype(str(dtype_text))
+        if dtype.kind not in PACKED_KINDS or dtype.hasobject or not isinstance(shape, list) or len(shape) > 32 or \
+                not all(type(n) is int and n >= 0 for n in shape):
+            raise ValueError("not a plain array")
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        length = count * dtype.itemsize
+        if length < 0 or offset + length > len(data):
+            raise ValueError("array past the end of the data")
+        arrays.append(np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape))
+        offset += length
+    if offset != len(data):
+        raise ValueError("data past the last array")
+    return unflatten(header["layout"], arrays)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Running a function on a case, with its helpers recorded (reference) or replayed (student).
+#
+# Every call the reference makes to a graded helper is recorded with its arguments and what it returned. While a
+# student's function runs on the case, a call with exactly those arguments gets that recorded answer, so a bug in
+# the helper costs only the helper's points; any other call goes to the student's own helper. Each call is logged
+# (which recorded call it matched, or its arguments), so that a wrong answer can be explained by the calls that
+# led to it. The grader's sandbox never gets the recorded table itself: only `sealed_calls`, where each answer is
+# encrypted with a key derived from its call's arguments, so it opens only for a function that makes that call.
 # ---------------------------------------------------------------------------------------------------------
+
+# The course's parameter names of the graded helpers whose calls are recorded: a call is bound to them (so
+# positional and keyword arguments are the same call), whatever names the student's own helper has.
+HELPER_PARAMETERS = {
+    "linear_forward": ("A", "W", "b"),
+    "linear_activation_forward": ("A_prev", "W", "b", "activation"),
+    "L_model_forward": ("X", "parameters"),
+    "compute_cost": ("AL", "Y"),
+    "linear_backward": ("dZ", "cache"),
+    "linear_activation_backward": ("dA", "cache", "activation"),
+}
 
 
 @functools.lru_cache(maxsize=256)
@@ -293,14 +361,32 @@ def _signature(function) -> inspect.Signature:
     return inspect.signature(function)
 
 
-def call_key(function, args, kwargs) -> str:
-    """A digest of a call's arguments, bound to `function`'s parameter names so positional == keyword."""
+@functools.lru_cache(maxsize=None)
+def _course_signature(helper: str) -> inspect.Signature:
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(name, kind) for name in HELPER_PARAMETERS[helper]])
+
+
+def bound_arguments(helper: str, function, args, kwargs) -> list | None:
+    """A call's arguments in parameter order: bound to the course's names of `helper`, or for another helper to
+    the signature of `function` (defaults applied); None when they cannot be bound."""
     try:
+        if helper in HELPER_PARAMETERS:
+            return list(_course_signature(helper).bind(*args, **kwargs).arguments.values())
         bound = _signature(function).bind(*args, **kwargs)
         bound.apply_defaults()
-        return digest(list(bound.arguments.values()))
+        return list(bound.arguments.values())
     except (TypeError, ValueError):
-        return digest([list(args), dict(sorted(kwargs.items()))])
+        return None
+
+
+def call_key(helper: str, function, args, kwargs) -> str:
+    """A digest of a call's bound arguments ('' when they are not plain data or cannot be bound)."""
+    values = bound_arguments(helper, function, args, kwargs)
+    try:
+        return digest(values) if values is not None else ""
+    except (Exception, RecursionError):  # an object that is not plain data
+        return ""
 
 
 class UnexpectedCall(Exception):
@@ -324,21 +410,68 @@ def _swapped(namespace: dict, wrappers: dict):
 
 
 def record_calls(function, args, dep_names) -> tuple[object, dict]:
-    """Call `function(*args)` and record every call it makes to the helpers `dep_names`: (result, deps)."""
+    """Call `function(*args)` and record every call it makes to the helpers `dep_names`: (result, deps), deps
+    {helper: [[key, arguments, output], ...]} in call order (key: call_key of the arguments)."""
     namespace = function.__globals__
     deps: dict = {name: [] for name in dep_names if name in namespace}
 
     def recorder(name, original):
         def wrapper(*a, **kw):
-            key = call_key(original, a, kw)
+            values = bound_arguments(name, original, a, kw)
+            key = call_key(name, original, a, kw)
+            passed = copy.deepcopy(values)
             out = original(*a, **kw)
-            deps[name].append([key, copy.deepcopy(out)])
+            deps[name].append([key, passed, copy.deepcopy(out)])
             return out
         return wrapper
 
     with _swapped(namespace, {n: recorder(n, namespace[n]) for n in deps}):
         result = function(*copy.deepcopy(args))
     return result, deps
+
+
+def _derived(purpose: str, key: str) -> bytes:
+    return hashlib.sha256(f"dnnkit {purpose}\0{key}".encode()).digest()
+
+
+def _keystream(key: str, size: int) -> np.ndarray:
+    return np.frombuffer(hashlib.shake_256(_derived("answer key", key)).digest(size), np.uint8)
+
+
+def sealed_calls(deps: dict) -> dict:
+    """The recorded calls as the sandbox gets them: {helper: [[call id, sealed answer], ...]}, no arguments. The
+    id and the key that opens an answer both derive from the call's key (a digest of its arguments), by different
+    hashes: knowing the table gives neither the arguments nor the answers."""
+    sealed = {}
+    for helper, entries in deps.items():
+        sealed[helper] = []
+        for key, _, output in entries:
+            data = np.frombuffer(pack_plain(output), np.uint8)
+            sealed[helper].append([_derived("call id", key).hex(), data ^ _keystream(key, data.size)])
+    return sealed
+
+
+class _Answers:
+    """The recorded calls of one helper on one case, open (a case's "deps") or sealed (`sealed_calls`)."""
+
+    def __init__(self, entries, sealed: bool):
+        self.sealed = sealed
+        self.index = {}
+        for i, entry in enumerate(entries):
+            self.index.setdefault(entry[0], i)
+        self.entries = entries
+
+    def answer(self, key: str):
+        """(index of the recorded call, its output) for a call with this key, or None."""
+        if not key:
+            return None
+        i = self.index.get(_derived("call id", key).hex() if self.sealed else key)
+        if i is None:
+            return None
+        if not self.sealed:
+            return i, copy.deepcopy(self.entries[i][2])
+        sealed = np.asarray(self.entries[i][1], np.uint8)
+        return i, unpack_plain((sealed ^ _keystream(key, sealed.size)).tobytes())
 
 
 def _inputs_digest(args) -> str | None:
@@ -349,48 +482,53 @@ def _inputs_digest(args) -> str | None:
         return None
 
 
-def run_case(function, case: dict, helpers: dict | None = None, changes: list | None = None):
-    """Call `function` on a copy of the case's arguments, replaying the recorded helper calls.
+def run_case(function, case: dict, changes: list | None = None, calls: list | None = None):
+    """Call `function` on a copy of the case's arguments, answering its calls of graded helpers from the case's
+    recorded calls ("deps", or "calls" sealed); a call that was not recorded goes to the student's own helper.
 
-    A helper call whose arguments were not recorded falls through to the helper the student wrote.
-    `helpers` ({name: function}), when given, are put in place of the graded helpers instead (the grader's
-    sandbox gets the reference helpers' code, not their recorded results). `changes`, when a list, gets one
-    bool appended once the call is over (returned or raised): whether it changed the arguments it was passed
-    in place (a dict's keys or values, an array's contents)."""
+    `changes`, when a list, gets one bool appended once the call is over (returned or raised): whether it changed
+    the arguments it was passed in place (a dict's keys or values, an array's contents). `calls`, when a list,
+    gets one {"helper", "hit", "depth", "args"} per helper call, in order: the index of the recorded call it
+    matched (None: unmatched, then "args" holds its arguments), and how deep (0: called by `function` itself)."""
     args = copy.deepcopy(case["args"])
     before = _inputs_digest(args) if changes is not None else None
     try:
-        return _call_case(function, case, args, helpers)
+        return _call_case(function, case, args, calls)
     finally:
         if changes is not None:
             changes.append(before is not None and _inputs_digest(args) != before)
 
 
-def _call_case(function, case: dict, args: tuple, helpers: dict | None):
+def _call_case(function, case: dict, args: tuple, calls: list | None):
     namespace = getattr(function, "__globals__", {})
-    if helpers is not None:
-        with _swapped(namespace, dict(helpers)):
-            return function(*args)
+    sealed = "calls" in case
+    tables = case["calls"] if sealed else case.get("deps", {})
+    depth = [0]
 
-    def replayer(name, original, table):
-        outputs = {key: out for key, out in table}
-
+    def replayer(name, own, answers: _Answers):
         def wrapper(*a, **kw):
-            key = call_key(original, a, kw) if original else digest([*a, *kw.values()])
-            if key in outputs:
-                return copy.deepcopy(outputs[key])
-            if original is None:
+            key = call_key(name, own, a, kw)
+            found = answers.answer(key)
+            if calls is not None:
+                calls.append({"helper": name, "hit": None if found is None else found[0], "depth": depth[0],
+                              "args": None if found is not None else bound_arguments(name, own, a, kw)})
+            if found is not None:
+                return found[1]
+            if own is None:
                 raise UnexpectedCall(f"it called {name} with arguments the reference solution never passes to "
                                      f"it, and {name} is not defined")
+            depth[0] += 1
             try:
-                return original(*a, **kw)
+                return own(*a, **kw)
             except NotImplementedError:
                 raise UnexpectedCall(f"it called {name} with arguments the reference solution never passes to "
                                      f"it, and {name} is not implemented yet") from None
+            finally:
+                depth[0] -= 1
         return wrapper
 
     # a helper the student never defined is replayed too: its absence costs only its own points
-    wrappers = {name: replayer(name, namespace.get(name), table) for name, table in case.get("deps", {}).items()}
+    wrappers = {name: replayer(name, namespace.get(name), _Answers(table, sealed)) for name, table in tables.items()}
     with _swapped(namespace, wrappers):
         return function(*args)
 
@@ -671,7 +809,7 @@ def evaluate(function, function_name: str, cases: list, reveal: bool = True, lan
     outcomes, first_failure, changes = [], None, []
     for case in cases:
         try:
-            got = {"value": run_case(function, case, None, changes)}
+            got = {"value": run_case(function, case, changes)}
         except NotImplementedError:
             return say("not implemented", language, function=function_name), ""
         except Exception as err:
