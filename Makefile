@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test check release sandbox-deps system-deps clean-demo student screenshots
 
+# PyICU (requirements.txt: student ids) builds against the system's ICU: Debian's libicu-dev, installed if missing
 $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
+	@pkg-config --exists icu-i18n 2>/dev/null || { apt-get update -q && apt-get install -y -q libicu-dev pkg-config g++; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-test.txt

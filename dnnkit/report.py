@@ -171,9 +171,10 @@ def record_submissions(root: Path, assignment: str) -> tuple[list[Submission], l
 
     results, unreadable = {}, []
     for student in recorded_students(root, assignment):
-        relative = "/".join((*RECORDS.parts, assignment, shown(student) + ".json"))
+        problem = id_problem(student)
+        relative = "/".join((*RECORDS.parts, assignment, shown(student, refused=problem is not None) + ".json"))
         try:
-            if (problem := id_problem(student)) is not None:
+            if problem is not None:
                 raise ValueError(f"its name is not a student id ({problem})")
             results[student] = read_record(root, assignment, student)
         except ValueError as err:

@@ -4,7 +4,9 @@ ordinary students: each attack reaches the run and fails (the batch finishes, ev
 full row, nothing hostile reaches the terminal, the spreadsheet, the gradebook or autograded/).
 
 Decisions: `o'brien` is refused (a quote could act as markup; the instructor renames the folder, e.g. to
-`obrien`); file names inside a submission never refuse it, they are only ever shown escaped."""
+`obrien`); file names inside a submission never refuse it, they are only ever shown escaped. Ids that look alike
+(UTS #39 skeleton, with Unicode's confusables data from ICU): the one on the gradebook's roster is graded, the
+other refused; when neither or both are on the roster, both are refused (docs/student-ids.md)."""
 from __future__ import annotations
 
 import csv
@@ -22,10 +24,10 @@ import pytest
 from conftest import make_course_copy
 from dnnkit.cases import FUNCTIONS
 from dnnkit.cli import main
-from dnnkit.grading.batch import refusal, write_csv
+from dnnkit.grading.batch import write_csv
 from dnnkit.grading.records import RECORDS, record_path
 from dnnkit.course import Course
-from dnnkit.names import csv_cell, id_problem, one_line, shown, suggested_id
+from dnnkit.names import csv_cell, id_problem, id_problems, one_line, shown, suggested_id
 
 ASSIGNMENT = "step_by_step"
 NAMES = FUNCTIONS[ASSIGNMENT]
@@ -35,8 +37,8 @@ TOP = 10 * len(NAMES)
 # -- the rules, one by one -------------------------------------------------------------------------------------
 
 ACCEPTED = ["ada", "josé", "张伟", "ada.lovelace@uni.edu", "x+tag@uni.edu", "s1234567", "jean-luc", "o_brien",
-            "_ta", "demo-correct", "jose\u0301",  # NFD, as macOS archives spell é
-            "Ωmega", "प्रिया", "محمد", "x" * 100, "ada.", "v1.2"]
+            "_ta", "demo-correct", "Ørsted", "Nguyễn", "Иван", "ωμέγα", "प्रिया", "محمد", "مُحَمَّد", "山田はなこ",
+            "김민준", "张wei", "x" * 100, "ada.", "v1.2", "١٢٣"]
 
 REFUSED = {  # name: a word of the reason
     "o'brien": "markup", "<svg onload=alert(1)>": "markup", "a&b": "markup", 'a"b': "markup", "a`b": "markup",
@@ -55,6 +57,16 @@ REFUSED = {  # name: a word of the reason
     "a!b": "not a letter", "a:b": "not a letter", "a;b": "not a letter", "a*b": "not a letter",
     "a$b": "not a letter", "a#b": "not a letter", "a%b": "not a letter", "a(b)": "not a letter",
     "smile\U0001f600": "not a letter", "\u0301a": "begin",
+    # tricks that look like another id (UTS #39): the character rules alone let each of them through
+    "jose\u0301": "NFC",  # NFD, as macOS archives spell é
+    "\u0430da": "Cyrillic and Latin", "Ωmega": "Greek and Latin", "pаypal": "scripts",  # a Cyrillic а each
+    "a\u034fda": "U+034F", "ada\u3164": "U+3164", "ada\u115f": "U+115F", "a\ufe00da": "U+FE00",  # invisible
+    "\uff41da": "U+FF41", "\U0001d41ada": "U+1D41A",  # fullwidth, mathematical
+    "O\u0338rsted": "U+0338", "l\u0131\u0307sa": "U+0307", "q\u0301": "U+0301",  # marks that do not compose
+    "a\u0301\u0301": "NFC", "\u00e1\u0301": "U+0301", "q\u0308\u0308": "U+0308",
+    "ada_\u0301": "not a letter", "1\u064e": "not a letter",  # a mark on what is not a letter
+    "ب\u064e\u064e": "twice", "ب\u064e\u064f\u0650\u0651": "more than 3",  # stacked marks
+    "a1\u0661": "digits",
 }
 
 
@@ -75,8 +87,9 @@ def test_shown_escapes_what_a_terminal_would_act_on():
     hostile = "x\x1b[2K\rmallory: 120/120 graded\n.ipynb"
     assert shown(hostile) == "x\\x1b[2K\\x0dmallory: 120/120 graded\\x0a.ipynb"
     assert shown(os.fsdecode(b"jos\xe9")) == "jos\\xe9"  # the byte, as the folder name holds it
-    assert shown("a\u202eb\u200bc\x9bd\x7f\U000e0041") == "a\\u202eb\\u200bc\\x9bd\\x7f\\U000e0041"
-    assert shown("a\u00a0b\u3000c\td") == "a\\xa0b\\u3000c\\x09d" and shown("a b") == "a b"
+    assert shown("a\u202eb\u200bc\x9bd\x7f\U000e0041") == "a\\u202eb\\u200bc\\u009bd\\x7f\\U000e0041"
+    assert shown("a\u00a0b\u3000c\td") == "a\\u00a0b\\u3000c\\x09d" and shown("a b") == "a b"
+    assert shown(os.fsdecode(b"a\x85")) == "a\\x85" != shown("a\x85")  # a byte and a character differ
     assert shown("a\\x1b") == "a\\x5cx1b" != shown("a\x1b")  # a backslash is escaped: no two names look alike
     assert shown("josé 张伟 ünï") == "josé 张伟 ünï"
 
@@ -106,13 +119,92 @@ def test_csv_cell_neutralizes_formulas(text, cell):
 def test_refusal_suggests_a_name_that_is_accepted():
     assert suggested_id(os.fsdecode(b"jos\xe9")) == "jose"  # Latin-1 bytes, as platform zips hold them
     assert suggested_id("o'brien") == "o_brien" and suggested_id("a b") == "a_b"
+    assert suggested_id("jose\u0301") == "jos\u00e9"  # the NFC form of an NFD name
     assert suggested_id("report-step_by_step.html") is None  # no obvious rename: the message says what is allowed
-    message = refusal(os.fsdecode(b"jos\xe9"), "not valid UTF-8")
-    assert message == "not valid UTF-8; rename it (e.g. to 'jose') and grade again"
-    assert "letters, digits and _ - . @ + only" in refusal("report-step_by_step.html", "named like")
+    refused = id_problems([os.fsdecode(b"jos\xe9"), "report-step_by_step.html", "jose\u0301"])
+    assert refused[os.fsdecode(b"jos\xe9")] == "not valid UTF-8; rename it (e.g. to 'jose') and grade again"
+    assert "letters, digits and _ - . @ + only" in refused["report-step_by_step.html"]
+    assert "NFC" in refused["jose\u0301"] and refused["jose\u0301"].endswith("(e.g. to 'jos\u00e9') and grade again")
     for name in REFUSED:
         better = suggested_id(name)
         assert better is None or id_problem(better) is None, (name, better)
+
+
+# -- ids that look like another id of the class ----------------------------------------------------------------
+
+PACO, OCAP = "paco", "\u0440\u0430\u0441\u043e"  # Latin; Cyrillic р а с о, one script each: both acceptable alone
+
+
+def test_lookalikes_are_acceptable_alone():
+    assert id_problem(PACO) is None and id_problem(OCAP) is None and PACO != OCAP
+    assert id_problems([PACO, OCAP], roster=[PACO, "ada"]).keys() == {OCAP}  # but not together
+
+
+def test_of_two_lookalikes_the_one_on_the_roster_is_graded():
+    for ids in ([PACO, OCAP], [OCAP]):  # the roster's student submitted too, or not (yet)
+        refused = id_problems(ids, roster=[PACO])
+        assert list(refused) == [OCAP], refused
+        assert "looks like 'paco', a student on the gradebook's roster" in refused[OCAP]
+    assert list(id_problems([PACO, OCAP], roster=[OCAP])) == [PACO]  # the roster decides, not the script
+
+
+def test_lookalikes_neither_or_both_on_the_roster_are_both_refused():
+    for roster in ([], [PACO, OCAP]):
+        refused = id_problems([PACO, OCAP], roster=roster)
+        assert refused.keys() == {PACO, OCAP}, (roster, refused)
+        assert "'\\u0440\\u0430\\u0441\\u043e'" in refused[PACO] and "'paco'" in refused[OCAP]
+        assert ("neither is on the gradebook's roster" if not roster else "both are on the gradebook's roster") in (
+            refused[PACO])
+
+
+@pytest.mark.parametrize("real, impostor", [
+    ("ada", "\u0430da"), ("ada", "a\u034fda"), ("ada", "ada\u3164"), ("ada", "\uff41da"),  # refused alone
+    ("jos\u00e9", "jose\u0301"), ("\u00d8rsted", "O\u0338rsted"), ("lisa", "l\u0131sa"),
+    ("ada", "ada "), ("ada", "ada\u00a0"),  # refused alone, and the suggested rename would be the real id
+    ("mary", "rnary"), ("s1", "sl"), ("alice", "aIice"), ("coco", "\u0441\u043e\u0441\u043e"),  # acceptable alone
+])
+def test_an_impostor_is_refused_and_says_whom_it_looks_like(real, impostor):
+    refused = id_problems([real, impostor], roster=[real])
+    assert list(refused) == [impostor], refused  # the real student is never refused for it
+    assert f"looks like '{real}'" in refused[impostor] and one_line(refused[impostor]) == refused[impostor]
+    assert shown(impostor, refused=True) != real  # the two differ visibly where the line prints them
+    if id_problem(impostor) is not None:  # refused alone: an impostor refused alone refuses nobody else
+        assert id_problems([real, impostor]).keys() == {impostor}
+
+
+def test_different_ids_are_not_lookalikes():
+    ids = ["ada", "adam", "Ada", "jose", "jos\u00e9", "张伟", "张玮", "Иван", "ivan", "s1234567", "s1234568",
+           "ada.lovelace@uni.edu", "ada_lovelace@uni.edu", "Ørsted", "Orsted"]
+    assert id_problems(ids, roster=ids[:3]) == {}
+
+
+def test_without_pyicu_checking_an_id_says_what_to_install(monkeypatch):
+    import dnnkit.names
+    from dnnkit import DnnkitError
+
+    monkeypatch.setitem(sys.modules, "icu", None)  # as in a student's install (requirements-student.txt)
+    dnnkit.names._uts39.cache_clear()
+    try:
+        assert shown("jos\u00e9 \x1b", refused=True) == "jos\\u00e9\\x20\\x1b"  # showing needs no ICU
+        with pytest.raises(DnnkitError, match="PyICU is not installed.*requirements.txt"):
+            id_problem("ada")
+    finally:
+        dnnkit.names._uts39.cache_clear()
+
+
+SHOWN_REFUSED = ["ada", "\u0430da", "a\u034fda", "ada\u3164", "ada ", "ada\u00a0", "jose\u0301", "jos\u00e9",
+                 "jos\u00e9 ", os.fsdecode(b"jos\xe9 "), "a\x85", os.fsdecode(b"a\x85"), "a\\x85", "O\u0338rsted",
+                 "\u00d8rsted", PACO, OCAP, "<svg onload=alert(1)>", "x\x1b[2K\rmallory\n", "a\ud800b"]
+
+
+def test_refused_ids_are_shown_in_ascii_and_never_alike():
+    texts = [shown(name, refused=True) for name in SHOWN_REFUSED]
+    assert len(set(texts)) == len(SHOWN_REFUSED), texts  # no two different ids shown the same way
+    assert all(text.isascii() and text.isprintable() and " " not in text for text in texts), texts
+    assert shown("\u0430da", refused=True) == "\\u0430da" and shown("ada ", refused=True) == "ada\\x20"
+    assert shown(os.fsdecode(b"jos\xe9"), refused=True) == "jos\\xe9" != shown("jos\u00e9", refused=True)
+    for name in ACCEPTED:  # an accepted id has no other escape to fear: shown as itself
+        assert shown(name) == name and (name.isascii() or shown(name, refused=True) != name)
 
 
 # -- records under names that are not student ids, folders left in autograded/ by an older dnnkit: skipped ---
@@ -155,7 +247,7 @@ def test_report_skips_refused_folders_and_still_writes_the_page(legacy_course, c
     warnings = err.splitlines()
     assert len(warnings) == len(LEGACY) + 1 and all(w.startswith("dnnkit report: warning: ") for w in warnings)
     for name in LEGACY:
-        assert sum(f"{RECORDS}/{ASSIGNMENT}/{shown(name)}.json" in w and "not a student id" in w
+        assert sum(f"{RECORDS}/{ASSIGNMENT}/{shown(name, refused=True)}.json" in w and "not a student id" in w
                    for w in warnings) == 1, (name, warnings)
     assert sum(f"report-{ASSIGNMENT}-1.html" in w for w in warnings) == 1
     assert "\x1b" not in out + err and "\r" not in out + err
@@ -221,9 +313,9 @@ def run(tmp_path_factory):
                            first_rows=list(csv.reader(io.StringIO(csv_text))))
 
 
-def row_of(run, name: str) -> dict[str, str]:
-    key = csv_cell(shown(name))
-    assert key in run.rows, f"no row for {shown(name)}: {sorted(run.rows)}\n{run.grade.stderr[-3000:]}"
+def row_of(run, name: str, refused: bool = False) -> dict[str, str]:
+    key = csv_cell(shown(name, refused=refused))
+    assert key in run.rows, f"no row for {key}: {sorted(run.rows)}\n{run.grade.stderr[-3000:]}"
     return run.rows[key]
 
 
@@ -263,10 +355,10 @@ def test_every_ordinary_student_has_a_full_row(run, name):
 @pytest.mark.parametrize("name", list(ATTACKS))
 def test_each_hostile_folder_reached_the_run_and_was_refused(run, name):
     assert os.fsencode(name) in run.submitted  # the attack landed: that very folder was in submitted/
-    line = f"dnnkit grade: refused a submission folder '{shown(name)}': "
+    line = f"dnnkit grade: refused a submission folder '{shown(name, refused=True)}': "
     said = [text for text in run.grade.stderr.splitlines() if text.startswith(line)]
     assert len(said) == 1 and ATTACKS[name] in said[0] and said[0].endswith("and grade again"), said
-    row = row_of(run, name)  # and it failed: a refused row, zero points, the reason
+    row = row_of(run, name, refused=True)  # and it failed: a refused row, zero points, the reason
     assert row["status"] == "refused" and ATTACKS[name] in row["flags"] and "rename it" in row["flags"], row
     assert float(row["score"]) == 0 and float(row["max_score"]) == TOP
     assert name not in gradebook_students(run.course.root)
@@ -278,7 +370,7 @@ def test_each_hostile_folder_reached_the_run_and_was_refused(run, name):
 def test_the_refused_ids_are_shown_escaped_in_the_csv(run):
     ids = {row[0] for row in run.first_rows[1:]}
     assert ids == {*ORDINARY, CAROL, "'=HYPERLINK(\"x\",\"y\")", "report-step_by_step.html",
-                   "grades-step_by_step.csv", "jos\\xe9", "<svg onload=alert(1)>"}
+                   "grades-step_by_step.csv", "jos\\xe9", "<svg\\x20onload=alert(1)>"}
 
 
 @pytest.mark.slow
@@ -330,8 +422,87 @@ def test_a_formula_named_with_student_is_refused_too(run):
     assert run.named.returncode == 0, run.named.stdout + run.named.stderr[-3000:]
     terminal_is_inert(run.named)
     assert f"dnnkit grade: refused a submission folder '{NAMED_ONLY}': begins with '='" in run.named.stderr
-    row = row_of(run, NAMED_ONLY)
+    row = row_of(run, NAMED_ONLY, refused=True)
     assert row["status"] == "refused" and "formula" in row["flags"]
     for name in [*ORDINARY, CAROL]:  # the others' rows are still there, whole
         assert float(row_of(run, name)["score"]) == TOP
     assert NAMED_ONLY not in gradebook_students(run.course.root)
+
+
+# -- end to end: impostors of real students' ids in one `dnnkit grade` run ------------------------------------
+
+ROSTER = ["ada", "jos\u00e9", "\u00d8rsted", "paco"]  # the gradebook's students, each submits a correct notebook
+IMPOSTORS = {  # folder: (the real id it imitates, how the kit shows it refused, a word of the reason)
+    "\u0430da": ("ada", "\\u0430da", "Cyrillic and Latin"),  # a Cyrillic а
+    "jose\u0301": ("jos\u00e9", "jose\\u0301", "NFC"),  # e + a combining acute accent
+    "a\u034fda": ("ada", "a\\u034fda", "U+034F"),  # an invisible combining grapheme joiner
+    "O\u0338rsted": ("\u00d8rsted", "O\\u0338rsted", "U+0338"),  # O + a combining overlay stroke
+    "\u0440\u0430\u0441\u043e": ("paco", "\\u0440\\u0430\\u0441\\u043e", "roster"),  # all Cyrillic
+}
+
+
+def looks(text: str) -> str:
+    """What a reader sees of an id, for the test: ICU's UTS #39 skeleton of the text without its default
+    ignorable code points (invisible when printed)."""
+    import icu
+
+    ignorable = icu.UProperty.DEFAULT_IGNORABLE_CODE_POINT
+    return icu.SpoofChecker().getSkeleton(0, "".join(c for c in text if not icu.Char.hasBinaryProperty(c, ignorable)))
+
+
+@pytest.fixture(scope="module")
+def lookalikes(tmp_path_factory):
+    from dnnkit.gradebook import open_gradebook
+    from grading_support import dnnkit_grade, grading_course, read_grades, submit
+
+    course = grading_course(tmp_path_factory.mktemp("lookalikes") / "course")
+    with open_gradebook(course.root) as gb:
+        for student in ROSTER:
+            gb.add_student(student)
+    for student in [*ROSTER, *IMPOSTORS]:
+        submit(course, student)  # every one a correct notebook: graded, it would earn full marks
+    submitted = set(os.listdir(course.root / "submitted"))
+    grade = dnnkit_grade(course, ASSIGNMENT, "--workers", "2", *sandbox_flag())
+    assert (course.root / "autograded" / f"grades-{ASSIGNMENT}.csv").is_file(), grade.stdout + grade.stderr[-5000:]
+    return SimpleNamespace(course=course, submitted=submitted, grade=grade, rows=read_grades(course))
+
+
+@pytest.mark.slow
+def test_the_impostors_reached_the_run_and_looked_like_real_students(lookalikes):
+    assert lookalikes.grade.returncode == 0, lookalikes.grade.stdout + lookalikes.grade.stderr[-5000:]
+    for name, (real, _, _) in IMPOSTORS.items():
+        assert name in lookalikes.submitted and name != real and looks(name) == looks(real)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(IMPOSTORS))
+def test_each_impostor_is_refused_with_one_line_naming_the_real_id(lookalikes, name):
+    real, escaped, reason = IMPOSTORS[name]
+    start = f"dnnkit grade: refused a submission folder '{escaped}': "
+    said = [line for line in lookalikes.grade.stderr.splitlines() if line.startswith(start)]
+    assert len(said) == 1 and reason in said[0] and f"looks like '{real}'" in said[0], (
+        said, lookalikes.grade.stderr[-3000:])
+    row = lookalikes.rows.get(escaped)
+    assert row is not None and row["status"] == "refused" and float(row["score"]) == 0, (escaped, row)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ROSTER)
+def test_each_real_student_is_graded(lookalikes, name):
+    row = lookalikes.rows[name]
+    assert row["status"] == "graded" and float(row["score"]) == TOP, row
+
+
+@pytest.mark.slow
+def test_no_two_rows_or_terminal_lines_look_the_same(lookalikes):
+    ids = list(lookalikes.rows)  # the CSV's student_id cells, as a spreadsheet shows them
+    assert len({looks(i) for i in ids}) == len(ids) == len(ROSTER) + len(IMPOSTORS), sorted(ids)
+    summary = re.compile(r"(.+): [\d.]+/[\d.]+ graded$")  # the line of each graded submission
+    graded = [m[1] for line in lookalikes.grade.stdout.splitlines() if (m := summary.match(line))]
+    assert sorted(graded) == sorted(ROSTER), graded  # one summary line per real student, none for an impostor
+
+
+@pytest.mark.slow
+def test_no_impostor_reaches_the_gradebook_or_autograded(lookalikes):
+    assert gradebook_students(lookalikes.course.root) == set(ROSTER)
+    assert set(os.listdir(lookalikes.course.root / "autograded")) == {*ROSTER, f"grades-{ASSIGNMENT}.csv"}

@@ -21,7 +21,7 @@ from .. import DnnkitError
 from ..cases import FUNCTIONS
 from ..course import Course
 from ..gradebook import has_assignment, roster, submission_scores
-from ..names import id_problem, one_line, shown, suggested_id
+from ..names import id_problem, id_problems, one_line, shown
 from ..sanitize import sanitize_notebook
 from ..student_cases import StudentCases
 from . import cgroup
@@ -34,11 +34,6 @@ from .sandbox import bubblewrap
 from .settings import read_settings
 
 
-def refusal(student: str, problem: str) -> str:
-    """What to do about a refused student id (one line, the id shown inert)."""
-    better = suggested_id(student)
-    return (f"{problem}; rename it" + (f" (e.g. to '{better}')" if better else
-                                        " (letters, digits and _ - . @ + only)") + " and grade again")
 
 
 def submitted_ids(course: Course, assignment: str) -> list[str]:
@@ -48,9 +43,12 @@ def submitted_ids(course: Course, assignment: str) -> list[str]:
 
 
 def refused_ids(course: Course, assignment: str, students=None) -> dict[str, str]:
-    """{student id: why it is refused} among `students` (default: every folder in submitted/)."""
-    students = submitted_ids(course, assignment) if students is None else students
-    return {student: problem for student in students if (problem := id_problem(student))}
+    """{student id: why it is refused and what to do} among `students` (default: every folder in submitted/),
+    each checked alone and beside the class's other folders and the gradebook's roster (dnnkit.names)."""
+    everyone = submitted_ids(course, assignment)
+    students = everyone if students is None else students
+    problems = id_problems({*everyone, *students}, roster(course.root))
+    return {student: problems[student] for student in students if student in problems}
 
 
 @dataclass
@@ -68,7 +66,7 @@ def plan(course: Course, assignment: str, named: list[str], force: bool) -> Plan
     students = sorted(set(named)) if named else submitted_ids(course, assignment)
     result = Plan(refused=refused_ids(course, assignment, students))
     for student, problem in result.refused.items():
-        print(one_line(f"dnnkit grade: refused a submission folder '{shown(student)}': {refusal(student, problem)}"),
+        print(one_line(f"dnnkit grade: refused a submission folder '{shown(student, refused=True)}': {problem}"),
               file=sys.stderr)
     release = file_digest(course.release(assignment))
     references = file_digest(course.reference_file(assignment))
@@ -115,14 +113,14 @@ def csv_text(course: Course, assignment: str, refused: dict[str, str]) -> str:
     for student, problem in refused.items():  # never graded: zero points out of the assignment's
         results[student] = SubmissionResult(student, assignment, Status.REFUSED, functions={
             n: FunctionResult(n) for n in names})
-        results[student].flags.append(f"refused: the folder submitted/{shown(student)} is not a usable student "
-                                      f"id: {refusal(student, problem)}")
+        results[student].flags.append(f"refused: the folder submitted/{shown(student, refused=True)} is not a "
+                                      f"usable student id: {problem}")
     graded = [student for student in results if student not in refused]
     table = submission_scores(course.root, assignment, [*graded, None]) if results else {}
     for student, result in results.items():
         if (scores := table.get(None if student in refused else student)) is not None:
             result.apply(scores)
-    rows = [(student, result.csv_row(shown(student) if student in refused else None))
+    rows = [(student, result.csv_row(shown(student, refused=True) if student in refused else None))
             for student, result in results.items()]
     writer.writerows(row for _, row in sorted(rows, key=lambda row: row[0]))
     return buffer.getvalue()
