@@ -83,7 +83,6 @@ SABDULLAHJ = github("SABDULLAHJ/Neural-Networks-and-Deep-Learning-by-deeplearnin
                     "f9715cc6bc76954aaf5f590e85f1b46b98e642d0", V8)
 LIANGUANG = github("LianguangXue/Deeplearning-AI", "9c20b3173bd6595bccfa305783c5703004176a6e", V8)
 ASABOVICI = github("asabovici/ml_notebooks", "513a723ec4f0a62bdecc6d810f517586a4525df6", V8)
-TITONMOY_UPDATE = TITONMOY
 ANUGYA = github("AnugyaSahu/Machine-learning", "ccf5611b2e07ab814bdea0330c34d357cb16de2b", V8A)
 LULULU = github("Lululucyyyyyyy/coursera1", "72cde39369f724456837f0cceaf8c269716f8079", V8)
 PRADHY = github("Pradhy729/DeepLearning.ai-coursework", "a05d4b99cc9c419e983d5cfb3bb46bcfb7a584cf", V8)
