@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -128,7 +127,7 @@ def test_a_killed_run_resumes_without_losing_or_redoing(tmp_path):
     os.killpg(first.pid, signal.SIGKILL)  # half-way: two graded (in any order: there are workers), the rest not
     first.wait()
     # the kill left the sandboxes' scratch folders, hidden cases in them, and their cgroups
-    scratch = list(Path(tempfile.gettempdir()).glob(f"{leftovers.PREFIX}{token}-*"))
+    scratch = list(leftovers.folder().glob(f"{leftovers.PREFIX}{token}-*"))
     assert scratch and any(folder.glob("level-*.npz") for folder in scratch)
     groups = cgroup.owned_boxes(token)
     assert groups or cgroup.available() is not None
