@@ -16,6 +16,7 @@ VERBS = {
     "demo": "grade six demo students end to end in demo/, a course folder of its own, and print their scores",
     "study": "self-study: copy both assignments into study/ (never overwriting your files), then start JupyterLab",
     "check": "self-study: grade your notebook with the hidden checks of `dnnkit grade`; points, diagnosis, fix",
+    "certs": "make the course's Dask TLS certificate for `dnnkit grade --scheduler tls://...` (grader-only .dnnkit/)",
 }
 
 

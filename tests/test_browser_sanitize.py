@@ -13,7 +13,7 @@ clicked. Two throw-away courses, graded side by side:
   `jupyter lab`) or in the feedback file. Formgrader renders the autograded notebook anew on every request;
   with the control's unsanitized notebook put in its place, nothing runs either (the config sanitizes there too);
 - and in `control`, a second student's step_by_step submission with the same vectors, graded by
-  `dnnkit grade --unsafe-no-sandbox`: nothing runs, although that course's formgrader and feedback do not
+  `dnnkit grade` (in the sandbox: the tests run as root, and no student code runs as root): nothing runs, although that course's formgrader and feedback do not
   sanitize, because dnnkit grade wrote the notebook sanitized.
 To keep it quick, nbgrader grades a one-cell assignment (`xss`) made in the throw-away course.
 """
@@ -182,7 +182,7 @@ class Courses:
         # step_by_step with `dnnkit grade` (its intake and runner are another engineer's); this course does not
         # sanitize in nbgrader's pipelines or renderers, so its pages show what dnnkit grade wrote
         submit(course, "eve", transform=_with_vectors)
-        done = dnnkit_grade(course, "step_by_step", "--student", "eve", "--unsafe-no-sandbox", "--workers", "1",
+        done = dnnkit_grade(course, "step_by_step", "--student", "eve", "--workers", "1",
                             timeout=SETUP_BUDGET_S)
         if done.returncode != 0:
             self.dnnkit_error = f"dnnkit grade exited {done.returncode}: {done.stderr[-1500:]}"

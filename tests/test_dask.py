@@ -1,6 +1,9 @@
 """`dnnkit grade --scheduler` on a Dask cluster that loses a worker mid-run: 200+ submissions, one worker
 process killed hard while it runs a submission; every submission must still be graded, recorded and scored
-exactly once, with the scores the grader decides in its own process."""
+exactly once, with the scores the grader decides in its own process. The cluster speaks TLS with the course's
+certificate (`dnnkit certs`), as the grader requires; a cluster with another course's certificate gets no
+work, an account without the certificate cannot use the cluster's workers, and without the sandbox no work
+goes to workers that run as root."""
 from __future__ import annotations
 
 import json
@@ -18,12 +21,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dnnkit import DnnkitError
 from dnnkit.cases import FUNCTIONS
 from dnnkit.gradebook import function_scores
+from dnnkit.grading import cluster
 from dnnkit.grading.records import record_path
 from dnnkit.mistakes import BY_NAME
 from dnnkit.submissions import solved_notebook
-from grading_support import grading_course, read_grades, scores
+from grading_support import dnnkit_grade, grading_course, read_grades, scores, submit
+from other_accounts import ATTACKER, as_user, shared_folder
 
 pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed")
@@ -42,6 +48,15 @@ VARIANTS = (  # each variant's mistakes, cycled through by the students who made
 )
 KILL_AFTER = 30  # result files on disk before a worker is killed
 GRADE_TIMEOUT = 15 * 60
+ROLES = ("client", "scheduler", "worker")
+
+
+def course_cluster(root: Path, **kwargs):
+    """A LocalCluster started, as an administrator would, with the course's certificate (made if missing)."""
+    if not (cluster.tls_folder(root) / cluster.CA).exists():
+        cluster.make_certificates(root)
+    return distributed.LocalCluster(processes=True, dashboard_address=None, protocol="tls://",
+                                    security=cluster.security(root, ROLES), **kwargs)
 
 
 def plan() -> dict[str, tuple[str, ...]]:
@@ -109,12 +124,12 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
 
     built = time.monotonic()
     env = {**os.environ, "DNNKIT_COURSE_ROOT": str(course.root), "OPENBLAS_NUM_THREADS": "1"}
-    cluster = distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None)
+    workers = course_cluster(course.root, n_workers=3, threads_per_worker=1)
     client = grader = None
     try:
-        client = distributed.Client(cluster.scheduler_address)
+        client = distributed.Client(workers.scheduler_address, security=cluster.security(course.root))
         grader = subprocess.Popen(
-            [sys.executable, "-m", "dnnkit.cli", "grade", ASSIGNMENT, "--scheduler", cluster.scheduler_address],
+            [sys.executable, "-m", "dnnkit.cli", "grade", ASSIGNMENT, "--scheduler", workers.scheduler_address],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             stdin=subprocess.DEVNULL, cwd=course.root)
         # read the pipes in threads, so a full pipe never stalls the grader while we poll
@@ -148,7 +163,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
             grader.wait()
         if client is not None:
             client.close()
-        cluster.close()
+        workers.close()
     elapsed = time.monotonic() - started
     print(f"course built in {built - started:.0f} s, {STUDENTS} submissions graded in "
           f"{elapsed - (built - started):.0f} s; worker {killed['address']} (pid {killed['pid']}) killed after "
@@ -196,3 +211,70 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path):
              or float(rows[s]["max_score"]) != POINTS * len(NAMES)}
     assert not wrong, (f"{len(wrong)} of {STUDENTS} rows not as expected (score, status, flags): "
                        + "; ".join(f"{s}: {v}" for s, v in sorted(wrong.items())))
+
+
+@pytest.fixture(scope="module")
+def small_course(tmp_path_factory):
+    """A course with one submission and its certificate, and a one-worker cluster started with it."""
+    course = grading_course(tmp_path_factory.mktemp("tls") / "course")
+    submit(course, "alice", ASSIGNMENT)
+    workers = course_cluster(course.root, n_workers=1, threads_per_worker=1)
+    yield course, workers
+    workers.close()
+
+
+def test_a_cluster_with_another_courses_certificate_gets_no_work(small_course, tmp_path):
+    course, _ = small_course
+    other = tmp_path / "other-course"
+    other.mkdir()
+    workers = course_cluster(other, n_workers=1, threads_per_worker=1)
+    try:
+        done = dnnkit_grade(course, ASSIGNMENT, "--scheduler", workers.scheduler_address, timeout=120)
+    finally:
+        workers.close()
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr[-2000:]
+    assert workers.scheduler_address in lines[0] and "course's certificate" in lines[0]
+    assert not result_files(course.root)
+
+
+SNOOP = """
+import os, sys
+from distributed import Client
+from distributed.security import Security
+try:
+    with Client(sys.argv[1], timeout=15, security=Security.temporary() if sys.argv[1].startswith("tls") else None) as client:
+        print("ran as", sorted(set(client.run(os.geteuid).values())))
+except Exception as err:
+    print("refused", type(err).__name__)
+"""
+
+
+def test_an_account_without_the_certificate_cannot_use_the_courses_workers(small_course):
+    """Dask workers run as root (the sandbox needs it) and run whatever their scheduler is sent: on a plain
+    tcp:// cluster another account runs code as root on them; on the course's TLS cluster it cannot connect."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run a step as another account")
+    course, workers = small_course
+    plain = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    said = {}
+    try:
+        with shared_folder() as shared:
+            for name, address in (("tcp", plain.scheduler_address), ("tls", workers.scheduler_address)):
+                process = as_user(ATTACKER, shared, [sys.executable, "-c", SNOOP, address], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL)
+                said[name] = process.communicate(timeout=120)[0].strip().splitlines()[-1:]
+    finally:
+        plain.close()
+    assert said["tcp"] == ["ran as [0]"], said  # the attack lands where nothing authenticates
+    assert said["tls"] and said["tls"][0].startswith("refused"), said
+
+
+def test_without_the_sandbox_no_work_goes_to_root_workers(small_course):
+    course, workers = small_course
+    with distributed.Client(workers.scheduler_address, security=cluster.security(course.root)) as client:
+        if 0 not in client.run(os.geteuid).values():
+            pytest.skip("the workers do not run as root here")
+        with pytest.raises(DnnkitError, match="run as root") as refused:
+            cluster.refuse_root_workers(client)
+    assert "\n" not in str(refused.value)

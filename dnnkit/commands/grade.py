@@ -19,8 +19,9 @@ def add_arguments(parser) -> None:
                         help="run student code without bubblewrap (only where it is unavailable; unsafe)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="submissions graded at once on this machine (default: the number of cores)")
-    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                        help="send the sandboxed runs to this Dask cluster; scores are still decided here")
+    parser.add_argument("--scheduler", metavar="tls://HOST:PORT",
+                        help="send the sandboxed runs to this Dask cluster, started with the course's TLS "
+                             "certificate (`dnnkit certs`); scores are still decided here")
 
 
 def run(args) -> int:

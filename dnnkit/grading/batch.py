@@ -24,7 +24,7 @@ from ..gradebook import has_assignment, roster, submission_scores
 from ..names import id_problem, id_problems, one_line, shown
 from ..sanitize import sanitize_notebook
 from ..student_cases import StudentCases
-from . import cgroup
+from . import cgroup, cluster
 from .intake import submission_digest
 from .judge import Grader
 from .nbgrader_pipeline import NbgraderPass
@@ -34,6 +34,8 @@ from .sandbox import bubblewrap
 from .settings import read_settings
 
 
+from . import cgroup, cluster
+from .intake import submission_digest
 
 
 def submitted_ids(course: Course, assignment: str) -> list[str]:
@@ -174,6 +176,10 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
     if sandboxed and bubblewrap() is None:
         raise DnnkitError("bubblewrap is not installed, so student code cannot be sandboxed; "
                           "`apt-get install bubblewrap`, or pass --unsafe-no-sandbox to grade without it")
+    if not sandboxed and os.geteuid() == 0:
+        raise DnnkitError(ROOT_WITHOUT_SANDBOX)
+    if scheduler:
+        cluster.check_address(scheduler)  # before anything is read or drawn
     if not sandboxed:
         print("dnnkit grade: WARNING: --unsafe-no-sandbox: student code runs with your permissions", file=sys.stderr)
     elif cgroup.available() is not None:
@@ -198,7 +204,7 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
     broke = failed = 0
     split = {"start-up": process_age(), "drawing cases": 0.0, "kernel_start": 0.0, "execution": 0.0,
              "checking": 0.0, "writing": 0.0}
-    with contextlib.closing(grader.runner), executor(scheduler, workers) as pool, tqdm(
+    with contextlib.closing(grader.runner), executor(scheduler, workers, course.root, sandboxed) as pool, tqdm(
             total=len(work.todo), unit="submission", desc=f"grading {assignment}", file=sys.stderr,
             disable=not work.todo) as bar:
         running: dict = {}  # future: (student, folder, provenance, hidden cases)
@@ -297,12 +303,13 @@ def judged(grader: Grader, assignment: str, student: str, future, cases: dict, s
 
 
 @contextlib.contextmanager
-def executor(scheduler: str | None, workers: int):
-    """Where the sandboxed runs happen: local threads (each drives its own sandbox process) or Dask."""
+def executor(scheduler: str | None, workers: int, root: Path, sandboxed: bool = True):
+    """Where the sandboxed runs happen: local threads (each drives its own sandbox process) or a Dask cluster
+    that shows the course's TLS certificate (cluster.py)."""
     if scheduler:
-        from distributed import Client
-
-        with Client(scheduler) as client:
+        with cluster.connect(scheduler, root) as client:
+            if not sandboxed:
+                cluster.refuse_root_workers(client)
             yield DaskPool(client)
     else:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

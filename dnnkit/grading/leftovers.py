@@ -1,10 +1,11 @@
 """What a grader killed outright (SIGKILL, a lost Dask worker, a power cut) leaves behind, and its removal.
 
-Each grading process owns a token, held as an flock on `<tmp>/dnnkit-grade-<token>.lock` for its lifetime; its
-sandboxes' scratch folders (which hold hidden cases) are `<tmp>/dnnkit-grade-<token>-*` and their cgroups
+Each grading process owns a token, held as an flock on `<state>/dnnkit-grade-<token>.lock` for its lifetime; its
+sandboxes' scratch folders (which hold hidden cases) are `<state>/dnnkit-grade-<token>-*` and their cgroups
 `box-<token>-*`. The kernel drops the lock when the process dies, however it dies, so the next grader on the
 machine can tell a dead owner's leftovers from a live one's (also across pid namespaces, unlike a pid) and
-removes them.
+removes them. <state> is the grader's private folder (private.py), which no other account can plant anything
+in; the sweep still follows no link and takes only this account's own entries.
 """
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import fcntl
 import os
 import re
 import shutil
-import tempfile
+import stat
 import threading
 import uuid
 from pathlib import Path
 
-from . import cgroup
+from . import cgroup, private
 
 PREFIX = "dnnkit-grade-"
 TOKEN_CHARS = 12  # a token is this many lowercase hex digits, nothing else
@@ -27,14 +28,19 @@ _owned: tuple[int, str, object] | None = None  # (pid, token, the open lock file
 _swept_in: int | None = None  # the process that swept
 
 
+def folder() -> Path:
+    """Where lock files and scratch folders live: the grader's private folder."""
+    return private.folder()
+
+
 def lock_file(name: str) -> Path:
     """The lock file of the grading process with token `name`."""
-    return Path(tempfile.gettempdir()) / f"{PREFIX}{name}.lock"
+    return folder() / f"{PREFIX}{name}.lock"
 
 
 def token_of(lock: Path) -> str | None:
-    """The token a lock file names, None if it is not one (anyone can write <tmp>: a name that is not a token,
-    a glob pattern say, must never reach the sweep's globs)."""
+    """The token a lock file names, None if it is not one (a name that is not a token, a glob pattern say,
+    must never reach the sweep's globs)."""
     found = re.fullmatch(re.escape(PREFIX) + f"([0-9a-f]{{{TOKEN_CHARS}}})" + r"\.lock", lock.name)
     return found[1] if found else None
 
@@ -47,9 +53,10 @@ def token() -> str:
             name = uuid.uuid4().hex[:TOKEN_CHARS]
             lock = lock_file(name)
             # locked before it has the name a sweeper looks for
-            handle = open(lock.with_name(lock.name + ".new"), "w")
+            new = lock.with_name(lock.name + ".new")
+            handle = os.fdopen(private.open_private(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w")
             fcntl.flock(handle, fcntl.LOCK_EX)
-            os.replace(handle.name, lock)
+            os.replace(new, lock)
             _owned = (os.getpid(), name, handle)
             atexit.register(_release, os.getpid(), lock)
         return _owned[1]
@@ -62,7 +69,7 @@ def _release(pid: int, lock: Path) -> None:
 
 
 def scratch_prefix() -> str:
-    """The prefix of this process's scratch folders (tempfile.TemporaryDirectory(prefix=...))."""
+    """The prefix of this process's scratch folders (tempfile.TemporaryDirectory(prefix=..., dir=folder()))."""
     return f"{PREFIX}{token()}-"
 
 
@@ -75,26 +82,37 @@ def begin() -> None:
 
 
 def sweep() -> list[str]:
-    """Remove the scratch folders and cgroups of every grader that died without cleaning up; the dead tokens."""
-    folder = Path(tempfile.gettempdir())
+    """Remove the scratch folders and cgroups of every grader that died without cleaning up; the dead tokens.
+    Only this account's own lock files and folders are taken, and no link is followed."""
+    where = folder()
     own = token()
     dead = []
-    for lock in folder.glob(f"{PREFIX}*.lock"):
+    for lock in where.glob(f"{PREFIX}*.lock"):
         name = token_of(lock)
         if name is None or name == own:
             continue
         try:
-            handle = open(lock, "r+")
-        except OSError:  # removed meanwhile by another sweeper, or not ours to open
+            handle = os.fdopen(private.open_private(lock, os.O_RDWR), "r+")
+        except OSError:  # removed meanwhile by another sweeper, or not a lock file of this account's
             continue
         with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 continue  # its owner is alive
-            for scratch in folder.glob(f"{PREFIX}{name}-*"):
-                shutil.rmtree(scratch, ignore_errors=True)
+            for scratch in where.glob(f"{PREFIX}{name}-*"):
+                _remove_own_folder(scratch)
             cgroup.remove_boxes(name)
             lock.unlink(missing_ok=True)
         dead.append(name)
     return dead
+
+
+def _remove_own_folder(scratch: Path) -> None:
+    """Remove a scratch folder if it is a folder (not a link) of this account's; rmtree follows no link inside."""
+    try:
+        info = os.lstat(scratch)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid():
+        shutil.rmtree(scratch, ignore_errors=True)

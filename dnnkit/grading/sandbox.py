@@ -14,16 +14,16 @@ import fcntl
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import DnnkitError
+from . import private
 
 # Each running sandbox gets a user id of its own from this range (no account needed), so that the process
 # limit, which Linux counts per user, is one submission's alone: a fork bomb cannot starve its neighbours.
 UID_BASE, UID_COUNT = 200000, 4096
-UID_LOCKS = Path(tempfile.gettempdir()) / "dnnkit-sandbox-uids"
+UID_LOCKS = "sandbox-uids"  # a folder of /run/dnnkit, shared by every grader on the machine (private.py)
 WORK = "/sandbox/work"  # private, writable: a size-capped tmpfs, new for every run
 GRADER = "/sandbox/grader"  # the runner, its plan, then each level's inputs; read-only
 RELEASE = "/sandbox/release"  # the assignment's released files; read-only
@@ -113,12 +113,17 @@ class OwnUid:
 
 
 class UidLease:
-    """An unprivileged user id held for one sandbox's lifetime (an flock'ed file, so also across processes)."""
+    """An unprivileged user id held for one sandbox's lifetime (an flock'ed file, so also across processes), in
+    root's private /run/dnnkit/sandbox-uids: no other account can hold a lease or plant a link there."""
 
     def __init__(self):
-        UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        folder = private.machine_folder(UID_LOCKS)
         for uid in range(UID_BASE, UID_BASE + UID_COUNT):
-            handle = open(UID_LOCKS / str(uid), "a")
+            try:
+                handle = os.fdopen(private.open_private(folder / str(uid), os.O_WRONLY | os.O_CREAT), "w")
+            except OSError as err:
+                raise DnnkitError(f"{folder / str(uid)}: not a sandbox user id lease ({err.strerror}); remove it "
+                                  "as root") from None
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -126,7 +131,7 @@ class UidLease:
                 continue
             self.uid, self._handle = uid, handle
             return
-        raise DnnkitError(f"all {UID_COUNT} sandbox user ids are in use ({UID_LOCKS})")
+        raise DnnkitError(f"all {UID_COUNT} sandbox user ids are in use ({folder})")
 
     def release(self) -> None:
         if self._handle is not None:

@@ -310,7 +310,7 @@ class SandboxRun:
 
     def _new_box(self) -> Box:
         """A fresh sandbox for one submission: its folders and a runner already loading."""
-        holder = tempfile.TemporaryDirectory(prefix=leftovers.scratch_prefix())
+        holder = tempfile.TemporaryDirectory(prefix=leftovers.scratch_prefix(), dir=leftovers.folder())
         lease = UidLease() if self.sandboxed else OwnUid()
         scratch = Path(holder.name)
         grader, work = self._prepare(scratch, lease.uid)
