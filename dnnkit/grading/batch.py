@@ -33,9 +33,8 @@ from .records import (FunctionResult, Provenance, Status, SubmissionResult, file
 from .sandbox import bubblewrap
 from .settings import read_settings
 
-
-from . import cgroup, cluster
-from .intake import submission_digest
+ROOT_WITHOUT_SANDBOX = ("--unsafe-no-sandbox as root would run student code as root; grade in the sandbox "
+                        "(without the flag), or from an unprivileged account such as the course's")
 
 
 def submitted_ids(course: Course, assignment: str) -> list[str]:
