@@ -23,13 +23,14 @@ LIMITS = Limits(work_bytes=8 * 1024**2)
 
 
 def inside(tmp_path: Path, probe: str, datasets: Path | None = None, limits: Limits = LIMITS,
-           group: SandboxCgroup | None = None) -> subprocess.CompletedProcess:
-    """Run the Python code `probe` in a sandbox built like the grader's (same binds, filter and limits)."""
+           group: SandboxCgroup | None = None, restrict_sockets: bool = True) -> subprocess.CompletedProcess:
+    """Run the Python code `probe` in a sandbox built like the grader's (same binds, filter and limits;
+    `restrict_sockets=False`: the filter without its socket rule)."""
     grader, release = tmp_path / "grader", tmp_path / "release"
     grader.mkdir(exist_ok=True)
     grader.chmod(0o755)
     release.mkdir(exist_ok=True)
-    lease, seccomp_fd = UidLease(), open_filter()
+    lease, seccomp_fd = UidLease(), open_filter(restrict_sockets)
     try:
         argv = command(["python", "-E", "-s", "-c", probe], grader, release, limits, lease.uid, seccomp_fd,
                        datasets=datasets)
@@ -118,6 +119,44 @@ print("add_key", libc.syscall(248, b"user", b"dnnkit-probe", b"secret", 6, -4), 
     assert lines["unshare-call"] == "-1 1"  # EPERM
     assert lines["keyctl"] == "-1 1"
     assert lines["add_key"] == "-1 1"
+
+
+SOCKETS = r"""
+import errno, socket
+tries = {"AF_VSOCK": (socket.AF_VSOCK, socket.SOCK_STREAM), "AF_NETLINK": (socket.AF_NETLINK, socket.SOCK_RAW),
+         "AF_PACKET": (socket.AF_PACKET, socket.SOCK_RAW), "AF_ALG": (socket.AF_ALG, socket.SOCK_SEQPACKET),
+         "AF_INET": (socket.AF_INET, socket.SOCK_STREAM), "AF_INET6": (socket.AF_INET6, socket.SOCK_DGRAM),
+         "AF_UNIX": (socket.AF_UNIX, socket.SOCK_STREAM)}
+for name, (family, kind) in tries.items():
+    try:
+        socket.socket(family, kind).close()
+        print(name, "open")
+    except OSError as err:
+        print(name, errno.errorcode[err.errno])
+for name, family in (("pair-AF_UNIX", socket.AF_UNIX), ("pair-AF_INET", socket.AF_INET)):
+    try:
+        [end.close() for end in socket.socketpair(family)]
+        print(name, "open")
+    except OSError as err:
+        print(name, errno.errorcode[err.errno])
+"""
+
+
+def test_only_unix_sockets_can_be_made(tmp_path):
+    """vsock talks to the hypervisor's side, netlink and TCP/IP are kernel code no grading needs. Without the
+    filter's socket rule they open inside the sandbox (whether AF_PACKET and AF_ALG do depends on the kernel:
+    here they fail on their own, EPERM without CAP_NET_RAW and no crypto sockets); with it every family but
+    AF_UNIX fails with the filter's EAFNOSUPPORT, before the kernel looks at it."""
+    def results(restrict_sockets):
+        done = inside(tmp_path, SOCKETS, restrict_sockets=restrict_sockets)
+        assert done.returncode == 0, done.stderr
+        return dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
+
+    landed = results(restrict_sockets=False)
+    for name in ("AF_VSOCK", "AF_NETLINK", "AF_INET", "AF_INET6", "AF_UNIX", "pair-AF_UNIX"):
+        assert landed[name] == "open", landed
+    refused = results(restrict_sockets=True)
+    assert refused == {**{name: "EAFNOSUPPORT" for name in landed}, "AF_UNIX": "open", "pair-AF_UNIX": "open"}
 
 
 def test_every_writable_place_is_a_small_tmpfs_and_the_rest_is_read_only(tmp_path):
