@@ -4,6 +4,7 @@ Each attack is first shown to work where the sandbox does not stop it (on the ho
 user without the sandbox), then to fail inside."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def test_python_runs_inside_and_sees_only_what_it_should(tmp_path):
 def test_no_host_path_and_no_command_line_can_be_read(tmp_path):
     """/proc/1/cmdline and /proc/self/mountinfo named the course root, the virtualenv and the grader's scratch
     folder. The sandbox has no /proc, runs the environment from a neutral path and hides the files naming it."""
-    host_paths = [str(REPO), sys.prefix, str(tmp_path)]
+    host_paths = [str(REPO), sys.prefix, sys.base_prefix, str(tmp_path)]
     mountinfo = Path("/proc/self/mountinfo").read_text()
     assert Path("/proc/1/cmdline").exists() and "/" in mountinfo  # the attack's target, on the host
     probe = r"""
@@ -96,6 +97,52 @@ print("TEXT", repr("\n".join(seen)))
     assert "site-packages" in text and "numpy" in text  # it did read the environment's files
     for path in host_paths:
         assert path not in text, path
+
+
+COMPILED_AND_TEXT = r"""
+import json, marshal, os, re, sys, types
+def names(code):
+    yield code.co_filename
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from names(const)
+counts, found = {"pyc": 0, "text": 0, "binary": 0}, set()
+for top in sorted({sys.prefix, sys.base_prefix}):
+    for folder, _, files in os.walk(top):
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read(8192)
+                if name.endswith(".pyc"):
+                    counts["pyc"] += 1
+                    found.update(names(marshal.loads((data + handle.read())[16:])))
+                elif b"\0" in data:
+                    counts["binary"] += 1  # the interpreter's binaries keep their RUNPATH (docs/sandbox.md)
+                else:
+                    counts["text"] += 1
+                    text = (data + handle.read()).decode("utf-8", "replace")
+                    found.update(re.findall(r"/[\w.+@~-]+(?:/[\w.+@~-]+)*", text))
+print(json.dumps(counts))
+print("TEXT", repr("\n".join(found)))
+"""
+
+
+def test_no_compiled_or_text_file_of_the_environment_names_a_host_path(tmp_path):
+    """The .pyc files of the mounted environment were compiled on the host: unmarshalled, their code objects
+    named the host's folders (and the base interpreter's sysconfig data and pyvenv.cfg named it as text). The
+    view the sandbox mounts has .pyc files made for the paths inside and rewritten text."""
+    host_paths = sorted({str(REPO), sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
+                         os.path.realpath(sys.base_prefix)} - {"/usr"})
+    done = inside(tmp_path, COMPILED_AND_TEXT, limits=Limits(work_bytes=8 * 1024**2, cpu_seconds=300))
+    assert done.returncode == 0, done.stderr[-3000:]
+    counts, text = done.stdout.split("TEXT", 1)
+    counts = json.loads(counts)
+    assert counts["pyc"] > 1000 and counts["text"] > 1000, counts  # it did read the environment
+    leaked = [path for path in host_paths if path in text]
+    assert not leaked, leaked
+    assert "/sandbox/python/lib/python3.11/site-packages/numpy/__init__.py" in text  # named by numpy's .pyc
 
 
 def test_user_namespaces_and_keyrings_are_denied(tmp_path):
