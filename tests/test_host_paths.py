@@ -42,7 +42,8 @@ for folder in {sys.prefix, sys.base_prefix}:
         texts.append(open(name).read())
 for module in list(sys.modules.values()):
     texts += [str(getattr(module, key, "")) for key in ("__file__", "__cached__")]
-    texts += [str(getattr(getattr(module, "__spec__", None), "origin", ""))] + list(getattr(module, "__path__", []) or [])
+    texts += [str(getattr(getattr(module, "__spec__", None), "origin", ""))]
+    texts += list(getattr(module, "__path__", []) or [])
 texts += [thing.__code__.co_filename for thing in gc.get_objects() if type(thing) is types.FunctionType]
 try:
     numpy.linalg.inv(numpy.zeros((2, 3)))  # raised inside numpy

@@ -21,7 +21,6 @@ a grader holds a shared lock on the view it uses, and a newer build removes only
 """
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import fnmatch
 import functools
@@ -247,16 +246,24 @@ def _build(layout: Layout, root: Path) -> None:
 
 
 def _own_folder(path: Path) -> None:
-    """Create `path` (and its parents) root-owned and writable by its owner alone, or refuse one that is not."""
+    """Create `path` (and its parents) root-owned and writable by its owner alone, or refuse one that is not
+    (checked after creating, so a folder another account made first is refused too)."""
     for folder in reversed([path, *path.parents]):
         if not folder.exists() and not folder.is_symlink():
-            with contextlib.suppress(FileExistsError):
+            try:
                 folder.mkdir(mode=0o755)
+            except FileExistsError:
+                pass
+            except OSError as err:
+                raise DnnkitError(f"{folder}: cannot be made ({err.strerror}); the sandbox needs root") from None
         info = folder.lstat()
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, os.geteuid()) or info.st_mode & 0o022:
+        # a sticky folder (/tmp) above it is fine: no other account can move what root made in it
+        shared = info.st_mode & 0o022 and not (folder != path and info.st_mode & stat.S_ISVTX)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, os.geteuid()) or shared:
+            what = ("a link" if stat.S_ISLNK(info.st_mode) else "not a folder" if not stat.S_ISDIR(info.st_mode)
+                    else f"owned by uid {info.st_uid} with mode {stat.filemode(info.st_mode)}")
             raise DnnkitError(f"{folder}: the sandbox's Python views must be in folders only root can write "
-                              f"(this one is {'a link' if stat.S_ISLNK(info.st_mode) else 'not a folder' if not stat.S_ISDIR(info.st_mode) else f'owned by uid {info.st_uid} with mode {stat.filemode(info.st_mode)}'}); "
-                              f"remove it and grade again")
+                              f"(this one is {what}); remove it and grade again")
 
 
 def _held(view: Path) -> bool:

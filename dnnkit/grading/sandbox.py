@@ -2,11 +2,13 @@
 filter, rlimits.
 
 Inside: read-only system libraries, the Python environment (a view of it in which no file names a host path,
-mounted at neutral paths: python_view.py), the runner and the assignment's released files; private, size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for
-every run; no /proc (so neither bubblewrap's command line nor the host paths of the mounts can be read), no
-network, no other processes, no user namespaces, no keyrings; no view of source/, references/, the gradebook,
-other students' submissions or anyone's home. Nothing inside can write to the host's disk: the runner reports
-through its standard output, a pipe the grader reads. Outside it, nothing the student's code produced is trusted.
+mounted at neutral paths: python_view.py), the runner and the assignment's released files; private,
+size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for every run; no /proc (so neither
+bubblewrap's command line nor the host paths of the mounts can be read), no network (and no socket but AF_UNIX:
+syscalls.py), no other processes, no user namespaces, no keyrings; no view of source/, references/, the
+gradebook, other students' submissions or anyone's home. Nothing inside can write to the host's disk: the
+runner reports through its standard output, a pipe the grader reads. Outside it, nothing the student's code
+produced is trusted.
 """
 from __future__ import annotations
 
