@@ -4,6 +4,7 @@ Each attack is first shown to work where the sandbox does not stop it (on the ho
 user without the sandbox), then to fail inside."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,13 +24,14 @@ LIMITS = Limits(work_bytes=8 * 1024**2)
 
 
 def inside(tmp_path: Path, probe: str, datasets: Path | None = None, limits: Limits = LIMITS,
-           group: SandboxCgroup | None = None) -> subprocess.CompletedProcess:
-    """Run the Python code `probe` in a sandbox built like the grader's (same binds, filter and limits)."""
+           group: SandboxCgroup | None = None, restrict_sockets: bool = True) -> subprocess.CompletedProcess:
+    """Run the Python code `probe` in a sandbox built like the grader's (same binds, filter and limits;
+    `restrict_sockets=False`: the filter without its socket rule)."""
     grader, release = tmp_path / "grader", tmp_path / "release"
     grader.mkdir(exist_ok=True)
     grader.chmod(0o755)
     release.mkdir(exist_ok=True)
-    lease, seccomp_fd = UidLease(), open_filter()
+    lease, seccomp_fd = UidLease(), open_filter(restrict_sockets)
     try:
         argv = command(["python", "-E", "-s", "-c", probe], grader, release, limits, lease.uid, seccomp_fd,
                        datasets=datasets)
@@ -64,7 +66,7 @@ def test_python_runs_inside_and_sees_only_what_it_should(tmp_path):
 def test_no_host_path_and_no_command_line_can_be_read(tmp_path):
     """/proc/1/cmdline and /proc/self/mountinfo named the course root, the virtualenv and the grader's scratch
     folder. The sandbox has no /proc, runs the environment from a neutral path and hides the files naming it."""
-    host_paths = [str(REPO), sys.prefix, str(tmp_path)]
+    host_paths = [str(REPO), sys.prefix, sys.base_prefix, str(tmp_path)]
     mountinfo = Path("/proc/self/mountinfo").read_text()
     assert Path("/proc/1/cmdline").exists() and "/" in mountinfo  # the attack's target, on the host
     probe = r"""
@@ -97,6 +99,52 @@ print("TEXT", repr("\n".join(seen)))
         assert path not in text, path
 
 
+COMPILED_AND_TEXT = r"""
+import json, marshal, os, re, sys, types
+def names(code):
+    yield code.co_filename
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from names(const)
+counts, found = {"pyc": 0, "text": 0, "binary": 0}, set()
+for top in sorted({sys.prefix, sys.base_prefix}):
+    for folder, _, files in os.walk(top):
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read(8192)
+                if name.endswith(".pyc"):
+                    counts["pyc"] += 1
+                    found.update(names(marshal.loads((data + handle.read())[16:])))
+                elif b"\0" in data:
+                    counts["binary"] += 1  # the interpreter's binaries keep their RUNPATH (docs/sandbox.md)
+                else:
+                    counts["text"] += 1
+                    text = (data + handle.read()).decode("utf-8", "replace")
+                    found.update(re.findall(r"/[\w.+@~-]+(?:/[\w.+@~-]+)*", text))
+print(json.dumps(counts))
+print("TEXT", repr("\n".join(found)))
+"""
+
+
+def test_no_compiled_or_text_file_of_the_environment_names_a_host_path(tmp_path):
+    """The .pyc files of the mounted environment were compiled on the host: unmarshalled, their code objects
+    named the host's folders (and the base interpreter's sysconfig data and pyvenv.cfg named it as text). The
+    view the sandbox mounts has .pyc files made for the paths inside and rewritten text."""
+    host_paths = sorted({str(REPO), sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
+                         os.path.realpath(sys.base_prefix)} - {"/usr"})
+    done = inside(tmp_path, COMPILED_AND_TEXT, limits=Limits(work_bytes=8 * 1024**2, cpu_seconds=300))
+    assert done.returncode == 0, done.stderr[-3000:]
+    counts, text = done.stdout.split("TEXT", 1)
+    counts = json.loads(counts)
+    assert counts["pyc"] > 1000 and counts["text"] > 1000, counts  # it did read the environment
+    leaked = [path for path in host_paths if path in text]
+    assert not leaked, leaked
+    assert "/sandbox/python/lib/python3.11/site-packages/numpy/__init__.py" in text  # named by numpy's .pyc
+
+
 def test_user_namespaces_and_keyrings_are_denied(tmp_path):
     """`unshare -Urm` gave root in a new namespace (and a RAM tmpfs past every limit); a key stored in the
     user keyring would outlive the run and reach the next student leased the same user id."""
@@ -118,6 +166,44 @@ print("add_key", libc.syscall(248, b"user", b"dnnkit-probe", b"secret", 6, -4), 
     assert lines["unshare-call"] == "-1 1"  # EPERM
     assert lines["keyctl"] == "-1 1"
     assert lines["add_key"] == "-1 1"
+
+
+SOCKETS = r"""
+import errno, socket
+tries = {"AF_VSOCK": (socket.AF_VSOCK, socket.SOCK_STREAM), "AF_NETLINK": (socket.AF_NETLINK, socket.SOCK_RAW),
+         "AF_PACKET": (socket.AF_PACKET, socket.SOCK_RAW), "AF_ALG": (socket.AF_ALG, socket.SOCK_SEQPACKET),
+         "AF_INET": (socket.AF_INET, socket.SOCK_STREAM), "AF_INET6": (socket.AF_INET6, socket.SOCK_DGRAM),
+         "AF_UNIX": (socket.AF_UNIX, socket.SOCK_STREAM)}
+for name, (family, kind) in tries.items():
+    try:
+        socket.socket(family, kind).close()
+        print(name, "open")
+    except OSError as err:
+        print(name, errno.errorcode[err.errno])
+for name, family in (("pair-AF_UNIX", socket.AF_UNIX), ("pair-AF_INET", socket.AF_INET)):
+    try:
+        [end.close() for end in socket.socketpair(family)]
+        print(name, "open")
+    except OSError as err:
+        print(name, errno.errorcode[err.errno])
+"""
+
+
+def test_only_unix_sockets_can_be_made(tmp_path):
+    """vsock talks to the hypervisor's side, netlink and TCP/IP are kernel code no grading needs. Without the
+    filter's socket rule they open inside the sandbox (whether AF_PACKET and AF_ALG do depends on the kernel:
+    here they fail on their own, EPERM without CAP_NET_RAW and no crypto sockets); with it every family but
+    AF_UNIX fails with the filter's EAFNOSUPPORT, before the kernel looks at it."""
+    def results(restrict_sockets):
+        done = inside(tmp_path, SOCKETS, restrict_sockets=restrict_sockets)
+        assert done.returncode == 0, done.stderr
+        return dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
+
+    landed = results(restrict_sockets=False)
+    for name in ("AF_VSOCK", "AF_NETLINK", "AF_INET", "AF_INET6", "AF_UNIX", "pair-AF_UNIX"):
+        assert landed[name] == "open", landed
+    refused = results(restrict_sockets=True)
+    assert refused == {**{name: "EAFNOSUPPORT" for name in landed}, "AF_UNIX": "open", "pair-AF_UNIX": "open"}
 
 
 def test_every_writable_place_is_a_small_tmpfs_and_the_rest_is_read_only(tmp_path):

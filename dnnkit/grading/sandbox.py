@@ -1,12 +1,14 @@
 """The sandbox student code runs in: bubblewrap (Debian's `bubblewrap`), an unprivileged user, a system-call
 filter, rlimits.
 
-Inside: read-only system libraries, the Python environment (mounted at a neutral path), the runner and the
-assignment's released files; private, size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for
-every run; no /proc (so neither bubblewrap's command line nor the host paths of the mounts can be read), no
-network, no other processes, no user namespaces, no keyrings; no view of source/, references/, the gradebook,
-other students' submissions or anyone's home. Nothing inside can write to the host's disk: the runner reports
-through its standard output, a pipe the grader reads. Outside it, nothing the student's code produced is trusted.
+Inside: read-only system libraries, the Python environment (a view of it in which no file names a host path,
+mounted at neutral paths: python_view.py), the runner and the assignment's released files; private,
+size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for every run; no /proc (so neither
+bubblewrap's command line nor the host paths of the mounts can be read), no network (and no socket but AF_UNIX:
+syscalls.py), no other processes, no user namespaces, no keyrings; no view of source/, references/, the
+gradebook, other students' submissions or anyone's home. Nothing inside can write to the host's disk: the
+runner reports through its standard output, a pipe the grader reads. Outside it, nothing the student's code
+produced is trusted.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import DnnkitError
-from . import private
+from . import private, python_view
 
 # Each running sandbox gets a user id of its own from this range (no account needed), so that the process
 # limit, which Linux counts per user, is one submission's alone: a fork bomb cannot starve its neighbours.
@@ -28,10 +30,6 @@ WORK = "/sandbox/work"  # private, writable: a size-capped tmpfs, new for every 
 GRADER = "/sandbox/grader"  # the runner, its plan, then each level's inputs; read-only
 RELEASE = "/sandbox/release"  # the assignment's released files; read-only
 DATASETS = "/sandbox/datasets"
-PYTHON = "/sandbox/python"  # the virtual environment, wherever it is on the host
-# files of an environment that name host paths (an editable install names the checkout) are hidden: empty
-# files in their place (site.py reads an empty .pth as nothing to do)
-HOST_PATH_FILES = ("__editable__*", "*.pth", "*.egg-link", "*.dist-info/direct_url.json")
 
 
 @dataclass(frozen=True)
@@ -65,40 +63,6 @@ def _system_binds() -> list[str]:
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
     return args
-
-
-def _ro_bind_with_parents(path: Path, dest: Path | None = None) -> list[str]:
-    """Bind `path` read-only, creating its parent folders world-traversable (bwrap makes them 0700)."""
-    dest = dest or path
-    args: list[str] = []
-    for parent in reversed(dest.parents):
-        if str(parent) != "/":
-            args += ["--perms", "0755", "--dir", str(parent)]
-    return args + ["--ro-bind", str(path), str(dest)]
-
-
-def python_mounts(grader: Path) -> tuple[list[str], str]:
-    """bwrap arguments that show this interpreter inside, and the path to run it by.
-
-    A virtual environment appears at PYTHON with a pyvenv.cfg of its own (the real one names the host folder it
-    was made in) and without the files that name host paths; the base interpreter stays where it is (its
-    binary finds its library there)."""
-    base, prefix = Path(sys.base_prefix), Path(sys.prefix)
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    args = [*_ro_bind_with_parents(base)] if not str(base).startswith("/usr") else []
-    if prefix == base:
-        return args, sys.executable
-    config = grader / "pyvenv.cfg"
-    config.write_text(f"home = {base / 'bin'}\ninclude-system-site-packages = false\n")
-    args += ["--perms", "0755", "--dir", PYTHON, "--ro-bind", str(prefix / "lib"), f"{PYTHON}/lib",
-             "--ro-bind", str(config), f"{PYTHON}/pyvenv.cfg", "--perms", "0755", "--dir", f"{PYTHON}/bin",
-             "--symlink", str(base / "bin" / version), f"{PYTHON}/bin/python"]
-    if (prefix / "lib64").is_dir() and not (prefix / "lib64").is_symlink():
-        args += ["--ro-bind", str(prefix / "lib64"), f"{PYTHON}/lib64"]
-    for pattern in HOST_PATH_FILES:
-        for found in sorted((prefix / "lib").glob(f"python*/site-packages/{pattern}")):
-            args += ["--ro-bind", "/dev/null", f"{PYTHON}/{found.relative_to(prefix)}"]
-    return args, f"{PYTHON}/bin/python"
 
 
 class OwnUid:
@@ -141,17 +105,18 @@ class UidLease:
 
 def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: int, seccomp_fd: int,
             env: dict[str, str] | None = None, datasets: Path | None = None) -> list[str]:
-    """The command that runs `argv` inside the sandbox (argv[0] "python" is the sandbox's interpreter):
-    `grader` and `release` (and `datasets`) read-only, the filter read from `seccomp_fd` (pass it to the
-    child). `grader` also receives a pyvenv.cfg."""
+    """The command that runs `argv` inside the sandbox (argv[0] "python" is the sandbox's interpreter, from
+    python_view): `grader` and `release` (and `datasets`) read-only, the filter read from `seccomp_fd` (pass
+    it to the child)."""
     bwrap = bubblewrap()
     if bwrap is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
                           "or pass --unsafe-no-sandbox to run student code without it")
     size = str(limits.work_bytes)
-    python_args, python = python_mounts(grader)
+    view = python_view.current()
+    python = view.executable
     args = [bwrap, *_system_binds(), "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
-            "--perms", "1777", "--size", size, "--tmpfs", "/tmp", *python_args,
+            "--perms", "1777", "--size", size, "--tmpfs", "/tmp", *view.mounts,
             "--perms", "0755", "--dir", "/sandbox", "--perms", "1777", "--size", size, "--tmpfs", WORK,
             "--ro-bind", str(grader), GRADER, "--ro-bind", str(release), RELEASE]
     if datasets is not None:
@@ -164,7 +129,7 @@ def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: i
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # this machine's OpenBLAS needs them, see env notes
         if key in os.environ:
             base_env[key] = os.environ[key]
-    for key, value in {**base_env, **(env or {})}.items():
+    for key, value in {**base_env, **dict(view.env), **(env or {})}.items():
         args += ["--setenv", key, value]
     setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
     prlimit = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",

@@ -284,7 +284,8 @@ class SandboxRun:
                ) -> tuple[subprocess.Popen, Channel]:
         """Start a runner; it loads Python, IPython and numpy, then waits for plan.json (written by `run`)."""
         inside = (GRADER, WORK, RELEASE) if self.sandboxed else (str(grader), str(work), str(self.release))
-        argv = ["python", "-E", "-s", f"{inside[0]}/runner.py", *inside]
+        # -B: -E ignores PYTHONDONTWRITEBYTECODE, and without the sandbox the grader folder is writable
+        argv = ["python", "-E", "-s", "-B", f"{inside[0]}/runner.py", *inside]
         env = {"NBGRADER_EXECUTION": "autograde"}
         if not self.sandboxed:
             process = subprocess.Popen(unsandboxed_command(argv, self.limits), stdin=subprocess.DEVNULL,
@@ -327,7 +328,9 @@ class SandboxRun:
         level's inputs are there until handed over again."""
         self._kill(box.process, box.channel)
         for item in box.grader.iterdir():
-            if item.name not in ("runner.py", "dnn_checks.py"):
+            if item.is_dir() and not item.is_symlink():  # whatever a runner without the sandbox made there
+                shutil.rmtree(item)
+            elif item.name not in ("runner.py", "dnn_checks.py"):
                 item.unlink()
         shutil.rmtree(box.work, ignore_errors=True)
         if not self.sandboxed:
