@@ -16,7 +16,14 @@ $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
 
 ## A student's install, also for studying alone: JupyterLab, nbgrader (Validate), what the notebooks import, and
 ## the `dnnkit` command (`dnnkit study`, `dnnkit check`); nothing for grading. No root, no apt.
+## nbgrader 0.9.6 installs on Python 3.11+ only (and dnnkit uses enum.StrEnum): an older python3 stops here, in one
+## line, before anything is installed.
+STUDENT_PYTHON_OK = $(shell $(PYTHON) -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null)
+STUDENT_PYTHON_IS = $(or $(shell $(PYTHON) -c 'import sys; print("Python %d.%d" % sys.version_info[:2])' 2>/dev/null),not found)
+STUDENT_PYTHON_TOO_OLD = make student needs Python 3.11 or newer (nbgrader 0.9.6 installs on 3.11+ only), and \
+	$(PYTHON) is $(STUDENT_PYTHON_IS): install Python 3.11+ and run make student PYTHON=python3.11
 student:
+	$(if $(filter 1,$(STUDENT_PYTHON_OK)),,$(error $(STUDENT_PYTHON_TOO_OLD)))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-student.txt -e .
 	@echo "$(VENV)/: ready; next: $(BIN)/dnnkit study"

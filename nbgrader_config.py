@@ -45,6 +45,12 @@ c.HTMLExporter.preprocessors = [_SANITIZE]
 c.HTMLExporter.sanitize_html = True  # a second layer for outputs; shows HTML it does not know as text
 # no id= on a student's headings: "# statusmessage" or a grade cell's id would capture formgrader's own elements
 c.HTMLExporter.exclude_anchor_links = True
+# MathJax carried inline, never from a CDN (dnnkit/mathjax.py): formgrader's pages find dnnkit's mathjax macro before
+# nbconvert's (the feedback page's exporter does this itself)
+from dnnkit.mathjax import formgrader_template_basedirs as _mathjax_basedirs  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = _mathjax_basedirs()
+c.HTMLExporter.filters = {"inline_mathjax": "dnnkit.mathjax.jinja_filter"}
 
 # Feedback shows no hidden test, and no student markup that could run.
 c.GenerateFeedback.preprocessors = [

@@ -2,8 +2,10 @@
 
 nbgrader_config.py makes FeedbackExporter the exporter of nbgrader's GenerateFeedback. It renders nbgrader's own
 feedback template through templates/dnnkit_feedback, which takes every label ("Score", "Test cell", "Comments",
-...) from LABELS in the release's language (dnnkit.shipped.released_language, as the grader's lines). Formgrader
-keeps its own exporter and template: only the page a student receives changes.
+...) from LABELS in the release's language (dnnkit.shipped.released_language, as the grader's lines), names the
+graded function of each test cell in the contents list, and carries MathJax inline (dnnkit.mathjax, through
+templates/base/mathjax.html.j2). Formgrader keeps its own exporter and template (nbgrader_config.py gives it the
+inline MathJax too).
 """
 from __future__ import annotations
 
@@ -14,14 +16,17 @@ import nbgrader
 from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
+from . import mathjax
+from .cases import function_of
 from .course import Course
 from .language import translated_term
 from .shipped import released_language
 
 TEMPLATE = "dnnkit_feedback"
 NBGRADER_TEMPLATES = str(Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates")
-# ours first, then nbgrader's ("feedback", which ours names as its base)
-TEMPLATE_BASEDIRS = [str(Path(__file__).resolve().parent / "templates"), NBGRADER_TEMPLATES]
+# ours first (dnnkit_feedback, and base/mathjax.html.j2 before nbconvert's), then nbgrader's ("feedback", which ours
+# names as its base)
+TEMPLATE_BASEDIRS = [mathjax.TEMPLATES, NBGRADER_TEMPLATES]
 
 # {key: (English, Chinese)}: nbgrader's feedback labels; the English ones are nbgrader's words
 LABELS = {
@@ -61,6 +66,10 @@ class FeedbackExporter(HTMLExporter):
         own.merge(config)
         super().__init__(config=own, **kw)
 
+    def default_filters(self):
+        yield from super().default_filters()
+        yield "inline_mathjax", mathjax.jinja_filter
+
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
         assignment = resources.get("nbgrader", {}).get("assignment")
@@ -69,4 +78,7 @@ class FeedbackExporter(HTMLExporter):
         root = coursedir.root if coursedir is not None else os.getcwd()
         language = released_language(Course(root), assignment) if assignment else "en"
         resources["dnnkit_labels"] = labels(language)
+        # {grade id: what the contents list calls the cell}: the graded function a test cell checks
+        resources["dnnkit_functions"] = {gid: function_of(gid) or gid for cell in nb.cells
+                                         if isinstance(gid := cell.metadata.get("nbgrader", {}).get("grade_id"), str)}
         return super().from_notebook_node(nb, resources, **kw)

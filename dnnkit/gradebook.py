@@ -33,6 +33,16 @@ def gradebook_exists(root: Path) -> bool:
 
 
 @dataclass
+class ByHand:
+    """A grade cell the instructor changed in formgrader: the autograder's score, the score given by hand (None when
+    only extra credit was given) and the extra credit. The cell's score is the hand's (else the autograder's) plus
+    the extra credit, as nbgrader counts it."""
+    auto_score: float | None
+    manual_score: float | None
+    extra_credit: float = 0.0
+
+
+@dataclass
 class Scores:
     """One student's submission of an assignment as the gradebook holds it, computed as `nbgrader export`
     does: the final score is the raw score (manual grades included) less the late penalty, never below 0."""
@@ -42,6 +52,9 @@ class Scores:
     max_score: float = 0.0
     functions: dict[str, tuple[float, float]] = field(default_factory=dict)  # function: (score, max score)
     submitted: bool = False  # the gradebook has the submission (else everything is 0)
+    by_hand: dict[str, ByHand] = field(default_factory=dict)  # function: what formgrader changed
+    duedate: str | None = None  # the submission's (extensions included)
+    seconds_late: float = 0.0
 
     @property
     def score(self) -> float:
@@ -77,9 +90,16 @@ def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores
             scores.timestamp = str(submission.timestamp) if submission.timestamp is not None else None
             scores.raw_score = float(submission.score)
             scores.late_submission_penalty = float(submission.late_submission_penalty or 0.0)
+            scores.duedate = str(submission.duedate) if submission.duedate is not None else None
+            scores.seconds_late = float(submission.total_seconds_late or 0.0)
             for grade in notebook.grades:
                 if (name := function_of(grade.name)) in cells:
                     scores.functions[name] = (float(grade.score), float(grade.max_score))
+                    if grade.manual_score is not None or grade.extra_credit:
+                        scores.by_hand[name] = ByHand(
+                            None if grade.auto_score is None else float(grade.auto_score),
+                            None if grade.manual_score is None else float(grade.manual_score),
+                            float(grade.extra_credit or 0.0))
             table[student] = scores
     return table
 

@@ -5,7 +5,8 @@ Records are untrusted text: student ids, flags and messages may come from hostil
 value is HTML-escaped, and a record that cannot be read is skipped (a warning, and a line on the page); so is
 a record whose name is not an acceptable student id (dnnkit.names), its name shown escaped. Scores are the
 gradebook's at the time the page is written (manual grades and late penalties included), as in
-`nbgrader export`.
+`nbgrader export`; "Where the points went" explains every point a submission lost (each function's, a grade
+given by hand, the late penalty), and its formula is typeset by MathJax carried inline (dnnkit.mathjax).
 
 The page speaks the language of the release (dnnkit.shipped.released_language, as the grader does): every fixed
 text is one entry of TEXTS beside its Chinese. The plots' titles and labels are in Chinese only where matplotlib
@@ -29,9 +30,10 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import DnnkitError, checks
+from . import DnnkitError, checks, mathjax
 from .cases import FUNCTIONS, function_of
 from .course import Course
+from .gradebook import ByHand
 from .grading.batch import write_kit_file
 from .grading.records import RECORDS, Verdict, read_record, recorded_students
 from .language import translated, translated_term
@@ -92,6 +94,35 @@ TEXTS = {
     "unreadable records": ("Unreadable records (skipped)", "无法读取的记录（已跳过）"),
     "file": ("file", "文件"),
     "why": ("why", "原因"),
+    "by hand marks": ("✎ after a mark: that function was graded by hand in formgrader (hover it for both scores).",
+                      "标记后的 ✎：该函数在 formgrader 中被手动评分（把鼠标停在上面可看到两个分数）。"),
+    "points": ("Where the points went", "分数的去向"),
+    "points explained": ("The score is nbgrader's, as `nbgrader export` gives it: "
+                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$, where raw is the sum of "
+                         "the graded functions' points (a grade given by hand in formgrader in place of the "
+                         "autograder's) and any extra credit. Formgrader shows the raw score. Listed: every submission "
+                         "that lost points, was late or was graded by hand.",
+                         "分数按 nbgrader 的算法，与 `nbgrader export` 给出的一致："
+                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$，其中 raw（原始分）是各评分"
+                         "函数得分之和（在 formgrader 中手动给的分数代替自动评分）再加上额外加分。Formgrader 显示的是原始分。"
+                         "下表列出所有失分、迟交或被手动评分的提交。"),
+    "raw score": ("raw score", "原始分"),
+    "functions lost": ("points lost by function", "各函数失分"),
+    "by hand": ("graded by hand", "手动评分"),
+    "late penalty": ("late penalty", "迟交扣分"),
+    "nothing lost": ("no submission lost a point", "没有提交失分"),
+    "lost": ("{functions}: −{points} ({why})", "{functions}：扣 −{points} 分（{why}）"),
+    "hand grade": ("{function}: {score} / {top} by hand (the autograder gave {auto})",
+                   "{function}：手动评为 {score} / {top}（自动评分为 {auto}）"),
+    "hand grade only": ("{function}: {score} / {top} by hand", "{function}：手动评为 {score} / {top}"),
+    "extra credit": ("{function}: +{points} extra credit", "{function}：额外加分 +{points}"),
+    "late by": ("−{points}: submitted {late} after the due date ({due})", "−{points}：在截止时间（{due}）之后 {late} 提交"),
+    "late": ("−{points} (nbgrader's late penalty)", "−{points}（nbgrader 的迟交扣分）"),
+    "other cells": ("other grade cells: {points}", "其他评分单元：{points}"),
+    "days": ("{count} d", "{count} 天"),
+    "hours": ("{count} h", "{count} 小时"),
+    "minutes": ("{count} min", "{count} 分钟"),
+    "seconds": ("{count} s", "{count} 秒"),
 }
 # a submission's status (dnnkit.grading.records.Status)
 STATUSES = {"graded": ("graded", "已评分"), "incomplete": ("incomplete", "不完整"), "missing": ("missing", "缺交"),
@@ -131,13 +162,19 @@ class Outcome:
 
 @dataclass
 class Submission:
-    """One student's graded submission of the assignment."""
+    """One student's graded submission of the assignment: its final score (raw less the late penalty, at least 0,
+    as `nbgrader export` gives it) and how it was reached."""
     student: str
     status: str
     score: float
     max_score: float
     flags: list[str] = field(default_factory=list)
     functions: dict[str, Outcome] = field(default_factory=dict)
+    raw_score: float = 0.0
+    late_penalty: float = 0.0
+    by_hand: dict[str, ByHand] = field(default_factory=dict)  # functions graded by hand in formgrader
+    seconds_late: float = 0.0
+    duedate: str | None = None
 
 
 @dataclass
@@ -152,12 +189,17 @@ class Report:
 
 # ---- reading ---------------------------------------------------------------------------------------------
 
-def from_result(result) -> Submission:
-    """A Submission from a result record (a dnnkit.grading.records.SubmissionResult, scores applied)."""
+def from_result(result, scores=None) -> Submission:
+    """A Submission from a result record (a dnnkit.grading.records.SubmissionResult, scores applied) and what the
+    gradebook says of it (a dnnkit.gradebook.Scores: grades given by hand, lateness), if it has it."""
     functions = {n: Outcome(f.score, f.max_score, str(f.verdict), f.message, f.diagnosis)
                  for n, f in result.functions.items()}
-    return Submission(result.student, str(result.status), result.score, result.max_score, list(result.flags),
-                      functions)
+    submission = Submission(result.student, str(result.status), result.score, result.max_score, list(result.flags),
+                            functions, result.raw_score, result.late_submission_penalty)
+    if scores is not None:
+        submission.by_hand, submission.seconds_late, submission.duedate = (dict(scores.by_hand), scores.seconds_late,
+                                                                           scores.duedate)
+    return submission
 
 
 def warn(message: str) -> None:
@@ -169,7 +211,7 @@ def record_submissions(root: Path, assignment: str) -> tuple[list[Submission], l
     them now (manual grades and late penalties included): (submissions, [(path, why unreadable)])."""
     from .gradebook import submission_scores
 
-    results, unreadable = {}, []
+    results, unreadable, table = {}, [], {}
     for student in recorded_students(root, assignment):
         problem = id_problem(student)
         relative = "/".join((*RECORDS.parts, assignment, shown(student, refused=problem is not None) + ".json"))
@@ -181,9 +223,10 @@ def record_submissions(root: Path, assignment: str) -> tuple[list[Submission], l
             unreadable.append((relative, str(err)))
             warn(f"{relative}: skipped, {err}")
     if results:
-        for student, scores in submission_scores(root, assignment, list(results)).items():
+        table = submission_scores(root, assignment, list(results))
+        for student, scores in table.items():
             results[student].apply(scores)
-    return [from_result(result) for result in results.values()], unreadable
+    return [from_result(result, table.get(student)) for student, result in results.items()], unreadable
 
 
 def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
@@ -191,7 +234,7 @@ def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
     no diagnoses. A SQLite gradebook that does not exist yet is not created."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .gradebook import function_scores, gradebook_exists, open_gradebook
+    from .gradebook import function_scores, gradebook_exists, open_gradebook, submission_scores
 
     if not gradebook_exists(root):
         return []
@@ -202,6 +245,7 @@ def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
         with open_gradebook(root) as gb:
             cells = gb.find_notebook(assignment, assignment).grade_cells
             points = {function_of(cell.name): float(cell.max_score) for cell in cells}
+        scores = submission_scores(root, assignment, list(table))
     except SQLAlchemyError as err:
         raise DnnkitError(f"nbgrader_config.py's gradebook cannot be read ({type(err).__name__}); "
                           "check c.CourseDirectory.db_url (or DNNKIT_DB_URL)") from None
@@ -210,8 +254,11 @@ def gradebook_submissions(root: Path, assignment: str) -> list[Submission]:
     for student, row in table.items():
         outcomes = {n: Outcome(row[n], points.get(n, 10.0), PASSED if row[n] >= points.get(n, 10.0) else "failed")
                     for n in names}
-        submissions.append(Submission(student, "graded", row["total"], sum(o.max_score for o in outcomes.values()),
-                                      functions=outcomes))
+        got = scores[student]
+        submissions.append(Submission(student, "graded", got.score, sum(o.max_score for o in outcomes.values()),
+                                      functions=outcomes, raw_score=got.raw_score,
+                                      late_penalty=got.late_submission_penalty, by_hand=dict(got.by_hand),
+                                      seconds_late=got.seconds_late, duedate=got.duedate))
     return submissions
 
 
@@ -404,10 +451,13 @@ def table(header: list[str], rows: list[list[str]], empty: str = "none", vertica
 MARKS = {PASSED: ("ok", "✓"), NOT_RUN: ("", "·"), NOT_ATTEMPTED: ("", "–")}  # every other verdict: ("bad", "✗")
 
 
-def mark(outcome: Outcome, language: str = "en") -> str:
-    """A pass/fail mark whose tooltip is the verdict (in `language`) and its message."""
+def mark(outcome: Outcome, language: str = "en", hand: str = "") -> str:
+    """A pass/fail mark whose tooltip is the verdict (in `language`) and its message; given `hand` (what a grade
+    given by hand changed), the mark ends in ✎ and the tooltip starts with it."""
     css, symbol = MARKS.get(outcome.verdict, ("bad", "✗"))
     tip = verdict_word(outcome.verdict, language) + ("：" if language == "zh" else ": ") + outcome.message
+    if hand:
+        symbol, tip = symbol + "✎", hand.replace("\n", " / ") + "; " + tip
     return f'<span class="{css}" title="{esc(tip)}">{symbol}</span>'
 
 
@@ -415,8 +465,92 @@ def student_rows(report: Report) -> list[list[str]]:
     """One row per student: id, score, status, a mark per function, number of flags."""
     language = report.language
     return [[esc(sub.student), f"{sub.score:g} / {sub.max_score:g}", esc(status_word(sub.status, language)),
-             *(mark(o, language) for o in sub.functions.values()), str(len(sub.flags))]
+             *(mark(o, language, hand_text(n, sub.by_hand[n], o.max_score, language) if n in sub.by_hand else "")
+               for n, o in sub.functions.items()), str(len(sub.flags))]
             for sub in sorted(report.submissions, key=lambda s: s.student)]
+
+
+# ---- where the points went -------------------------------------------------------------------------------
+
+def points(value: float) -> str:
+    return f"{value:g}"
+
+
+def duration(seconds: float) -> dict[str, str]:
+    """How late, in days, hours and minutes (seconds under a minute): {"en": ..., "zh": ...}."""
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "days"), (hours, "hours"), (minutes, "minutes")] if minutes or hours or days else [(rest, "seconds")]
+    return {lang: " ".join(say(key, lang, count=count) for count, key in parts if count) or say("seconds", lang, count=0)
+            for lang in ("en", "zh")}
+
+
+def hand_text(name: str, hand: ByHand, top: float, language: str) -> str:
+    """What a grade given by hand changed in one function, one line per change (in "en+zh" each line twice)."""
+    lines = []
+    if hand.manual_score is not None:
+        key = "hand grade" if hand.auto_score is not None else "hand grade only"
+        lines.append(say(key, language, function=name, score=points(hand.manual_score), top=points(top),
+                         auto=points(hand.auto_score or 0.0)))
+    if hand.extra_credit:
+        lines.append(say("extra credit", language, function=name, points=points(hand.extra_credit)))
+    return "\n".join(lines)
+
+
+def lost_reason(outcome: Outcome, language: str) -> str:
+    """Why an autograded function lost its points: its verdict, and the catalogued mistake when one matched."""
+    reason = verdict_word(outcome.verdict, language)
+    return reason + (": " + outcome.diagnosis["mistake"] if outcome.diagnosis else "")
+
+
+def points_rows(report: Report) -> list[list[str]]:
+    """One row per submission that lost a point, was late or was graded by hand: student, raw score, the points
+    each autograded function lost (functions with the same reason together), the grades given by hand, the late
+    penalty, the score. The lines add up: raw = the functions' points (lost ones subtracted, hand grades as given)
+    and extra credit; score = max(0, raw - late penalty)."""
+    language, rows = report.language, []
+    for sub in sorted(report.submissions, key=lambda s: s.student):
+        if sub.score >= sub.max_score and not sub.late_penalty and not sub.by_hand:
+            continue
+        groups: dict[str, tuple[list[str], float]] = {}
+        for name, outcome in sub.functions.items():
+            if name in sub.by_hand or outcome.score >= outcome.max_score:
+                continue
+            names, total = groups.get(why := lost_reason(outcome, language), ([], 0.0))
+            groups[why] = ([*names, name], total + outcome.max_score - outcome.score)
+        lost = [say("lost", language, functions=", ".join(names), points=points(total), why=why)
+                for why, (names, total) in groups.items()]
+        other = sub.raw_score - sum(o.score for o in sub.functions.values())
+        if abs(other) > 1e-9:
+            lost.append(say("other cells", language, points=f"{other:+g}"))
+        hands = [hand_text(name, sub.by_hand[name], sub.functions[name].max_score, language)
+                 for name in sub.functions if name in sub.by_hand]
+        late = ""
+        if sub.late_penalty:
+            if sub.seconds_late > 0 and sub.duedate:
+                spans = duration(sub.seconds_late)
+                late = say("late by", language, zh={"late": spans["zh"]}, points=points(sub.late_penalty),
+                           late=spans["en"], due=sub.duedate)
+            else:
+                late = say("late", language, points=points(sub.late_penalty))
+        rows.append([esc(sub.student), f"{sub.raw_score:g} / {sub.max_score:g}", lines(lost), lines(hands),
+                     html(late), f"{sub.score:g} / {sub.max_score:g}"])
+    return rows
+
+
+def lines(texts: list[str]) -> str:
+    """Fixed texts (say) as a list, one item each (an "en+zh" text's two lines in one item)."""
+    return "<ul>" + "".join(f"<li>{html(text)}</li>" for text in texts) + "</ul>" if texts else ""
+
+
+def points_section(report: Report) -> list[str]:
+    language = report.language
+    header = [term(key, language) for key in ("student", "raw score", "functions lost", "by hand", "late penalty",
+                                              "score")]
+    return [f"<h2>{esc(term('points', language))}</h2>",
+            f"<p class=tex2jax_process>{html(say('points explained', language))}</p>",
+            table(header, points_rows(report), empty=term("nothing lost", language), css_class="points")]
 
 
 def attention_rows(report: Report) -> list[list[str]]:
@@ -470,7 +604,7 @@ STYLE = """body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.2em .5em;
 vertical-align:top;text-align:left}th{background:#f3f3f3}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}
 .note{background:#fff4ce;padding:.5em}th.v{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal}
-.students td{white-space:nowrap}td ul{margin:0;padding-left:1.2em}img{max-width:100%}"""
+.students td{white-space:nowrap}.points td:nth-child(2),.points td:nth-child(6){white-space:nowrap}td ul{margin:0;padding-left:1.2em}img{max-width:100%}"""
 
 
 def render(report: Report) -> str:
@@ -478,9 +612,10 @@ def render(report: Report) -> str:
     counts, language = verdict_counts(report), report.language
     student, score, status, flags = (term(key, language) for key in ("student", "score", "status", "flags"))
     none = term("none", language)
+    # MathJax typesets the formula of "Where the points went" only: never a student's text
     parts = [f"<!DOCTYPE html><html lang={'zh-CN' if language == 'zh' else 'en'}><head><meta charset=utf-8>"
              f"<title>{esc(term('title', language, assignment=report.assignment))}</title><style>{STYLE}</style>"
-             "</head><body>",
+             f"{mathjax.script_tags(process_class='tex2jax_process')}</head><body class=tex2jax_ignore>",
              f"<h1>{esc(term('heading', language, assignment=report.assignment))}</h1>",
              f"<p id=summary>{html(summary(report))}</p>"]
     if report.source == "gradebook":
@@ -490,8 +625,10 @@ def render(report: Report) -> str:
               *pass_rate_section(report, counts), *mistakes_section(report),
               f"<h2>{esc(term('flagged', language))}</h2>",
               table([student, status, score, flags], attention_rows(report), empty=none),
+              *points_section(report),
               f"<h2>{esc(term('students', language))}</h2>",
               f"<p>{html(say('marks', language))}</p>",
+              f"<p>{html(say('by hand marks', language))}</p>",
               table([student, score, status, *counts, flags], student_rows(report), vertical=tuple(counts),
                     css_class="students", empty=none)]
     if report.unreadable:

@@ -891,3 +891,66 @@ def _public_cases(path) -> dict:
 @functools.lru_cache(maxsize=4)
 def _decoded_cases(path: str, version: tuple) -> dict:
     return load_plain(path)[0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# An untouched stub, in a notebook. The released exercises end in `raise NotImplementedError()` (nbgrader's
+# c.ClearSolutions.code_stub); run as it is, the cell that calls one would show a long traceback through the
+# student's own cell. In a notebook kernel (ipykernel's shell: the student's JupyterLab, nbgrader's Validate and
+# autograde), importing this module makes IPython show that error as one line saying what to do. The error is
+# still raised (the cell fails, Run All stops, a grade cell scores 0), and nothing changes where no kernel
+# shows tracebacks (the grader's sandbox, `dnnkit check`). Any other NotImplementedError keeps its traceback.
+# ---------------------------------------------------------------------------------------------------------
+
+STUB_LINE = "raise NotImplementedError()"
+STUB_TEXTS = {
+    "function": ("NotImplementedError: {function} is still the exercise's stub: write your code in its cell in "
+                 "place of `raise NotImplementedError()`, run that cell, then run this one again",
+                 "NotImplementedError：{function} 仍是练习的初始代码：在它的单元格里用你的代码替换 "
+                 "`raise NotImplementedError()`，运行那个单元格，再重新运行这一个"),
+    "cell": ("NotImplementedError: this cell is still the exercise's stub: write your code in place of "
+             "`raise NotImplementedError()`, then run it again",
+             "NotImplementedError：这个单元格仍是练习的初始代码：用你的代码替换 `raise NotImplementedError()`，"
+             "然后重新运行"),
+}
+
+
+def stub_message(tb, language: str | None = None) -> str | None:
+    """What to do, when traceback `tb` ends at an exercise's untouched stub line (IPython keeps each cell's
+    source in linecache); None for any other NotImplementedError."""
+    import linecache
+
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    if linecache.getline(code.co_filename, tb.tb_lineno).strip() != STUB_LINE:
+        return None
+    if code.co_name == "<module>":
+        return translated(STUB_TEXTS["cell"], language or LANGUAGE)
+    return translated(STUB_TEXTS["function"], language or LANGUAGE, function=code.co_name)
+
+
+def _show_stub(shell, etype, value, tb, tb_offset=None):
+    """IPython's custom exception handler for NotImplementedError (set_custom_exc): the stub's one line, shown
+    through IPython's own `_render_traceback_` protocol; any other NotImplementedError as IPython shows it."""
+    message = stub_message(tb)
+    if message is not None:
+        value._render_traceback_ = functools.partial(_rendered, message)
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def explain_untouched_stubs() -> bool:
+    """Install `_show_stub` in the running notebook kernel, if there is one (a shell with a kernel): whether it
+    was installed."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False
+    shell.set_custom_exc((NotImplementedError,), _show_stub)
+    return True
+
+
+explain_untouched_stubs()
