@@ -64,8 +64,12 @@ class Hub:
 
     # ------------------------------------------------------------------------------------------ set-up
 
-    def make_course(self) -> None:
+    def make_course(self, gradebook: bool = False) -> None:
+        """The course copy (with its gradebook holding step_by_step when `gradebook`) and its hub settings."""
         make_course_copy(self.course)
+        if gradebook:
+            from dnnkit.nbgrader_cli import nbgrader
+            nbgrader(self.course, "generate_assignment", "step_by_step", "--force")
         if self.datasets is not None:
             for name in COURSE_SHA256:
                 shutil.copy(self.datasets / name, self.course / "datasets" / name)

@@ -1,8 +1,10 @@
 """The folders of a course on the hub, and who may enter them:
 - the course folder (source/, references/, release/, the gradebook, submissions, the course secret, and the
-  kit's checkout when the course is one): the grader account and the instructors' group only (folders setgid,
-  so what is made in them stays the group's; a file only its owner may read, like the course secret, stays so);
-  other accounts cannot enter it at all, so nothing made in it later is theirs to read either;
+  kit's checkout when the course is one): the grader account's and the instructors' group's (folders setgid, so
+  what is made in them stays the group's; a file only its owner may read, like the course secret, stays so).
+  The folder itself is 2770: other accounts cannot enter it, so nothing in it, made now or later, is theirs to
+  read. What is inside keeps its modes for others: `dnnkit grade`'s sandbox, which runs student code as an
+  account of its own, reaches release/ and datasets/ through its own mounts, not through the course folder;
 - nbgrader's exchange: its root world-writable with the sticky bit (nbgrader asks for rwx for all; the sticky bit
   keeps one account from renaming or removing another's folders), the course's folder in it the grader's, with
   the modes nbgrader's release gives them: inbound/ 2733 (students drop submissions in, cannot list them),
@@ -38,8 +40,8 @@ def _describe(path: Path) -> str:
 
 
 def course_folder(root: Path, grader: str, group: str) -> list[str]:
-    """Give the course folder and everything in it to `grader` and `group`, readable and writable by both and
-    by no other account (links are not followed). One line when anything changed."""
+    """Give the course folder and everything in it to `grader` and `group` (links are not followed), and close
+    the folder itself to every other account. One line when anything changed."""
     uid, gid = pwd.getpwnam(grader).pw_uid, grp.getgrnam(group).gr_gid
     before = _describe(root)
     changed = 0
@@ -51,12 +53,14 @@ def course_folder(root: Path, grader: str, group: str) -> list[str]:
                     os.lchown(path, uid, gid)
                 continue
             mode = stat.S_IMODE(info.st_mode)
-            if stat.S_ISDIR(info.st_mode):
+            if path == root:
                 wanted = COURSE_MODE
-            elif mode & 0o077:  # the group gets what the owner has; others nothing
-                wanted = (mode & 0o700) | ((mode & 0o700) >> 3)
+            elif stat.S_ISDIR(info.st_mode):
+                wanted = (mode & 0o707) | 0o2070
+            elif mode & 0o077:  # the group gets what the owner has
+                wanted = (mode & 0o707) | ((mode & 0o700) >> 3)
             else:  # a file only its owner may read (the course secret) stays so
-                wanted = mode & 0o700
+                wanted = mode
             if (info.st_uid, info.st_gid) != (uid, gid):
                 os.lchown(path, uid, gid)
                 changed += 1
