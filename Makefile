@@ -4,7 +4,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check release sandbox-deps system-deps clean-demo student screenshots
+.PHONY: demo test check release sandbox-deps system-deps hub-deps hub clean-demo student screenshots
+
+# The course server's environment (`make hub`): outside the checkout, which becomes the instructors' only, and on
+# a Python every account can run (the hub starts students' servers and the formgrader service from it as their
+# own accounts); one per checkout. configurable-http-proxy comes from npm into it.
+HUB_PYTHON ?= /usr/bin/python3
+HUB_ENV ?= /opt/dnnkit-hub$(subst /,-,$(CURDIR))
+PROXY_VERSION = 5.3.0
 
 # PyICU (requirements.txt: student ids) builds against the system's ICU: Debian's libicu-dev, installed if missing
 $(BIN)/.installed: requirements.txt requirements-test.txt pyproject.toml
@@ -27,6 +34,23 @@ student:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-student.txt -e .
 	@echo "$(VENV)/: ready; next: $(BIN)/dnnkit study"
+
+## The course server: JupyterHub for the roster's students and the instructors, formgrader as a service of the
+## grader account (docs/hub.md). Run as root in the course folder; settings in nbgrader_config.py (c.DnnkitHub).
+hub: $(HUB_ENV)/.installed
+	$(HUB_ENV)/bin/dnnkit hub
+
+$(HUB_ENV)/.installed: requirements.txt requirements-hub.txt pyproject.toml | hub-deps
+	$(HUB_PYTHON) -m venv $(HUB_ENV)
+	$(HUB_ENV)/bin/pip install -q --upgrade pip
+	$(HUB_ENV)/bin/pip install -q -r requirements-hub.txt
+	npm install --prefix $(HUB_ENV) --no-fund --no-audit --loglevel=error configurable-http-proxy@$(PROXY_VERSION)
+	touch $@
+
+## What the hub's environment is made with: the system Python's venv module and npm (Debian packages; root, apt).
+hub-deps:
+	@$(HUB_PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { apt-get update -q && apt-get install -y -q python3-venv; }
+	@command -v npm >/dev/null || { apt-get update -q && apt-get install -y -q nodejs npm; }
 
 ## Grade six demo students in demo/, a course folder of its own (copies of source/, references/, the datasets;
 ## its own gradebook): datasets, release, grading, feedback, export, reports, scores. The course is not touched.
@@ -57,12 +81,12 @@ system-deps:
 # its own for every run, so that two runs on one machine (two clones, two users) never share or clear one, and
 # removed afterwards; TEST_WORKERS pytest-xdist workers, each running whole modules (their fixtures built once)
 TEST_WORKERS ?= 2
-PYTEST = base=$$(mktemp -d /tmp/dnnkit-tests-XXXXXX); OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -p no:cacheprovider \
+PYTEST = base=$$(mktemp -d /tmp/dnnkit-tests-XXXXXX); OPENBLAS_NUM_THREADS=1 DNNKIT_HUB_ENV=$(HUB_ENV) $(BIN)/pytest -p no:cacheprovider \
 	--basetemp="$$base" -n $(TEST_WORKERS) --dist loadfile
 PYTEST_END = ; status=$$?; rm -rf "$$base"; exit $$status
 
 ## The whole test suite (installs what it needs first).
-test: $(BIN)/.installed system-deps
+test: $(BIN)/.installed system-deps $(HUB_ENV)/.installed
 	@$(PYTEST) $(PYTEST_END)
 
 ## The fast loop for every change (about 2 minutes): unit tests of every module and one small sandboxed

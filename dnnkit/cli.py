@@ -15,6 +15,7 @@ VERBS = {
     "report": "an instructor report of an assignment's grades: one HTML page with plots, in autograded/",
     "demo": "grade six demo students end to end in demo/, a course folder of its own, and print their scores",
     "study": "self-study: copy both assignments into study/ (never overwriting your files), then start JupyterLab",
+    "hub": "the course server: JupyterHub for the roster's students and the instructors, formgrader as a service",
     "check": "self-study: grade your notebook with the hidden checks of `dnnkit grade`; points, diagnosis, fix",
     "certs": "make the course's Dask TLS certificate for `dnnkit grade --scheduler tls://...` (grader-only .dnnkit/)",
 }

@@ -163,6 +163,19 @@ def _timestamp(folder: Path, flags: list[str]) -> str | None:
         return None
 
 
+def _submission_secret(folder: Path) -> str | None:
+    """The submission_secret.txt `nbgrader submit` wrote (hex digits; nbgrader's release_feedback needs it in the
+    feedback folder), or None when it is missing or anything else than a short regular file of hex digits."""
+    try:
+        if not stat.S_ISREG((folder / "submission_secret.txt").lstat().st_mode):
+            return None
+        with open(folder / "submission_secret.txt", "rb") as handle:
+            text = handle.read(MAX_TIMESTAMP_BYTES + 1).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if 0 < len(text) <= MAX_TIMESTAMP_BYTES and all(c in "0123456789abcdef" for c in text) else None
+
+
 class _Errors(logging.Handler):
     """Keeps nbgrader's error lines for a one-line message (its log is otherwise left quiet)."""
 
@@ -203,6 +216,9 @@ class NbgraderPass:
             timestamp = _timestamp(submitted, result.flags) if submitted.is_dir() else None
             if timestamp:
                 (folder / "timestamp.txt").write_text(timestamp + "\n")
+            secret = _submission_secret(submitted) if submitted.is_dir() else None
+            if secret:  # nbgrader's release_feedback files the feedback under it, for the student's fetch
+                (folder / "submission_secret.txt").write_text(secret)
             self._autograde(result, stage)
         finally:
             shutil.rmtree(self.root / stage, ignore_errors=True)
