@@ -21,7 +21,7 @@ def mistaken_solutions(course: Course, assignment: str, reference: dict | None =
     cells = reference_answers(course, assignment)
     mistaken = {}
     for name in FUNCTIONS[assignment]:
-        for mistake in for_function(name):
+        for mistake in (m for m in for_function(name) if m.edits):
             namespace = dict(reference)
             exec(compile(mistake.apply(cells[name]), f"{notebook} ({mistake.name})", "exec"), namespace)
             mistaken[mistake.name] = namespace
@@ -29,7 +29,8 @@ def mistaken_solutions(course: Course, assignment: str, reference: dict | None =
 
 
 def mistake_outcomes(mistaken: dict[str, dict], function_name: str, args: tuple) -> list[dict]:
-    """[{"name", "says", "fix", "outcome"}] of every catalogued mistake of `function_name` on `args`."""
+    """[{"name", "says", "fix", "outcome"}] of every catalogued mistake of `function_name` on `args`; a mistake
+    recognised by behaviour only (dnnkit.behaviour) has no "outcome"."""
     return [{"name": m.name, "says": m.says, "fix": m.fix,
-             "outcome": checks.outcome(mistaken[m.name][function_name], *copy.deepcopy(args))}
+             **({"outcome": checks.outcome(mistaken[m.name][function_name], *copy.deepcopy(args))} if m.edits else {})}
             for m in for_function(function_name)]

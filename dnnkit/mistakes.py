@@ -122,13 +122,14 @@ CATALOG = (
             zh=('db 是沿 axis 0（单元）而不是 axis 1（样本）求和的',
                 'db = np.sum(dZ, axis=1, keepdims=True) / m')),
     Mistake("db_without_keepdims", "linear_backward",
-            "db is summed without keepdims=True, so it has shape (n,) instead of (n, 1) like b",
-            "db = np.sum(dZ, axis=1, keepdims=True) / m",
+            "db has the right values but has lost its column: it is not an (n, 1) array like b (summed without "
+            "keepdims=True, or squeezed afterwards)",
+            "db = np.sum(dZ, axis=1, keepdims=True) / m, and leave it as it is",
             (("np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=1)"),),
-            zh=('db 求和时没有用 keepdims=True，所以它的形状是 (n,)，而不是和 b 一样的 (n, 1)',
-                'db = np.sum(dZ, axis=1, keepdims=True) / m')),
+            zh=('db 的数值对，但丢掉了列的形状：它不是像 b 那样的 (n, 1) 数组（求和时没有用 keepdims=True，或事后被 squeeze 了）',
+                'db = np.sum(dZ, axis=1, keepdims=True) / m，之后不要再改变它的形状')),
     Mistake("db_summed_to_a_number", "linear_backward",
-            "db is np.sum(dZ) without an axis: one number summed over units and examples alike, not one value "
+            "db is one number, the sum of dZ over units and examples alike (np.sum without an axis), not one value "
             "per unit",
             "sum over the examples only and keep the column: db = np.sum(dZ, axis=1, keepdims=True) / m",
             (("np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ)"),),
@@ -290,16 +291,285 @@ CATALOG = (
                 '用 initialize_parameters_deep_scaled(layers_dims) 初始化（W 乘以 1/sqrt(n[l-1])）')),
 )
 
-BY_NAME = {m.name: m for m in CATALOG}
+
+def _seen(name: str, function: str, says: str, fix: str, zh: tuple[str, str]) -> Mistake:
+    """A mistake recognised by what the function does (dnnkit/behaviour.py), with no edit of its own."""
+    return Mistake(name, function, says, fix, (), zh)
+
+
+# The graded functions whose mistakes dnnkit/behaviour.py also recognises by what they do (its rules' ALL).
+RECOGNISED = ("initialize_parameters", "initialize_parameters_deep", "linear_forward", "linear_activation_forward",
+              "L_model_forward", "compute_cost", "linear_backward", "linear_activation_backward", "L_model_backward",
+              "update_parameters")
+
+# Recognised by behaviour (dnnkit/behaviour.py): in a sentence, {name} stands for a value the rule found on the
+# case (a layer number, a parameter's name, an expected shape), the same in both languages.
+BEHAVIOURS = (
+    _seen("init_W_transposed", "*init*",
+          "{name} has its two sizes swapped: its shape should be {shape}, rows for this layer's units and columns for "
+          "the layer before",
+          "draw {name} with np.random.randn(units of this layer, units of the layer before)",
+          ("{name} 的两个维度反了：它的形状应为 {shape}，行对应本层的单元，列对应前一层的单元",
+           "用 np.random.randn(本层单元数, 前一层单元数) 生成 {name}")),
+    _seen("init_output_size_typed_in", "initialize_parameters",
+          "the output layer's size is written as the number 1 instead of n_y: {name} should have shape {shape}",
+          "use n_y for the output layer's size: W2 = np.random.randn(n_y, n_h) * 0.01, b2 = np.zeros((n_y, 1))",
+          ("输出层的大小被写成了数字 1，而不是 n_y：{name} 的形状应为 {shape}",
+           "输出层的大小用 n_y：W2 = np.random.randn(n_y, n_h) * 0.01，b2 = np.zeros((n_y, 1))")),
+    _seen("init_rows_of_layer_one", "initialize_parameters_deep",
+          "{name} has layer_dims[1] rows (1 written where the loop's l belongs), so only W1 gets its right shape; "
+          "{name} should have shape {shape}",
+          "draw W{{l}} with np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01, l the loop's variable",
+          ("{name} 有 layer_dims[1] 行（该写循环变量 l 的地方写成了 1），所以只有 W1 的形状是对的；{name} 的形状应为 {shape}",
+           "用 np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01 生成 W{{l}}，其中 l 是循环变量")),
+    _seen("init_wrong_shape", "*init*",
+          "{name} has the wrong shape: it should be {shape}",
+          "W of layer l has shape (units of layer l, units of layer l - 1), b of layer l (units of layer l, 1)",
+          ("{name} 的形状不对：应为 {shape}",
+           "第 l 层的 W 形状为 (第 l 层单元数, 第 l - 1 层单元数)，b 为 (第 l 层单元数, 1)")),
+    _seen("call_with_wrong_arguments", "*",
+          "{helper} is called with arguments it does not take: it takes ({parameters})",
+          "pass {helper} exactly ({parameters}), in that order or by those names",
+          ("调用 {helper} 时传入了它不接受的参数：它的参数是 ({parameters})",
+           "调用 {helper} 时正好传入 ({parameters})，按这个顺序或用这些参数名")),
+    _seen("laf_linear_cache_is_Z", "linear_activation_forward",
+          "the linear cache holds Z, where linear_forward's cache (A_prev, W, b) belongs (linear_forward is "
+          "not called, or its cache is replaced)",
+          "Z, linear_cache = linear_forward(A_prev, W, b), and cache = (linear_cache, activation_cache)",
+          ("线性缓存里存的是 Z，而这里应是 linear_forward 返回的缓存 (A_prev, W, b)（没有调用 linear_forward，或它的缓存被替换了）",
+           "Z, linear_cache = linear_forward(A_prev, W, b)，并且 cache = (linear_cache, activation_cache)")),
+    _seen("laf_cache_one_part", "linear_activation_forward",
+          "the cache is only one of its two parts: it must be the pair (linear_cache, activation_cache)",
+          "cache = (linear_cache, activation_cache): linear_forward's cache and the activation's",
+          ("缓存只是它两个部分中的一个：它必须是 (linear_cache, activation_cache) 这一对",
+           "cache = (linear_cache, activation_cache)：linear_forward 的缓存和激活函数的缓存")),
+    _seen("fwd_weights_of_another_layer", "L_model_forward",
+          "layer {layer} is given {given} where {right} belongs: the layer's number is written as a number (or the "
+          "loop's count is off), so only the notebook's own example works",
+          'take layer l\'s parameters as parameters["W" + str(l)] and parameters["b" + str(l)], with l the loop\'s '
+          "variable, and the output layer's with L = len(parameters) // 2",
+          ("第 {layer} 层拿到的是 {given}，这里应是 {right}：层号被写成了固定的数字（或者循环计数差了一），所以只有笔记本里的例子能通过",
+           '用 parameters["W" + str(l)] 和 parameters["b" + str(l)] 取第 l 层的参数（l 是循环变量），输出层用 L = len(parameters) // 2')),
+    _seen("fwd_stale_A", "L_model_forward",
+          "layer {layer} is given A_prev, the input layer {previous} had, instead of A, the activation layer "
+          "{previous} returned",
+          "feed each layer the A that the layer before returned (the output layer too: linear_activation_forward(A, "
+          "...), not A_prev)",
+          ("第 {layer} 层拿到的是 A_prev，即第 {previous} 层的输入，而不是第 {previous} 层返回的激活值 A",
+           "把前一层返回的 A 传给下一层（输出层也一样：linear_activation_forward(A, ...)，而不是 A_prev）")),
+    _seen("fwd_sigmoid_on_hidden", "L_model_forward",
+          'hidden layer {layer} uses "sigmoid"; the hidden layers are relu, only the output layer is sigmoid',
+          'call linear_activation_forward(..., "relu") for layers 1 ... L-1 and "sigmoid" for layer L only',
+          ('隐藏层 {layer} 用了 "sigmoid"；隐藏层用 relu，只有输出层用 sigmoid',
+           '第 1 ... L-1 层调用 linear_activation_forward(..., "relu")，只有第 L 层用 "sigmoid"')),
+    _seen("fwd_loop_variable_after_loop", "L_model_forward",
+          "with no hidden layer (L = 1) the loop never runs, and the output layer then reads the loop's variable "
+          "(or a name the loop sets), which does not exist",
+          'after the loop, use L itself: linear_activation_forward(A, parameters["W" + str(L)], '
+          'parameters["b" + str(L)], "sigmoid")',
+          ("没有隐藏层时（L = 1）循环一次也不运行，而输出层随后读取了循环变量（或循环里才赋值的名字），它并不存在",
+           '在循环之后直接用 L：linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")')),
+    _seen("fwd_caches_empty", "L_model_forward",
+          "caches comes back empty: the cache of each layer is never appended to it",
+          "after each call of linear_activation_forward, caches.append(cache), for the output layer too",
+          ("caches 返回时是空的：每一层的缓存都没有被添加进去",
+           "每次调用 linear_activation_forward 之后执行 caches.append(cache)，输出层也一样")),
+    _seen("fwd_caches_assigned", "L_model_forward",
+          "caches holds one cache instead of {layers}: each layer's cache replaces the list (caches = cache) or the "
+          "last one alone is kept",
+          "start from caches = [] and caches.append(cache) after every layer's call",
+          ("caches 里只有一个缓存，而不是 {layers} 个：每一层的缓存替换了整个列表（caches = cache），或者只保留了最后一个",
+           "从 caches = [] 开始，每一层调用之后执行 caches.append(cache)")),
+    _seen("fwd_caches_hold_A", "L_model_forward",
+          "caches holds each layer's activation A instead of the cache linear_activation_forward returned",
+          "append the second value linear_activation_forward returns: A, cache = ...; caches.append(cache)",
+          ("caches 里存的是每一层的激活值 A，而不是 linear_activation_forward 返回的缓存",
+           "添加 linear_activation_forward 返回的第二个值：A, cache = ...；caches.append(cache)")),
+    _seen("fwd_output_cache_missing", "L_model_forward",
+          "the output layer's cache is not appended: caches ends at layer {before}",
+          "caches.append(cache) after the output layer's call too",
+          ("输出层的缓存没有被添加：caches 在第 {before} 层就结束了",
+           "输出层调用之后也要执行 caches.append(cache)")),
+    _seen("cost_second_term_as_axis", "compute_cost",
+          "np.sum(a, b) is given the two terms as two arguments, so numpy takes the second one for the axis instead of "
+          "adding it",
+          "add the two terms first: np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))",
+          ("np.sum(a, b) 把两项作为两个参数传入，numpy 会把第二项当成 axis，而不是把它加上",
+           "先把两项相加：np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))")),
+    _seen("cost_is_a_tuple", "compute_cost",
+          "the cost comes back as a tuple, not one number (a comma after the expression, or two values returned)",
+          "return the cost alone: cost = np.squeeze(cost); return cost",
+          ("代价返回的是一个元组，而不是一个数（表达式后面多了逗号，或返回了两个值）",
+           "只返回代价：cost = np.squeeze(cost)；return cost")),
+    _seen("cost_one_term_scaled", "compute_cost",
+          "-1/m multiplies only the first term: the (1 - Y) log(1 - AL) term is outside the parentheses",
+          "put both terms inside: cost = -(1/m) * np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))",
+          ("-1/m 只乘了第一项：(1 - Y) log(1 - AL) 这一项在括号外面",
+           "把两项都放进括号：cost = -(1/m) * np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))")),
+    _seen("cost_one_minus_log", "compute_cost",
+          "the second term uses 1 - log(1 - AL) where log(1 - AL) belongs",
+          "the second term is (1 - Y) * np.log(1 - AL)",
+          ("第二项用的是 1 - log(1 - AL)，这里应是 log(1 - AL)",
+           "第二项是 (1 - Y) * np.log(1 - AL)")),
+    _seen("lb_missing_transpose", "linear_backward",
+          "a matrix product is missing its transpose: dW needs A_prev transposed and dA_prev needs W transposed",
+          "dW = np.dot(dZ, A_prev.T) / m and dA_prev = np.dot(W.T, dZ)",
+          ("矩阵乘积缺少转置：dW 需要 A_prev 的转置，dA_prev 需要 W 的转置",
+           "dW = np.dot(dZ, A_prev.T) / m，dA_prev = np.dot(W.T, dZ)")),
+    _seen("lb_elementwise_product", "linear_backward",
+          "a product is written elementwise (* or np.multiply) where a matrix product is needed",
+          "use np.dot: dW = np.dot(dZ, A_prev.T) / m and dA_prev = np.dot(W.T, dZ)",
+          ("该用矩阵乘积的地方写成了逐元素相乘（* 或 np.multiply）",
+           "用 np.dot：dW = np.dot(dZ, A_prev.T) / m，dA_prev = np.dot(W.T, dZ)")),
+    _seen("lab_linear_backward_not_called", "linear_activation_backward",
+          "dZ is computed but linear_backward is never called with it, so dA_prev, dW and db are never computed",
+          "after dZ, call dA_prev, dW, db = linear_backward(dZ, linear_cache) in both branches",
+          ("算出了 dZ，却从没有用它调用 linear_backward，所以 dA_prev、dW 和 db 都没有算出来",
+           "算出 dZ 之后，在两个分支里都调用 dA_prev, dW, db = linear_backward(dZ, linear_cache)")),
+    _seen("lab_pair_to_linear_backward", "linear_activation_backward",
+          "linear_backward is given the whole cache, the pair (linear_cache, activation_cache), instead of "
+          "linear_cache",
+          "unpack it first: linear_cache, activation_cache = cache; then linear_backward(dZ, linear_cache)",
+          ("linear_backward 拿到的是整个缓存，即 (linear_cache, activation_cache) 这一对，而不是 linear_cache",
+           "先拆开：linear_cache, activation_cache = cache；然后调用 linear_backward(dZ, linear_cache)")),
+    _seen("bwd_dAL_to_hidden_layer", "L_model_backward",
+          "hidden layer {layer} is given dAL, the output layer's gradient, instead of dA{layer}, the dA_prev that "
+          "layer {above} returned",
+          "give each layer the dA that the layer above returned: grads[\"dA\" + str(l)] for layer l, stored by the "
+          "layer above",
+          ("隐藏层 {layer} 拿到的是输出层的梯度 dAL，而不是第 {above} 层返回的 dA_prev，即 dA{layer}",
+           '把上一层返回的 dA 交给每一层：第 l 层用 grads["dA" + str(l)]，它由上一层存入')),
+    _seen("bwd_gradient_of_the_layer_above_again", "L_model_backward",
+          "layer {layer} is given dA{above}, the gradient that layer {above} was given, instead of dA{layer}, the "
+          "dA_prev that layer {above} returned",
+          "give each layer the dA_prev that the layer above returned, not the dA it was given",
+          ("第 {layer} 层拿到的是 dA{above}，也就是第 {above} 层拿到的梯度，而不是第 {above} 层返回的 dA_prev，即 dA{layer}",
+           "把上一层返回的 dA_prev 交给每一层，而不是上一层拿到的 dA")),
+    _seen("bwd_gradient_of_another_layer", "L_model_backward",
+          "layer {layer} is given dA{given}, another layer's gradient, instead of dA{layer}: the dA keys' numbering is "
+          "off",
+          'layer l takes grads["dA" + str(l)], which layer l + 1 stored as its dA_prev',
+          ("第 {layer} 层拿到的是另一层的梯度 dA{given}，而不是 dA{layer}：dA 键的编号错位了",
+           '第 l 层用 grads["dA" + str(l)]，它是第 l + 1 层存入的 dA_prev')),
+    _seen("bwd_AL_for_dAL", "L_model_backward",
+          "the output layer is given AL itself where dAL, the derivative of the cost with respect to AL, belongs",
+          "dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)), then linear_activation_backward(dAL, ...)",
+          ("输出层拿到的是 AL 本身，而这里应是代价对 AL 的导数 dAL",
+           "dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))，然后调用 linear_activation_backward(dAL, ...)")),
+    _seen("bwd_dZ_shortcut_as_dAL", "L_model_backward",
+          "the output layer is given AL - Y as its dA: that is dZ of the output layer (after sigmoid), not dAL",
+          "give the output layer dAL = -(Y / AL - (1 - Y) / (1 - AL)); sigmoid_backward turns it into dZ",
+          ("输出层拿到的 dA 是 AL - Y：这是输出层（经过 sigmoid 之后）的 dZ，而不是 dAL",
+           "把 dAL = -(Y / AL - (1 - Y) / (1 - AL)) 交给输出层；sigmoid_backward 会把它变成 dZ")),
+    _seen("bwd_dAL_one_term_sign", "L_model_backward",
+          "one of the two terms of dAL has the wrong sign",
+          "dAL = -(Y / AL - (1 - Y) / (1 - AL)): the minus applies to both terms",
+          ("dAL 的两项中有一项的符号错了",
+           "dAL = -(Y / AL - (1 - Y) / (1 - AL))：负号作用于两项")),
+    _seen("bwd_dAL_over_m", "L_model_backward",
+          "dAL is divided by m; the 1/m belongs to dW and db only, which linear_backward averages",
+          "dAL = -(Y / AL - (1 - Y) / (1 - AL)), without / m",
+          ("dAL 被除以了 m；1/m 只属于 dW 和 db，由 linear_backward 求平均",
+           "dAL = -(Y / AL - (1 - Y) / (1 - AL))，不要除以 m")),
+    _seen("bwd_sigmoid_for_hidden_layer", "L_model_backward",
+          'hidden layer {layer} goes back through "sigmoid", but it ran relu forward',
+          'use "relu" for layers L-1 ... 1 and "sigmoid" for the output layer only',
+          ('隐藏层 {layer} 反向传播时用了 "sigmoid"，但它的前向传播用的是 relu',
+           '第 L-1 ... 1 层用 "relu"，只有输出层用 "sigmoid"')),
+    _seen("bwd_whole_caches_list", "L_model_backward",
+          "layer {layer} is given the whole caches list instead of its own cache",
+          "give layer l its own cache, caches[l - 1]",
+          ("第 {layer} 层拿到的是整个 caches 列表，而不是它自己的缓存",
+           "把第 l 层自己的缓存 caches[l - 1] 交给它")),
+    _seen("bwd_cache_of_another_layer", "L_model_backward",
+          "layer {layer} is given caches[{given}], another layer's cache, instead of its own caches[{right}] (an index "
+          "written as a number, or counted from the wrong end)",
+          "layer l's cache is caches[l - 1]: the output layer's is caches[L - 1], then caches[l] in the loop "
+          "reversed(range(L - 1))",
+          ("第 {layer} 层拿到的是另一层的缓存 caches[{given}]，而不是它自己的 caches[{right}]（下标写成了固定数字，或从错误的一端数起）",
+           "第 l 层的缓存是 caches[l - 1]：输出层用 caches[L - 1]，在循环 reversed(range(L - 1)) 中用 caches[l]")),
+    _seen("bwd_not_the_activation_cache", "L_model_backward",
+          "{helper} for layer {layer} is given something other than Z{layer}, the layer's activation cache, as its "
+          "cache",
+          "pass {helper} the second part of the layer's cache: linear_cache, activation_cache = caches[l - 1]",
+          ("第 {layer} 层的 {helper} 拿到的缓存不是该层的激活缓存 Z{layer}",
+           "把该层缓存的第二部分交给 {helper}：linear_cache, activation_cache = caches[l - 1]")),
+    _seen("bwd_pair_to_linear_backward", "L_model_backward",
+          "linear_backward is given layer {layer}'s whole cache, the pair (linear_cache, activation_cache), instead "
+          "of its linear_cache",
+          "call linear_activation_backward(dA, caches[l - 1], activation), or unpack the pair before linear_backward",
+          ("linear_backward 拿到的是第 {layer} 层的整个缓存，即 (linear_cache, activation_cache) 这一对，而不是它的 linear_cache",
+           "调用 linear_activation_backward(dA, caches[l - 1], activation)，或者先拆开这一对再调用 linear_backward")),
+    _seen("bwd_derivative_skipped", "L_model_backward",
+          "layer {layer}'s dZ is its dA: the activation's derivative is skipped",
+          "dZ = relu_backward(dA, activation_cache) (sigmoid_backward for the output layer) before linear_backward, "
+          "or call linear_activation_backward",
+          ("第 {layer} 层的 dZ 就是它的 dA：跳过了激活函数的导数",
+           "在 linear_backward 之前先算 dZ = relu_backward(dA, activation_cache)（输出层用 sigmoid_backward），或者调用 linear_activation_backward")),
+    _seen("bwd_reads_a_key_not_yet_stored", "L_model_backward",
+          "a dA key is read before any layer stored it: the keys are written with one numbering and read with another",
+          'store layer l\'s dA_prev as grads["dA" + str(l - 1)] and read layer l\'s dA as grads["dA" + str(l)]',
+          ("在任何一层存入之前就读取了某个 dA 键：写入键时用的编号和读取时用的编号不一样",
+           '把第 l 层的 dA_prev 存为 grads["dA" + str(l - 1)]，读取第 l 层的 dA 时用 grads["dA" + str(l)]')),
+    _seen("bwd_lower_case_keys", "L_model_backward",
+          "the gradients are stored under lower-case keys (da, dw), which update_parameters does not read",
+          "use the course's keys: dA0 ... dA{L-1}, dW1 ... dWL, db1 ... dbL",
+          ("梯度存在了小写的键下（da、dw），update_parameters 不会读取它们",
+           "用课程规定的键：dA0 ... dA{L-1}、dW1 ... dWL、db1 ... dbL")),
+    _seen("upd_grads_keys_without_d", "update_parameters",
+          "the gradients are read as grads['{key}'], a key grads does not have; the gradient of {key} is grads['{right}']",
+          'W of layer l moves by learning_rate * grads["dW" + str(l)], b by learning_rate * grads["db" + str(l)]',
+          ("梯度是按 grads['{key}'] 读取的，而 grads 没有这个键；{key} 的梯度是 grads['{right}']",
+           'W 按 learning_rate * grads["dW" + str(l)] 更新，b 按 learning_rate * grads["db" + str(l)] 更新')),
+    _seen("upd_key_case", "update_parameters",
+          "a key is written in the wrong case (w1, dw1): the keys are W1, b1 and dW1, db1",
+          'use parameters["W" + str(l)], grads["dW" + str(l)] and the same for b',
+          ("有一个键的大小写写错了（w1、dw1）：键是 W1、b1 以及 dW1、db1",
+           '用 parameters["W" + str(l)]、grads["dW" + str(l)]，b 也一样')),
+    _seen("upd_W_with_db", "update_parameters",
+          "W{layer} is stepped again with db{layer} instead of b{layer} being updated with it",
+          'the second line updates b: parameters["b" + str(l)] -= learning_rate * grads["db" + str(l)]',
+          ("W{layer} 又用 db{layer} 更新了一次，而本应用它更新 b{layer}",
+           '第二行更新的是 b：parameters["b" + str(l)] -= learning_rate * grads["db" + str(l)]')),
+    _seen("upd_sign", "update_parameters",
+          "the parameters move up the gradient (+) instead of down (-)",
+          "W = W - learning_rate * dW and b = b - learning_rate * db",
+          ("参数沿着梯度方向（+）移动，而不是反方向（-）",
+           "W = W - learning_rate * dW，b = b - learning_rate * db")),
+    _seen("upd_nested_loop", "update_parameters",
+          "every layer takes {layers} steps instead of one: the update sits inside a second loop over the layers",
+          "one loop over the layers, one step for each",
+          ("每一层走了 {layers} 步，而不是一步：更新语句放在了第二层关于各层的循环里",
+           "对各层只循环一次，每层只走一步")),
+    _seen("name_never_set", "*",
+          "the function reads a name that nothing sets before it (NameError): misspelt, or set only in another "
+          "function or another branch",
+          "use the name the value was stored under (for example the variable that the call just before returned)",
+          ("函数读取了一个在此之前没有被赋值的名字（NameError）：拼错了，或者只在另一个函数或另一个分支里赋过值",
+           "使用存放这个值的那个名字（例如前一次调用刚刚返回的那个变量）")),
+    _seen("raised_in_a_provided_helper", "*",
+          "the error happens inside {helper}, which the course provides: your function hands it something it cannot "
+          "use (look at the arguments of that call)",
+          "print the shapes of what your function passes to {helper}, and compare them with what {helper} expects",
+          ("错误发生在课程提供的 {helper} 里面：你的函数传给它的东西它无法使用（检查那次调用的参数）",
+           "打印你的函数传给 {helper} 的参数的形状，并与 {helper} 所要求的进行比较")),
+)
+
+BY_NAME = {m.name: m for m in CATALOG + BEHAVIOURS}
 
 
 def chinese() -> dict[str, dict[str, str]]:
     """{mistake: {"says", "fix"}} in Chinese: what dnn_checks.MISTAKE_ZH holds in a Chinese release."""
-    return {m.name: {"says": m.zh[0], "fix": m.zh[1]} for m in CATALOG}
+    return {m.name: {"says": m.zh[0], "fix": m.zh[1]} for m in CATALOG + BEHAVIOURS}
 
 
 def for_function(function: str) -> tuple[Mistake, ...]:
-    return tuple(m for m in CATALOG if m.function == function)
+    """The catalog's mistakes of `function`: its edits, then those recognised by behaviour (function "*": any
+    graded function; "*init*": both initializations)."""
+    behaviours = tuple(m for m in BEHAVIOURS if m.function == function
+                       or (m.function == "*" and function in RECOGNISED)
+                       or (m.function == "*init*" and function.startswith("initialize_parameters")))
+    return tuple(m for m in CATALOG if m.function == function) + behaviours
 
 
 def _calls(function: str) -> set[str]:
@@ -319,7 +589,7 @@ def rounds(functions) -> list[tuple[str, ...]]:
     never called with the student's own helper, which would then be wrong too)."""
     groups: list[list[str]] = []
     for function in functions:
-        for mistake in for_function(function):
+        for mistake in (m for m in for_function(function) if m.edits):  # only an edit can be made
             for group in groups:
                 others = {BY_NAME[name].function for name in group}
                 if all(function != other and function not in _calls(other) and other not in _calls(function)

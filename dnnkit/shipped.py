@@ -98,9 +98,12 @@ def shipped_files(course: Course, language: str | None = None) -> dict[Path, str
     activations = (course.source("step_by_step") / "activations.py").read_text()
     # numeric_gradient, among the solutions in dnn_app_utils.py, needs these conversions
     param_vectors = (course.source("step_by_step") / "param_vectors.py").read_text()
+    behaviour = (PACKAGE / "behaviour.py").read_text()
     return {
         course.source("step_by_step") / "dnn_checks.py": checks,
         course.source("application") / "dnn_checks.py": checks,
+        course.source("step_by_step") / "dnn_behaviour.py": behaviour,
+        course.source("application") / "dnn_behaviour.py": behaviour,
         course.source("application") / "cat_data.py": (PACKAGE / "catdata.py").read_text(),
         course.source("application") / "activations.py": activations,
         course.source("application") / "param_vectors.py": param_vectors,

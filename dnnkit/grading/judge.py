@@ -58,6 +58,26 @@ def _fault_fields(fault) -> dict:
     return {"fault": english, "zh": {"fault": chinese}}
 
 
+def _calls(got) -> list[dict]:
+    """The helper calls a case's result reports (runner._calls_reported), as run_case logs them; what is not in
+    that form is left out."""
+    calls = got.get("calls") if isinstance(got, dict) else None
+    logged = []
+    for call in calls if isinstance(calls, list) else []:
+        if isinstance(call, list) and len(call) == 6 and isinstance(call[0], str) and type(call[1]) is int \
+                and type(call[2]) is int:
+            logged.append({"helper": call[0], "hit": None if call[1] < 0 else call[1], "depth": call[2],
+                           "args": call[3] if isinstance(call[3], list) else None, "unbound": call[4] is True,
+                           "provided": call[5] is True})
+    return logged
+
+
+def _inside(got) -> str:
+    """Where a case's exception was raised, if one of the provided helpers or numpy (a fixed vocabulary)."""
+    inside = got.get("inside") if isinstance(got, dict) else None
+    return inside if inside in (*checks.PROVIDED_HELPERS, "numpy") else ""
+
+
 def _inputs_only(cases: list) -> list:
     """Cases as the sandbox gets them: arguments and the recorded helper calls sealed (checks.sealed_calls: an
     answer opens only for the call that was recorded), no expected output, no reference code."""
@@ -111,7 +131,7 @@ class Grader:
                 all_cases.append(case)
                 if not isinstance(got, dict) or got.get("ok") is not True:
                     error = str(got.get("error", "")) if isinstance(got, dict) else ""
-                    outcomes.append({"raises": error})
+                    outcomes.append({"raises": error, "inside": _inside(got), "calls": _calls(got)})
                     raised = error.split(":")[0]
                     # only a built-in exception's name: the message, and a class the student named, are theirs
                     builtin = getattr(builtins, raised, None)
@@ -128,7 +148,7 @@ class Grader:
                     failure = failure or checks.labelled("grader raised", language, case["name"], kind=kind,
                                                           function=name, **what)
                     continue
-                outcomes.append({"value": got.get("value")})
+                outcomes.append({"value": got.get("value"), "calls": _calls(got)})
                 # no values in the verdict (but those the visible test showed): it reaches the feedback, and a
                 # value could carry hidden inputs out
                 problems = checks.compare(got.get("value"), case["expected"], name, reveal=False, language=language)

@@ -75,12 +75,13 @@ def _wait_for(path, seconds):
 
 
 MAX_CALLS = 200  # helper calls reported per case; the arguments of at most MAX_MISSED unmatched ones
-MAX_MISSED = 8
+MAX_MISSED = 16
 
 
 def _calls_reported(calls):
     """The helper calls of one case as plain data: [helper, index of the recorded call it matched (-1: none),
-    depth, its arguments (only for the first unmatched calls, and only plain data)]."""
+    depth, its arguments (only for the first unmatched calls, and only plain data), whether they could not be
+    bound to the helper's parameters, whether the helper is one the course provides]."""
     import dnn_checks
 
     reported, missed = [], 0
@@ -93,7 +94,8 @@ def _calls_reported(calls):
                 args = call["args"]
             except BaseException:
                 args = None
-        reported.append([str(call["helper"]), -1 if call["hit"] is None else int(call["hit"]), int(call["depth"]), args])
+        reported.append([str(call["helper"]), -1 if call["hit"] is None else int(call["hit"]), int(call["depth"]), args,
+                         call.get("unbound") is True, call.get("provided") is True])
     return reported
 
 
@@ -122,6 +124,7 @@ def call_level(shell, grader, level, names):
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
                     entry["error"] = dnn_checks.raised(err, MAX_LINE)
+                    entry["inside"] = dnn_checks.raised_inside(err)
                 entry["changed"] = any(changes) is True
                 try:
                     entry["calls"] = _calls_reported(calls)

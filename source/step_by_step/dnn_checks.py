@@ -24,6 +24,7 @@ import io
 import json
 import numbers
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -488,8 +489,10 @@ def run_case(function, case: dict, changes: list | None = None, calls: list | No
 
     `changes`, when a list, gets one bool appended once the call is over (returned or raised): whether it changed
     the arguments it was passed in place (a dict's keys or values, an array's contents). `calls`, when a list,
-    gets one {"helper", "hit", "depth", "args"} per helper call, in order: the index of the recorded call it
-    matched (None: unmatched, then "args" holds its arguments), and how deep (0: called by `function` itself)."""
+    gets one {"helper", "hit", "depth", "args", "unbound"} per helper call, in order: the index of the recorded
+    call it matched (None: unmatched, then "args" holds its arguments, or "unbound" is True when they could not
+    be bound to the helper's parameters), and how deep (0: called by `function` itself); calls of the helpers the
+    course provides (PROVIDED_HELPERS) are logged too, with "provided" True, and go to them as usual."""
     args = copy.deepcopy(case["args"])
     before = _inputs_digest(args) if changes is not None else None
     try:
@@ -510,8 +513,9 @@ def _call_case(function, case: dict, args: tuple, calls: list | None):
             key = call_key(name, own, a, kw)
             found = answers.answer(key)
             if calls is not None:
+                passed = None if found is not None else bound_arguments(name, own, a, kw)
                 calls.append({"helper": name, "hit": None if found is None else found[0], "depth": depth[0],
-                              "args": None if found is not None else bound_arguments(name, own, a, kw)})
+                              "args": passed, "unbound": found is None and passed is None})
             if found is not None:
                 return found[1]
             if own is None:
@@ -527,8 +531,23 @@ def _call_case(function, case: dict, args: tuple, calls: list | None):
                 depth[0] -= 1
         return wrapper
 
+    def logger(name, own):
+        def wrapper(*a, **kw):
+            if calls is not None:
+                calls.append({"helper": name, "hit": None, "depth": depth[0], "args": [*a, *kw.values()],
+                              "unbound": False, "provided": True})
+            depth[0] += 1
+            try:
+                return own(*a, **kw)
+            finally:
+                depth[0] -= 1
+        return wrapper
+
     # a helper the student never defined is replayed too: its absence costs only its own points
     wrappers = {name: replayer(name, namespace.get(name), _Answers(table, sealed)) for name, table in tables.items()}
+    if calls is not None:  # the provided helpers' calls are logged too (never answered): what was passed to them
+        wrappers.update({name: logger(name, namespace[name]) for name in PROVIDED_HELPERS
+                         if callable(namespace.get(name)) and name not in wrappers})
     with _swapped(namespace, wrappers):
         return function(*args)
 
@@ -763,6 +782,27 @@ def raised(err: BaseException, limit: int = 2000) -> str:
     return f"{type(err).__name__}: {str(err)[:limit]}"
 
 
+# Where an error can be raised that is not the student's: the helpers the course provides (activations.py, ...)
+# and numpy. A failure raised there is told as raised there, called from the student's function.
+PROVIDED_HELPERS = ("sigmoid", "relu", "sigmoid_backward", "relu_backward", "parameters_to_vector",
+                    "vector_to_parameters", "gradients_to_vector")
+
+
+def raised_inside(err: BaseException) -> str:
+    """The provided helper ("relu_backward", ...) or "numpy" in which `err` was raised, or '' when it was raised
+    in the student's own code (or anywhere else)."""
+    frame = err.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    if frame is None:
+        return ""
+    code = frame.tb_frame.f_code
+    if code.co_name in PROVIDED_HELPERS and os.path.basename(code.co_filename) in ("activations.py", "param_vectors.py"):
+        return code.co_name
+    parts = code.co_filename.replace("\\", "/").split("/")
+    return "numpy" if "numpy" in parts[:-1] else ""
+
+
 def outcome(function, *args, **kwargs) -> dict:
     """{"value": what the call returns} or {"raises": raised(the exception)}."""
     try:
@@ -778,25 +818,60 @@ def _same(got: dict, predicted: dict, function_name: str) -> bool:
 
 
 def diagnose(function_name: str, cases: list, outcomes: list) -> dict | None:
-    """The catalogued mistake whose outcome equals `outcomes` (one per case, see `outcome`) on every case:
-    {"mistake", "says", "fix"}, or None when none does."""
+    """The catalogued mistake that explains `outcomes` (one per case, see `outcome`, with the calls the function
+    made and where it raised, see `evaluate`): first one whose recorded outcome equals the function's on every
+    case; else the first one recognised by what the function did (dnn_behaviour, `explain`). {"mistake", "says",
+    "fix", "fields"} (its sentences filled in with the values the rule found), or None."""
     tables = [{m["name"]: m for m in case.get("mistakes", [])} for case in cases]
     for name in tables[0] if tables else ():
-        if all(name in table and _same(got, table[name]["outcome"], function_name)
+        if all(name in table and "outcome" in table[name] and _same(got, table[name]["outcome"], function_name)
                for table, got in zip(tables, outcomes)):
             entry = tables[0][name]
-            return {"mistake": name, "says": entry["says"], "fix": entry["fix"]}
-    return None
+            return {"mistake": name, "says": entry["says"], "fix": entry["fix"], "fields": {}}
+    behaviour = _behaviour()
+    found = behaviour.explain(function_name, cases, outcomes, _failed(function_name)) if behaviour else None
+    entry = next((table[found[0]] for table in tables if found and found[0] in table), None)
+    if entry is None:
+        return None
+    name, fields = found
+    return {"mistake": name, "says": filled(entry["says"], fields), "fix": filled(entry["fix"], fields),
+            "fields": {key: str(value) for key, value in fields.items()}}
+
+
+def _failed(function_name: str):
+    def failed(case: dict, got: dict) -> bool:
+        return "raises" in got or bool(compare(got.get("value"), case["expected"], function_name, reveal=False))
+    return failed
+
+
+def _behaviour():
+    """dnn_behaviour (dnnkit.behaviour in the grader): the rules that recognise a mistake by what a function did;
+    None where it is missing."""
+    try:
+        from . import behaviour  # as dnnkit.checks
+    except ImportError:  # as dnn_checks, beside dnn_behaviour.py
+        try:
+            import dnn_behaviour as behaviour
+        except ImportError:  # not there: no diagnosis by behaviour, and nothing else changes
+            return None
+    return behaviour
+
+
+def filled(text: str, fields: dict) -> str:
+    """`text` with each {name} of `fields` replaced by its value (other braces, as in dA{L-1}, are left alone)."""
+    return re.sub(r"\{(\w+)\}", lambda found: str(fields[found[1]]) if found[1] in fields else found[0], text)
 
 
 def diagnosis_text(diagnosis: dict | None, language: str | None = None, chinese: dict | None = None) -> str:
     """The diagnosis and its fix in `language` (None: LANGUAGE): the English as `diagnosis` holds it, the Chinese
-    looked up by its mistake's id in `chinese` (None: MISTAKE_ZH), {mistake: {"says", "fix"}}."""
+    looked up by its mistake's id in `chinese` (None: MISTAKE_ZH), {mistake: {"says", "fix"}}, filled in with the
+    diagnosis' fields."""
     if diagnosis is None:
         return ""
     zh = (MISTAKE_ZH if chinese is None else chinese).get(diagnosis.get("mistake"), diagnosis)
-    return "\n".join((say("diagnosis", language, zh={"says": zh["says"]}, says=diagnosis["says"]),
-                      say("how to fix", language, zh={"fix": zh["fix"]}, fix=diagnosis["fix"])))
+    fields = diagnosis.get("fields") or {}
+    return "\n".join((say("diagnosis", language, zh={"says": filled(zh["says"], fields)}, says=diagnosis["says"]),
+                      say("how to fix", language, zh={"fix": filled(zh["fix"], fields)}, fix=diagnosis["fix"])))
 
 
 def evaluate(function, function_name: str, cases: list, reveal: bool = True, language: str | None = None
@@ -808,12 +883,14 @@ def evaluate(function, function_name: str, cases: list, reveal: bool = True, lan
         return say("not a function", language, function=function_name, kind=type(function).__name__), ""
     outcomes, first_failure, changes = [], None, []
     for case in cases:
+        calls: list = []
         try:
-            got = {"value": run_case(function, case, changes)}
+            got = {"value": run_case(function, case, changes, calls)}
         except NotImplementedError:
             return say("not implemented", language, function=function_name), ""
         except Exception as err:
-            got = {"raises": raised(err)}
+            got = {"raises": raised(err), "inside": raised_inside(err)}
+        got["calls"] = calls
         outcomes.append(got)
         if first_failure is None:
             if "raises" in got:

@@ -1,0 +1,607 @@
+"""How a graded function went wrong, told from what it did rather than from the text of its code.
+
+Released to students as ``dnn_behaviour.py`` beside ``dnn_checks.py`` (``dnnkit release`` writes it), and used
+unchanged by the grader, so a visible test and a grade name the same mistake. Standalone: stdlib and numpy only.
+
+A rule reads one failing case: its arguments, its expected result and the calls the reference solution made on it
+(the case's ``deps``: arguments and answers), and what the student's function did there: its result or the
+exception it raised (and the provided helper it was raised in, if any) and the calls it made to the graded
+helpers (``run_case``'s log). It returns ``(mistake, fields)``: a mistake of the catalogue (``dnnkit/mistakes.py``)
+and the values its sentences name, or None. Fields are taken from the case and the reference only (layer numbers,
+parameter names and expected shapes), never from the student's values, so that a diagnosis of a hidden case
+carries nothing out of the sandbox.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+RTOL, ATOL = 1e-6, 1e-9
+_NONE = object()
+
+
+# -- comparing plain data ----------------------------------------------------------------------------------------
+
+def same(a, b) -> bool:
+    """Equal plain data: the same structure, and numbers equal within the checks' tolerance."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
+                and all(same(x, y) for x, y in zip(a, b)))
+    if a is None or b is None or isinstance(a, str) or isinstance(b, str):
+        return type(a) is type(b) and a == b
+    x, y = _numbers(a), _numbers(b)
+    return x is not None and y is not None and x.shape == y.shape and bool(np.allclose(x, y, RTOL, ATOL))
+
+
+def same_values(a, b) -> bool:
+    """The same numbers in the same order, whatever the shapes."""
+    x, y = _numbers(a), _numbers(b)
+    return x is not None and y is not None and x.size == y.size and bool(np.allclose(x.ravel(), y.ravel(), RTOL, ATOL))
+
+
+def _numbers(value):
+    if isinstance(value, (dict, list, tuple, str)) or value is None:
+        return None
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array if np.all(np.isfinite(array)) else None
+
+
+def find(value, named) -> str | None:
+    """The name of the first of `named` ((name, value) pairs) that `value` equals."""
+    return next((name for name, other in named if other is not None and same(value, other)), None)
+
+
+def part(value, *path):
+    """value[path[0]][path[1]]..., or _NONE where it has no such part."""
+    for key in path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return _NONE
+    return value
+
+
+# -- the evidence of one case ------------------------------------------------------------------------------------
+
+class Evidence:
+    """One failing case and what the function did on it (see the module's docstring)."""
+
+    def __init__(self, case: dict, outcome: dict):
+        self.args, self.expected = case["args"], case["expected"]
+        self.deps = case.get("deps", {}) or {}
+        self.raised = "raises" in outcome
+        self.value = _NONE if self.raised else outcome.get("value")
+        self.error = str(outcome.get("raises", ""))
+        self.inside = str(outcome.get("inside", "") or "")
+        self.calls = [c for c in outcome.get("calls") or [] if isinstance(c, dict) and c.get("depth", 0) == 0]
+
+    @property
+    def error_type(self) -> str:
+        return self.error.split(":", 1)[0] if self.raised else ""
+
+    def made(self, helper: str) -> list[dict]:
+        """The calls the function itself made to `helper`, in order."""
+        return [c for c in self.calls if c.get("helper") == helper]
+
+    def recorded(self, helper: str) -> list[tuple]:
+        """(arguments, answer) of the calls the reference made to `helper`, in order."""
+        return [(entry[1], entry[2]) for entry in self.deps.get(helper, []) if len(entry) == 3]
+
+
+RULES: dict[str, list] = {}
+
+
+def rule(*functions: str):
+    """Register a rule for `functions`; rules are tried in the order they are written."""
+    def register(check):
+        for function in functions:
+            RULES.setdefault(function, []).append(check)
+        return check
+    return register
+
+
+def explain(function_name: str, cases: list, outcomes: list, failed) -> tuple[str, dict] | None:
+    """The mistake that explains the most failing cases (`failed(case, outcome)` tells one, by the checks' own
+    comparison), and its fields where it was first found: each rule may find several on a case, each counts once
+    per case; ties go to the earlier case, then the earlier rule. A mistake of GENERAL is chosen only when no other
+    is found. None when no rule explains any failing case."""
+    votes: dict[str, list] = {}  # mistake: [cases it explains, order of its first finding, its fields]
+    order = 0
+    for case, outcome in zip(cases, outcomes):
+        if not failed(case, outcome):
+            continue
+        evidence, seen = Evidence(case, outcome), set()
+        for check in RULES.get(function_name, ()):
+            try:
+                found = check(evidence)
+            except Exception:  # a rule never breaks a check: what it cannot read, it does not explain
+                found = None
+            for mistake, fields in ([found] if isinstance(found, tuple) else found or []):
+                if mistake not in seen:
+                    seen.add(mistake)
+                    order += 1
+                    vote = votes.setdefault(mistake, [0, order, fields])
+                    vote[0] += 1
+    specific = {name: vote for name, vote in votes.items() if name not in GENERAL} or votes
+    if not specific:
+        return None
+    name = min(specific, key=lambda n: (-specific[n][0], specific[n][1]))
+    return name, specific[name][2]
+
+
+GENERAL = ("raised_in_a_provided_helper", "name_never_set")
+
+
+# -- the activations' derivatives (the course's relu_backward and sigmoid_backward) ---------------------------
+
+def _derivative(activation: str, Z):
+    Z = np.asarray(Z, dtype=float)
+    if activation == "relu":
+        return (Z > 0).astype(float)
+    s = 1 / (1 + np.exp(-Z))
+    return s * (1 - s)
+
+
+def _dZ(activation: str, dA, Z):
+    """dA * g'(Z), as relu_backward or sigmoid_backward computes it (with numpy's broadcasting), or None."""
+    try:
+        return np.asarray(dA, dtype=float) * _derivative(activation, Z)
+    except ValueError:
+        return None
+
+
+# -- initialize_parameters, initialize_parameters_deep ---------------------------------------------------------
+
+@rule("initialize_parameters", "initialize_parameters_deep")
+def init_layer_missing(e: Evidence):
+    if not isinstance(e.value, dict):
+        return None
+    missing = sorted(k for k in e.expected if k not in e.value)
+    last = len(e.expected) // 2
+    if missing and set(missing) == {f"W{last}", f"b{last}"}:
+        return "last_layer_not_initialized", {"layer": last}
+    return None
+
+
+@rule("initialize_parameters", "initialize_parameters_deep")
+def init_shapes(e: Evidence):
+    if not isinstance(e.value, dict):
+        return None
+    for name in sorted(e.expected, key=lambda k: (int(k[1:]), k[0])):
+        got, want = part(e.value, name), np.asarray(e.expected[name])
+        if got is _NONE or _numbers(got) is None:
+            continue
+        shape = np.shape(got)
+        if shape == want.shape:
+            continue
+        if name.startswith("W") and shape == want.shape[::-1]:
+            return "init_W_transposed", {"name": name, "shape": want.shape}
+        if e.args and isinstance(e.args[0], list):  # the deep version: layer_dims
+            dims = e.args[0]
+            if name.startswith("W") and len(shape) == 2 and shape[0] == dims[1] != want.shape[0]:
+                return "init_rows_of_layer_one", {"name": name, "shape": want.shape}
+        elif name in ("W2", "b2") and len(shape) == 2 and shape[0] == 1 != want.shape[0]:
+            return "init_output_size_typed_in", {"name": name, "shape": want.shape}
+        return "init_wrong_shape", {"name": name, "shape": want.shape}
+    return None
+
+
+# -- linear_activation_forward, L_model_forward ------------------------------------------------------------
+
+def _unbound_call(e: Evidence, helper: str, parameters: str):
+    """A call of `helper` whose arguments could not be bound to the course's parameters."""
+    for call in e.made(helper):
+        if call.get("hit") is None and call.get("args") is None and call.get("unbound"):
+            return "call_with_wrong_arguments", {"helper": helper, "parameters": parameters}
+    return None
+
+
+@rule("linear_activation_forward")
+def laf_linear_forward_arguments(e: Evidence):
+    return _unbound_call(e, "linear_forward", "A_prev, W, b")
+
+
+@rule("linear_activation_forward")
+def laf_cache_layout(e: Evidence):
+    got_cache, want_cache = part(e.value, 1), part(e.expected, 1)
+    if got_cache is _NONE or want_cache is _NONE or same(got_cache, want_cache):
+        return None
+    (A_prev, W, b), Z = want_cache
+    A = part(e.expected, 0)
+    if isinstance(got_cache, (tuple, list)) and len(got_cache) == 2:
+        first, second = got_cache
+        if same(first, Z) and same(second, Z):
+            return "laf_linear_cache_is_Z", {}
+        if same(first, (A_prev, W, b)) and same(second, A):
+            return "cache_holds_A", {}
+        if same(first, Z) and same(second, (A_prev, W, b)):
+            return "cache_order_swapped", {}
+    if same(got_cache, Z) or same(got_cache, (A_prev, W, b)):
+        return "laf_cache_one_part", {}
+    return None
+
+
+def _forward_names(e: Evidence):
+    """What L_model_forward's reference computed on this case: X, the layers' A and Z, and the parameters."""
+    X, parameters = e.args
+    layers = e.recorded("linear_activation_forward")
+    A = {0: X}
+    Z = {}
+    for l, (args, answer) in enumerate(layers, start=1):
+        A[l], Z[l] = answer[0], answer[1][1]
+    return X, parameters, len(layers), A, Z
+
+
+@rule("L_model_forward")
+def fwd_calls(e: Evidence):
+    """A call of linear_activation_forward (or linear_forward) with the wrong input, weights or activation."""
+    X, parameters, L, A, Z = _forward_names(e)
+    calls = e.made("linear_activation_forward") or e.made("linear_forward")
+    helper = "linear_activation_forward" if e.made("linear_activation_forward") else "linear_forward"
+    weights = [(f"W{j}", parameters.get(f"W{j}")) for j in range(1, L + 1)]
+    for k, call in enumerate(calls):
+        layer = k + 1
+        if call.get("hit") is not None or layer > L:
+            continue
+        if call.get("args") is None:
+            if call.get("unbound"):
+                return "call_with_wrong_arguments", {"helper": helper, "parameters": "A_prev, W, b, activation"}
+            continue
+        A_prev, W, b = call["args"][:3]
+        if not same(W, parameters[f"W{layer}"]):
+            given = find(W, weights)
+            if given:
+                return "fwd_weights_of_another_layer", {"layer": layer, "given": given, "right": f"W{layer}"}
+        if not same(A_prev, A[layer - 1]):
+            if layer > 1 and same(A_prev, Z[layer - 1]):
+                return "Z_fed_forward", {"layer": layer, "previous": layer - 1}
+            if layer > 1 and same(A_prev, A[layer - 2]):
+                return "fwd_stale_A", {"layer": layer, "previous": layer - 1}
+        if helper == "linear_activation_forward" and len(call["args"]) == 4:
+            activation, right = call["args"][3], "sigmoid" if layer == L else "relu"
+            if activation in ("relu", "sigmoid") and activation != right:
+                return ("relu_on_output" if layer == L else "fwd_sigmoid_on_hidden"), {"layer": layer}
+    return None
+
+
+@rule("L_model_forward")
+def fwd_loop_variable(e: Evidence):
+    """No hidden layer (the output layer only): the loop never runs, and a name it sets is read afterwards."""
+    X, parameters = e.args
+    if len(parameters) // 2 == 1 and e.error_type in ("NameError", "UnboundLocalError"):
+        return "fwd_loop_variable_after_loop", {}
+    return None
+
+
+@rule("L_model_forward")
+def fwd_caches(e: Evidence):
+    X, parameters, L, A, Z = _forward_names(e)
+    caches = part(e.value, 1)
+    if caches is _NONE or not same(part(e.value, 0), part(e.expected, 0)):
+        return None
+    if not isinstance(caches, (list, tuple)):
+        return None
+    if len(caches) == 0:
+        return "fwd_caches_empty", {"layers": L}
+    if L > 1 and len(caches) == L - 1 and all(same(c, w) for c, w in zip(caches, e.expected[1])):
+        return "fwd_output_cache_missing", {"layer": L, "before": L - 1}
+    if L > 1 and len(caches) == 1:
+        return "fwd_caches_assigned", {"layers": L}
+    if len(caches) == L and all(same(c, A[l]) for l, c in enumerate(caches, start=1)):
+        return "fwd_caches_hold_A", {}
+    return None
+
+
+# -- compute_cost -------------------------------------------------------------------------------------------
+
+@rule("compute_cost")
+def cost_sum_with_two_terms(e: Evidence):
+    if e.error_type == "TypeError" and e.inside == "numpy" and ("integer" in e.error or "axis" in e.error):
+        return "cost_second_term_as_axis", {}
+    return None
+
+
+@rule("compute_cost")
+def cost_formula(e: Evidence):
+    AL, Y = (np.asarray(a, dtype=float) for a in e.args)
+    if isinstance(e.value, tuple):
+        return "cost_is_a_tuple", {}
+    got = _numbers(e.value)
+    if got is None or got.size != 1:
+        return None
+    m = Y.shape[1]
+    first, second = np.sum(Y * np.log(AL)), np.sum((1 - Y) * np.log(1 - AL))
+    other = np.sum((1 - Y) * (1 - np.log(1 - AL)))
+    right = -(first + second) / m
+    for mistake, value in (("cost_without_1_minus_y", -first / m), ("cost_without_1_over_m", -(first + second)),
+                           ("cost_without_minus", (first + second) / m), ("cost_one_term_scaled", -first / m + second),
+                           ("cost_one_term_scaled", -first / m - second), ("cost_one_minus_log", -(first + other) / m)):
+        if not np.isclose(value, right, RTOL, ATOL) and np.isclose(float(got.ravel()[0]), value, RTOL, ATOL):
+            return mistake, {}
+    return None
+
+
+# -- linear_backward, linear_activation_backward --------------------------------------------------------------
+
+@rule("linear_backward")
+def lb_products(e: Evidence):
+    if e.error_type == "ValueError" and "not aligned" in e.error:
+        return "lb_missing_transpose", {}
+    if e.error_type == "ValueError" and "broadcast" in e.error:
+        return "lb_elementwise_product", {}
+    return None
+
+
+@rule("linear_backward")
+def lb_parts(e: Evidence):
+    dZ, (A_prev, W, b) = e.args
+    dZ = np.asarray(dZ, dtype=float)
+    m = dZ.shape[1]
+    want_dA, want_dW, want_db = e.expected
+    got = e.value
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return None
+    dA_prev, dW, db = got
+    found = []
+    if not same(db, want_db):
+        if same_values(db, want_db):
+            found.append(("db_without_keepdims", {}))
+        if np.size(db) == 1 and np.shape(want_db)[0] > 1 and same_values(db, np.sum(want_db)):
+            found.append(("db_summed_to_a_number", {}))
+        if same_values(db, np.sum(dZ, axis=0) / m):
+            found.append(("db_wrong_axis", {}))
+        if same(db, want_db * m):
+            found.append(("db_without_1_over_m", {}))
+    if not same(dW, want_dW) and same(dW, want_dW * m):
+        found.append(("dW_without_1_over_m", {}))
+    if not same(dA_prev, want_dA) and same_values(np.asarray(dA_prev, dtype=float) * m, want_dA):
+        found.append(("dA_prev_with_1_over_m", {}))
+    return found
+
+
+@rule("linear_activation_backward")
+def lab_calls(e: Evidence):
+    dA, cache, activation = e.args
+    linear_cache, Z = cache
+    calls = e.made("linear_backward")
+    if not calls:
+        if e.error_type in ("NameError", "UnboundLocalError") or same(part(e.value, 0), _dZ(activation, dA, Z)):
+            return "lab_linear_backward_not_called", {}
+        return None
+    for call in calls:
+        if call.get("hit") is not None or call.get("args") is None:
+            continue
+        dZ, given = call["args"][:2]
+        if same(given, cache):
+            return "lab_pair_to_linear_backward", {}
+        if same(given, linear_cache):
+            if same(dZ, dA):
+                return "derivative_skipped", {}
+            other = "sigmoid" if activation == "relu" else "relu"
+            if same(dZ, _dZ(other, dA, Z)):
+                return "derivatives_swapped", {"activation": activation}
+    return None
+
+
+# -- L_model_backward ---------------------------------------------------------------------------------------
+
+DERIVATIVES = {"relu_backward": "relu", "sigmoid_backward": "sigmoid"}
+
+
+class _Backward:
+    """What L_model_backward's reference computed on one case, by layer (1 ... L)."""
+
+    def __init__(self, e: Evidence):
+        AL, Y, caches = e.args
+        self.AL, self.caches, self.L = np.asarray(AL, dtype=float), caches, len(caches)
+        Y = np.asarray(Y, dtype=float).reshape(self.AL.shape)
+        layers = e.recorded("linear_activation_backward")
+        self.dA = {self.L - i: args[0] for i, (args, _) in enumerate(layers)}  # what each layer is given
+        self.dAL = self.dA.get(self.L)
+        AL = self.AL
+        self.wrong_dAL = [("AL", AL), ("AL - Y", AL - Y), ("one_term", -(Y / AL) - (1 - Y) / (1 - AL)),
+                          ("one_term", Y / AL + (1 - Y) / (1 - AL)), ("minus", Y / AL - (1 - Y) / (1 - AL)),
+                          ("over_m", None if self.dAL is None else np.asarray(self.dAL) / AL.shape[1])]
+
+    def activation(self, layer: int) -> str:
+        return "sigmoid" if layer == self.L else "relu"
+
+    def layer_of(self, given, part=None) -> int | None:
+        """The layer whose cache (or its part 0, the linear cache, or 1, Z) `given` is."""
+        for j, cache in enumerate(self.caches):
+            if same(given, cache if part is None else cache[part]):
+                return j + 1
+        return None
+
+    def cache(self, layer: int, given, part=None):
+        """Why `given` is not `layer`'s cache (or its part): (mistake, fields) or None."""
+        found = self.layer_of(given, part)
+        if found is not None and found != layer:
+            return "bwd_cache_of_another_layer", {"layer": layer, "given": found - 1, "right": layer - 1}
+        if found is None and part is None and same(given, list(self.caches)):
+            return "bwd_whole_caches_list", {"layer": layer}
+        return None
+
+    def gradient(self, layer: int, given):
+        """Why `given`, handed to `layer` as its dA, is not dA{layer}: (mistake, fields) or None."""
+        if same(given, self.dA.get(layer)):
+            return None
+        if layer < self.L and same(given, self.dAL):
+            return "bwd_dAL_to_hidden_layer", {"layer": layer, "above": layer + 1}
+        if layer < self.L - 1 and same(given, self.dA.get(layer + 1)):
+            return "bwd_gradient_of_the_layer_above_again", {"layer": layer, "above": layer + 1}
+        other = next((j for j in range(1, self.L + 1) if j != layer and same(given, self.dA[j])), None)
+        if other is not None:
+            return "bwd_gradient_of_another_layer", {"layer": layer, "given": other}
+        if layer == self.L:
+            wrong = find(given, self.wrong_dAL)
+            if wrong is not None:
+                return {"AL": ("bwd_AL_for_dAL", {}), "AL - Y": ("bwd_dZ_shortcut_as_dAL", {}),
+                        "one_term": ("bwd_dAL_one_term_sign", {}), "minus": ("dAL_wrong_sign", {}),
+                        "over_m": ("bwd_dAL_over_m", {})}[wrong]
+        return None
+
+    def activation_mistake(self, layer: int, activation) -> tuple | None:
+        if activation in ("relu", "sigmoid") and activation != self.activation(layer):
+            return ("relu_backward_on_output", {"layer": layer}) if layer == self.L else \
+                ("bwd_sigmoid_for_hidden_layer", {"layer": layer})
+        return None
+
+    def dZ_mistake(self, layer: int, dZ) -> tuple | None:
+        """Why `dZ`, handed to linear_backward for `layer`, is not that layer's dZ (made from which dA, through
+        which derivative)."""
+        Z = self.caches[layer - 1][1]
+        names = [(f"dA{j}", self.dA[j]) for j in range(self.L, 0, -1)] + self.wrong_dAL
+        right = self.activation(layer)
+        for activation in (right, "sigmoid" if right == "relu" else "relu"):
+            for _, given in names:
+                if given is not None and same(dZ, _dZ(activation, given, Z)):
+                    return self.gradient(layer, given) or self.activation_mistake(layer, activation)
+        for _, given in names:
+            if given is not None and same(dZ, given):
+                return "bwd_derivative_skipped", {"layer": layer}
+        return None
+
+
+@rule("L_model_backward")
+def bwd_calls(e: Evidence):
+    """The first call, in the order the function made them, that hands a layer the wrong gradient, cache or
+    activation: of linear_activation_backward, or of relu_backward, sigmoid_backward and linear_backward by a
+    function that does that layer's work itself. The k-th call of a helper is taken to be for layer L - k."""
+    model = _Backward(e)
+    if model.dAL is None:
+        return None
+    current, derivative = model.L, False  # the layer being worked on; whether its derivative was taken
+    for call in e.calls:
+        helper = call.get("helper")
+        if helper not in ("linear_activation_backward", "linear_backward", *DERIVATIVES):
+            continue
+        if helper in DERIVATIVES:  # a layer's work done by hand: its derivative, then linear_backward
+            if derivative:
+                current -= 1
+            layer, derivative = current, True
+        else:
+            layer, current, derivative = current, current - 1, False
+        if layer < 1:
+            continue
+        args = call.get("args")
+        if call.get("hit") is not None:  # the very call the reference makes for some layer: for this one?
+            hit = model.L - call["hit"]
+            if hit != layer:
+                return "bwd_cache_of_another_layer", {"layer": layer, "given": hit - 1, "right": layer - 1}
+            continue
+        if args is None:
+            if call.get("unbound"):
+                return "call_with_wrong_arguments", {"helper": helper, "parameters": {
+                    "linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache"}.get(
+                    helper, "dA, cache")}
+            continue
+        if helper == "linear_activation_backward" and len(args) >= 3:
+            dA, cache, activation = args[:3]
+            found = model.cache(layer, cache) or model.gradient(layer, dA) or model.activation_mistake(layer, activation)
+        elif helper in DERIVATIVES and len(args) >= 2:
+            dA, Z = args[:2]
+            found = (model.cache(layer, Z, part=1) or model.gradient(layer, dA)
+                     or model.activation_mistake(layer, DERIVATIVES[helper]))
+            if found is None and model.layer_of(Z, part=1) is None:
+                found = "bwd_not_the_activation_cache", {"layer": layer, "helper": helper}
+        elif helper == "linear_backward" and len(args) >= 2:
+            dZ, cache = args[:2]
+            if model.layer_of(cache) is not None:
+                return "bwd_pair_to_linear_backward", {"layer": layer}
+            found = model.cache(layer, cache, part=0) or model.dZ_mistake(model.layer_of(cache, 0) or layer, dZ)
+        else:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+@rule("L_model_backward")
+def bwd_keys(e: Evidence):
+    if not isinstance(e.value, dict):
+        if e.error_type == "KeyError" and re.search(r"'d[AWb]\d+'", e.error):
+            return "bwd_reads_a_key_not_yet_stored", {}
+        return None
+    expected, got = set(e.expected), set(e.value)
+    if expected == got:
+        return None
+    L = len(e.args[2])
+    if {k.lower() for k in got} == {k.lower() for k in expected} and got != expected:
+        return "bwd_lower_case_keys", {}
+    shifted = {f"dA{l}" for l in range(1, L + 1)} | {k for k in expected if not k.startswith("dA")}
+    if got == shifted or (f"dA{L}" in got and "dA0" not in got):
+        return "grads_numbered_by_layer", {"last": L}
+    return None
+
+
+# -- update_parameters ------------------------------------------------------------------------------------------
+
+@rule("update_parameters")
+def upd_keys(e: Evidence):
+    if e.error_type == "KeyError":
+        found = re.search(r"'([A-Za-z]+)(\d+)'", e.error)
+        if found and found[1] in ("W", "b"):
+            return "upd_grads_keys_without_d", {"key": found[1] + found[2], "right": "d" + found[1] + found[2]}
+        if found and found[1] in ("w", "dw", "B", "dB"):
+            return "upd_key_case", {}
+    return None
+
+
+@rule("update_parameters")
+def upd_steps(e: Evidence):
+    params, grads, rate = e.args
+    if not isinstance(e.value, dict):
+        return None
+    L = len(params) // 2
+    untouched, steps = [], {}
+    for l in range(1, L + 1):
+        for name in (f"W{l}", f"b{l}"):
+            got, old, grad = part(e.value, name), params[name], grads["d" + name]
+            if got is _NONE:
+                continue
+            if same(got, old):
+                untouched.append(l)
+            for count in range(2, L + 2):
+                if same(got, old - count * rate * grad):
+                    steps.setdefault(count, []).append(name)
+            if name.startswith("W") and same(got, old - rate * grad - rate * grads[f"db{l}"]):
+                return "upd_W_with_db", {"layer": l}
+            if name.startswith("W") and same(got, old + rate * grad):
+                return "upd_sign", {}
+    untouched = sorted(set(untouched))
+    if untouched == [L]:
+        return "last_layer_not_updated", {"layer": L}
+    if steps and L > 1 and any(len(names) == 2 * L for names in steps.values()):
+        return "upd_nested_loop", {"layers": L}
+    return None
+
+
+# -- any function -----------------------------------------------------------------------------------------------
+
+ALL = ("linear_forward", "linear_activation_forward", "L_model_forward", "compute_cost", "linear_backward",
+       "linear_activation_backward", "L_model_backward", "update_parameters", "initialize_parameters",
+       "initialize_parameters_deep")
+
+
+@rule(*ALL)
+def unset_name(e: Evidence):
+    """A name read that nothing set: misspelt, or set in another function or branch."""
+    if e.error_type in ("NameError", "UnboundLocalError") and not e.inside:
+        return "name_never_set", {}
+    return None
+
+
+@rule(*ALL)
+def raised_in_a_provided_helper(e: Evidence):
+    """An exception raised inside a helper the course provides (or numpy): the student's function handed it
+    something it cannot use."""
+    if e.raised and e.inside:
+        return "raised_in_a_provided_helper", {"helper": e.inside}
+    return None
