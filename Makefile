@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check release sandbox-deps system-deps hub-deps hub clean-demo student screenshots
+.PHONY: demo test check docs release sandbox-deps system-deps hub-deps hub clean-demo student screenshots
 
 # The course server's environment (`make hub`): outside the checkout, which becomes the instructors' only, and on
 # a Python every account can run (the hub starts students' servers and the formgrader service from it as their
@@ -93,6 +93,12 @@ test: $(BIN)/.installed system-deps $(HUB_ENV)/.installed
 ## grading run; everything marked slow (nbgrader end to end, browsers, other BLAS kernels) is left to `make test`.
 check: $(BIN)/.installed system-deps
 	@$(PYTEST) -m "not slow" $(PYTEST_END)
+
+## The documentation site, from docs/ into docs/_build/html (Sphinx, MyST Markdown; docs/conf.py), built strictly:
+## any warning (a broken link, a missing page or heading, a page in no table of contents) is an error. No network.
+docs: $(BIN)/.installed
+	$(BIN)/sphinx-build -W --keep-going -n -E -q -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
 
 ## The README's screenshots of a student's journey and of a Chinese release (docs/screenshots/), remade by the
 ## browser tests that play them.
