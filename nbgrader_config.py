@@ -39,8 +39,11 @@ c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
 from nbgrader.converters.autograde import Autograde as _Autograde  # noqa: E402
 
 _SANITIZE = "dnnkit.sanitize.SanitizeStudentMarkup"
-c.Autograde.sanitize_preprocessors = [*_Autograde.sanitize_preprocessors.default(), _SANITIZE]
-c.Autograde.autograde_preprocessors = [*_Autograde.autograde_preprocessors.default(), _SANITIZE]
+# The application's training cells show the student's own run, not the grader's shortened one (dnnkit/own_outputs.py).
+_KEEP, _SHOW = "dnnkit.own_outputs.KeepOwnOutputs", "dnnkit.own_outputs.ShowOwnOutputs"
+_steps = _Autograde.autograde_preprocessors.default()
+c.Autograde.sanitize_preprocessors = [_KEEP, *_Autograde.sanitize_preprocessors.default(), _SANITIZE]
+c.Autograde.autograde_preprocessors = [*_steps[:1], _SHOW, *_steps[1:], _SANITIZE]  # after Execute
 c.HTMLExporter.preprocessors = [_SANITIZE]
 c.HTMLExporter.sanitize_html = True  # a second layer for outputs; shows HTML it does not know as text
 # no id= on a student's headings: "# statusmessage" or a grade cell's id would capture formgrader's own elements

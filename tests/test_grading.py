@@ -118,5 +118,6 @@ def test_feedback_shows_no_hidden_test(graded, real_course):
     assert f"{CATALOG[0].function}, case" in failing  # the student is told which function and case failed
     for page in pages:
         html = page.read_text()
-        for leak in ("check_hidden", "BEGIN HIDDEN", "dnnkit", "references", "hidden.py", "Traceback (most recent"):
+        for leak in ("check_hidden", "BEGIN HIDDEN", "dnnkit.hidden", "references/", "hidden.py",
+                     "Traceback (most recent"):
             assert leak not in html, f"{page} shows {leak!r}"

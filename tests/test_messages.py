@@ -13,9 +13,14 @@ from nbclient import NotebookClient
 from conftest import REPO
 from dnnkit.cases import grade_id
 from dnnkit.course import Course
+from dnnkit.mistakes import BY_NAME
 from dnnkit.submissions import solved_notebook
 from grading_support import (CALLS_THE_LOWEST_HELPER, answer, dnnkit_grade, executed_notebook, expect_row,
                              grader_lines, grading_course, read_grades, result_record, submit)
+
+# the diagnosis of a function that reads a name nothing sets (dnnkit/behaviour.py's unset_name)
+UNSET_NAME = (f"Diagnosis: {BY_NAME['name_never_set'].says}.\n"
+              f"How to fix it: {BY_NAME['name_never_set'].fix}.")
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +87,7 @@ def test_a_failing_visible_test_shows_its_message_alone(tmp_path, xmode):
     assert shown["linear_activation_forward"] == [
         "AssertionError: linear_activation_forward is not implemented yet (it still raises NotImplementedError)"]
     assert shown["update_parameters"] == ["AssertionError: update_parameters, case '2 layers, learning rate 0.1': "
-                                          "raised NameError: name 'paramz' is not defined"]
+                                          "raised NameError: name 'paramz' is not defined", *UNSET_NAME.split("\n")]
     assert shown["initialize_parameters_deep"][1] == "  - result: unexpected keys ['extra']"
     assert "there got 0.33652817496345866, expected 0.6306606716189846" in shown["linear_forward"][1]
 
@@ -156,7 +161,7 @@ def test_a_public_failure_is_told_as_the_visible_test_told_it(graded):
         f"[grader] 0/10: initialize_parameters_deep, {case['initialize_parameters_deep']}: 1 problem(s)\n"
         "  - result: unexpected keys ['extra']")
     assert lines["update_parameters"] == (f"[grader] 0/10: update_parameters: {case['update_parameters']}: raised "
-                                          "NameError: name 'paramz' is not defined")
+                                          "NameError: name 'paramz' is not defined\n" + UNSET_NAME)
     assert ("  - result[0] (Z): 2 of 2 values differ; first at index (0, 0), largest absolute error 0.294; there got "
             "0.33652817496345866, expected 0.6306606716189846\n") in lines["linear_forward"]
     assert "Diagnosis: Z is computed without the bias" in lines["linear_forward"]
@@ -175,7 +180,7 @@ def test_a_function_that_answers_otherwise_while_graded_gets_the_hidden_wording(
     lines = {name: _verdict(course, "two-faced", name)
              for name in ("initialize_parameters_deep", "update_parameters", "linear_forward")}
     assert lines["update_parameters"] == ("[grader] 0/10: update_parameters: public case '2 layers, learning rate "
-                                          "0.1': raised NameError")
+                                          "0.1': raised NameError\n" + UNSET_NAME)
     assert lines["initialize_parameters_deep"] == ("[grader] 0/10: initialize_parameters_deep, public case "
                                                    "'layer_dims=[5, 4, 3]': 1 problem(s)\n  - result: has unexpected "
                                                    "keys")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+from .. import own_outputs
 from ..names import shown  # every name and text from the submission reaches flags through it
 from .records import Status
 from .released import cell_version
@@ -135,13 +136,20 @@ def _code_defines(cell, function_name: str) -> bool:
 
 
 def _ordinary(cell, flags: list[str]):
-    """A student's own cell, with nbgrader metadata removed and its fields of the right types (or None)."""
+    """A student's own cell, with nbgrader metadata removed and its fields of the right types (or None); a code
+    cell tagged `own-outputs` keeps that tag and its outputs (the judge cuts and checks them)."""
     kind, source = cell.get("cell_type"), cell.get("source", "")
     if kind not in ("code", "markdown", "raw") or not isinstance(source, str):
         flags.append("a cell of unknown type or with a non-text source was dropped")
         return None
     if kind == "code":
-        return nbformat.v4.new_code_cell(source)
+        code = nbformat.v4.new_code_cell(source)
+        tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+        if isinstance(tags, list) and own_outputs.TAG in tags:  # its submitted outputs are shown (own_outputs)
+            code.metadata.tags = [own_outputs.TAG]
+            outputs = cell.get("outputs")
+            code.outputs = [o for o in outputs if isinstance(o, dict)][:10] if isinstance(outputs, list) else []
+        return code
     return nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_raw_cell(source)
 
 

@@ -100,6 +100,12 @@ MESSAGES = {
     "fault not run: the process failed outside any cell or function": (
         "not run: the process failed outside any cell or function", "未运行：进程在所有单元格和函数之外出错"),
     "cell fault": ("this cell {fault}; it was skipped", "这个单元格{fault}；已跳过"),
+    "own outputs": ("[grader] The outputs you submitted, from your own run: the grader trains for a few iterations "
+                    "only, to check that this cell runs",
+                    "[grader] 这是你提交的输出，来自你自己的运行：评分程序只训练几次迭代，用来检查这个单元格能够运行"),
+    "no own outputs": ("[grader] You submitted this cell without outputs: run the whole notebook before you submit to "
+                       "see your own training here (the grader trains for a few iterations only)",
+                       "[grader] 你提交的这个单元格没有输出：提交之前运行整个笔记本，就能在这里看到你自己的训练（评分程序只训练几次迭代）"),
     "output left out": ("[grader] output left out: the notebook's outputs are over the size the grader keeps",
                         "[grader] 输出已省略：笔记本的输出超过了评分程序保留的大小"),
     # checks.compare's problems: {where} names the part (part_name); with reveal=False only the fixed texts
