@@ -10,15 +10,25 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from rootless_support import Account, need_account_tests
+from dnnkit import DnnkitError
+from dnnkit.cases import FUNCTIONS
+from dnnkit.commands import check as check_command
+from dnnkit.course import Course
+from dnnkit.grading import batch, sandbox
+from grading_support import executed_notebook, grading_course, read_grades, submit
+from rootless_support import HUB_ENV, Account, dnnkit_as, need_account_tests
+
+FULL = 10.0 * len(FUNCTIONS["step_by_step"])
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +92,6 @@ def test_student_code_runs_in_a_user_namespace_of_its_own_never_as_the_bare_acco
 
 WALLS = r"""
 import ctypes, errno, json, os, socket, subprocess, sys
-targets = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
 report = {}
 def outcome(action):
     try:
@@ -191,7 +200,6 @@ def test_no_host_path_of_the_account_is_seen(account):
     paths, environment, pyvenv.cfg, the compiled files' names."""
     plain, sandboxed = (account.probes(mode, HOST_PATHS)[0] for mode in ("plain", "sandbox"))
     assert plain["returncode"] == 0 and sandboxed["returncode"] == 0, (plain["stderr"], sandboxed["stderr"])
-    from rootless_support import HUB_ENV
     assert str(HUB_ENV) in plain["stdout"]  # landed: the bare account sees where its environment is
     for path in (str(HUB_ENV), str(account.home), str(account.base)):
         assert path not in sandboxed["stdout"], path
@@ -278,3 +286,173 @@ def test_memory_is_bounded_per_process_not_for_the_whole_sandbox(account):
     done, = account.probes("sandbox", MEMORY, memory_bytes=400 * 1024**2)
     assert done["returncode"] == 0, done["stderr"]
     assert done["stdout"].splitlines() == ["one process: MemoryError", "three processes: [0, 0, 0]"]
+
+
+# -- `dnnkit grade` and `dnnkit check` as the account -------------------------------------------------------------
+
+def _cell(code: str):
+    def transform(nb):
+        nb.cells.append(nbformat.v4.new_code_cell(code))
+    return transform
+
+
+def _outputs(course: Course, student: str) -> str:
+    """Every text output of the student's autograded notebook."""
+    nb = executed_notebook(course, student)
+    return "\n".join(output.get("text", "") for cell in nb.cells if cell.cell_type == "code"
+                     for output in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_a_grading_run_as_the_account_holds_against_hostile_submissions(account, tmp_path):
+    """A correct submission, a fork bomb graded beside a submission that forks, and one that tries the network,
+    writes into the account's home and course and takes 3 GB, all graded as the account: the bomb costs its
+    neighbour nothing, every other attack fails, and grading goes on. The same hostile submission graded by that
+    account without the sandbox (--unsafe-no-sandbox) reaches the network and writes both files."""
+    listener = Listener()
+    template = grading_course(tmp_path / "template")
+    home_witness, course_witness = account.home / "planted-by-mallory", account.home / "graded" / "planted"
+    submit(template, "alice")
+    submit(template, "aaron", transform=_cell(FORK_BOMB.replace("15", "10")))
+    submit(template, "abby", transform=_cell(NEIGHBOUR))
+    attack = WALLS.replace("TARGETS", repr({"home": str(home_witness), "course": str(course_witness)})).replace(
+        "PORT", str(listener.port)).replace("print(json.dumps(report))", "print('WALLS', json.dumps(report))")
+    memory = "try:\n    bytearray(3 * 1024**3)\n    print('MEMORY allocated')\nexcept MemoryError:\n    print('MEMORY refused')\n"
+    submit(template, "mallory", transform=_cell(attack + memory))
+    course = account.home / "graded"
+    shutil.copytree(template.root, course)
+    account.give(course)
+    course = Course(course)
+    try:
+        done = dnnkit_as(account, course.root, "grade", "step_by_step", "--workers", "2")
+        assert done.returncode == 0, done.stderr[-3000:]
+        warnings = [line for line in done.stderr.splitlines() if "grading without root" in line]
+        assert len(warnings) == 1 and "memory is bounded per process" in warnings[0], done.stderr[-3000:]
+        grades = read_grades(course)
+        for student in ("alice", "abby", "mallory"):
+            assert (grades[student]["status"], float(grades[student]["score"])) == ("graded", FULL), grades[student]
+        assert "aaron" in grades
+        assert "neighbour forked 30" in _outputs(course, "abby")
+        assert "bomb held" in _outputs(course, "aaron")
+        walls = json.loads(_outputs(course, "mallory").split("WALLS ", 1)[1].splitlines()[0])
+        assert walls == {"write home": "ENOENT", "write course": "ENOENT", "write /sandbox/python": "EROFS",
+                         "write /sandbox/grader": "EROFS", "network": "EAFNOSUPPORT", "user namespace": "refused",
+                         "keyring": "EPERM"}, walls
+        assert "MEMORY refused" in _outputs(course, "mallory")
+        assert not home_witness.exists() and not course_witness.exists() and listener.received == []
+
+        landed = dnnkit_as(account, course.root, "grade", "step_by_step", "--unsafe-no-sandbox", "--student",
+                           "mallory", "--force")
+        assert landed.returncode == 0, landed.stderr[-3000:]
+    finally:
+        listener.close()
+    assert home_witness.read_text() == course_witness.read_text() == "planted"
+    assert listener.received == [b"leaked"]
+
+
+@pytest.mark.slow
+def test_dnnkit_check_as_the_account_runs_in_the_sandbox(account, tmp_path):
+    """`dnnkit check` for a learner without root ran the notebook unsandboxed; now it is sandboxed."""
+    template = grading_course(tmp_path / "template")
+    notebook = submit(template, "learner")
+    course = account.home / "checked"
+    shutil.copytree(template.root, course)
+    account.give(course)
+    done = dnnkit_as(account, course, "check", "step_by_step", str(course / notebook.relative_to(template.root)))
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("(sandboxed)"), lines[0]
+    assert lines[-1] == f"total: {FULL:g}/{FULL:g}", lines[-3:]
+    assert "without the sandbox" not in done.stderr
+
+
+# -- the administrator's grant: a sudo rule for exactly `dnnkit grade` ---------------------------------------------
+
+WHO = "import os\nprint('WHO', os.getuid(), os.stat('/usr').st_uid)\n"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("sudo") is None or shutil.which("visudo") is None,
+                    reason="sudo is not installed (make system-deps installs it)")
+def test_a_sudo_rule_for_dnnkit_grade_gives_the_account_the_full_sandbox_and_nothing_else(account, tmp_path):
+    """Without root the sandbox is the account's (inside, /usr belongs to no mapped user: 65534). With the rule
+    of docs/sandbox.md in /etc/sudoers.d, the account's `sudo -n dnnkit grade` grades in the root sandbox (a
+    leased user id, /usr root's), with no warning; any other command through sudo is still refused."""
+    template = grading_course(tmp_path / "template")
+    submit(template, "alice", transform=_cell(WHO))
+    course = account.home / "granted"
+    shutil.copytree(template.root, course)
+    account.give(course)
+    course = Course(course)
+    dnnkit = str(HUB_ENV / "bin" / "dnnkit")
+    rule = Path("/etc/sudoers.d") / f"dnnkit-test-{account.name}"
+
+    refused = account.run(["sudo", "-n", dnnkit, "grade", "step_by_step"], cwd=course.root)
+    assert refused.returncode == 1 and "password is required" in refused.stderr, refused.stderr
+    rootless = dnnkit_as(account, course.root, "grade", "step_by_step")
+    assert rootless.returncode == 0, rootless.stderr[-3000:]
+    assert "WHO 200000 65534" in _outputs(course, "alice")
+    assert "grading without root" in rootless.stderr
+
+    rule.write_text(f"{account.name} ALL=(root) NOPASSWD: {dnnkit} grade *\n")
+    rule.chmod(0o440)
+    try:
+        checked = subprocess.run(["visudo", "-cf", str(rule)], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        granted = account.run(["sudo", "-n", dnnkit, "grade", "step_by_step", "--force"], cwd=course.root)
+        others = [account.run(["sudo", "-n", *argv], cwd=course.root) for argv in
+                  ([dnnkit, "release", "step_by_step"], ["id", "-u"], [str(HUB_ENV / "bin" / "python"), "-c", "1"])]
+    finally:
+        rule.unlink()
+    assert granted.returncode == 0, granted.stderr[-3000:]
+    assert "grading without root" not in granted.stderr
+    uid, usr_owner = _outputs(course, "alice").split("WHO ", 1)[1].split()[:2]
+    assert 200000 <= int(uid) < 200000 + 4096 and usr_owner == "0"
+    assert read_grades(course)["alice"]["status"] == "graded"
+    for other in others:
+        assert other.returncode == 1 and "password is required" in other.stderr, other.stderr
+
+
+# -- where an account cannot have the sandbox: one line, with the fix -------------------------------------------
+
+@pytest.fixture
+def fresh_problem():
+    sandbox.rootless_problem.cache_clear()
+    yield
+    sandbox.rootless_problem.cache_clear()
+
+
+def test_a_kernel_without_unprivileged_user_namespaces_is_named_with_its_setting(tmp_path, monkeypatch,
+                                                                                  fresh_problem):
+    setting = tmp_path / "unprivileged_userns_clone"
+    setting.write_text("0\n")
+    monkeypatch.setattr(sandbox, "USERNS_SETTINGS", ((str(setting), "kernel.unprivileged_userns_clone"),))
+    problem = sandbox.rootless_problem()
+    assert "kernel.unprivileged_userns_clone = 0" in problem and "sysctl -w kernel.unprivileged_userns_clone=1" \
+        in problem and "Grading without root" in problem and "\n" not in problem
+    setting.write_text("1\n")
+    sandbox.rootless_problem.cache_clear()
+    assert sandbox.rootless_problem() is None  # this machine's bubblewrap does make one
+
+
+def test_a_bubblewrap_that_cannot_make_a_user_namespace_is_quoted(tmp_path, monkeypatch, fresh_problem):
+    refusing = tmp_path / "bwrap"  # as an AppArmor-restricted bubblewrap answers
+    refusing.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    refusing.chmod(0o755)
+    monkeypatch.setattr(sandbox, "bubblewrap", lambda: str(refusing))
+    problem = sandbox.rootless_problem()
+    assert "bubblewrap cannot make a user namespace for this account (bwrap: setting up uid map: Permission " \
+           "denied)" in problem
+
+
+def test_grade_and_check_say_so_before_running_anything(tmp_path, monkeypatch):
+    """`dnnkit grade` stops in one line (it never falls back to running student code as the account itself);
+    `dnnkit check` runs the learner's own notebook unsandboxed and says why."""
+    monkeypatch.setattr(batch, "rootless", lambda: True)
+    monkeypatch.setattr(batch, "rootless_problem", lambda: "the kernel says no")
+    with pytest.raises(DnnkitError, match="^no sandbox for this account: the kernel says no$"):
+        batch.grade(Course(tmp_path), "step_by_step", [], False, True, 1, None)
+    monkeypatch.setattr(check_command, "rootless", lambda: True)
+    monkeypatch.setattr(check_command, "rootless_problem", lambda: "the kernel says no")
+    assert check_command.sandbox_problem() == "no user namespaces"
+    assert "without root the sandbox needs a user namespace" in check_command.sandbox_warning("no user namespaces")
