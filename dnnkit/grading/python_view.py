@@ -17,7 +17,7 @@ searches them learns where the grader's Python is installed, and nothing else.
 
 Views live in VIEWS, a root-owned folder no other account can write (a planted view would run as the
 student's code); a grader without root keeps them in its own private cache folder (private.cache_folder), where
-hard links to files it does not own are refused by the kernel (fs.protected_hardlinks), so they are copies. One
+hard links to files it may not write are refused by the kernel (fs.protected_hardlinks), so they are copies. One
 folder per environment state, named by a fingerprint of its folders' modification times;
 a grader holds a shared lock on the view it uses, and a newer build removes only views nobody holds.
 """
