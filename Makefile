@@ -70,12 +70,13 @@ sandbox-deps:
 	  || echo "bubblewrap could not be installed: the demo grades with plain nbgrader autograde"
 
 ## Debian packages the tests drive: bubblewrap, Chromium for the browser tests, PostgreSQL for the gradebook
-## server tests (needs root and apt; the tests start and stop the server themselves), and a Chinese font, so that
-## Chromium draws the zh release's text (the tests read the page's text; screenshots need the font).
+## server tests (needs root and apt; the tests start and stop the server themselves), a Chinese font, so that
+## Chromium draws the zh release's text (the tests read the page's text; screenshots need the font), and sudo, for
+## the test of the sudo rule that lets a grading account grade as root (docs/sandbox.md).
 system-deps:
 	@command -v bwrap >/dev/null && command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	  && ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
-	  || { apt-get update -q && apt-get install -y -q bubblewrap libseccomp2 chromium postgresql fonts-wqy-microhei; }
+	  && ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . && command -v sudo >/dev/null \
+	  || { apt-get update -q && apt-get install -y -q bubblewrap libseccomp2 chromium postgresql fonts-wqy-microhei sudo; }
 
 # one BLAS thread: with two, any other load on a 2-core machine makes OpenBLAS crawl; a temporary base folder of
 # its own for every run, so that two runs on one machine (two clones, two users) never share or clear one, and

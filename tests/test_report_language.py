@@ -180,7 +180,7 @@ def test_dnnkit_check_header_and_sandbox_warning(language):
     english = ("dnnkit check step_by_step: study/x\\x1b[2J.ipynb, on the hidden checks of `dnnkit grade` "
                "(not sandboxed)")
     translation = "dnnkit check step_by_step：study/x\\x1b[2J.ipynb，使用 `dnnkit grade` 的隐藏检查（不在沙箱中运行）"
-    line = check_command.header("step_by_step", "study/x\x1b[2J.ipynb", "needs root", language)
+    line = check_command.header("step_by_step", "study/x\x1b[2J.ipynb", "no user namespaces", language)
     assert line == {"en": english, "zh": translation, "en+zh": f"{english}\n{translation}"}[language]
     assert check_command.header("step_by_step", "a.ipynb", None, language).endswith(
         {"en": "(sandboxed)", "zh": "（在沙箱中运行）", "en+zh": "（在沙箱中运行）"}[language])
@@ -188,4 +188,4 @@ def test_dnnkit_check_header_and_sandbox_warning(language):
     assert ("dnnkit check: running your notebook without the sandbox (bubblewrap is not installed)" in warning) == \
         (language != "zh")
     assert ("dnnkit check：在沙箱之外运行你的笔记本（没有安装 bubblewrap）" in warning) == (language != "en")
-    assert check_command.sandbox_problem() in (None, "no bubblewrap", "needs root", "needs seccomp")
+    assert check_command.sandbox_problem() in (None, "no bubblewrap", "no user namespaces", "needs seccomp")

@@ -3,13 +3,13 @@ the copy `dnnkit study` made) with the hidden checks of `dnnkit grade`, and prin
 the failing case, the diagnosis and the fix, then the total.
 
 The grading path is `dnnkit grade`'s own (dnnkit.grading): the notebook is taken in and run by SandboxRun (in the
-bubblewrap sandbox where it can be used; otherwise unsandboxed, said in one line: it is the learner's own code),
+bubblewrap sandbox where it can be used, without root in a user namespace of the learner's own; otherwise
+unsandboxed, said in one line: it is the learner's own code),
 on hidden cases drawn for the learner, and judged outside by Grader. No gradebook, record or CSV is written.
 Exit 0 whatever the score; 2 for bad input (a notebook that is not there)."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sys
 import tempfile
@@ -20,7 +20,7 @@ from ..cases import FUNCTIONS, grade_id
 from ..course import Course
 from ..grading.judge import Grader
 from ..grading.records import Verdict
-from ..grading.sandbox import bubblewrap
+from ..grading.sandbox import bubblewrap, rootless, rootless_problem
 from ..grading.settings import read_settings
 from ..grading.syscalls import compiled
 from ..language import translated
@@ -42,8 +42,8 @@ TEXTS = {
                    "runs with your permissions",
                    "dnnkit check：在沙箱之外运行你的笔记本（{problem}）；这是你自己的代码，所以它以你的权限运行"),
     "no bubblewrap": ("bubblewrap is not installed", "没有安装 bubblewrap"),
-    "needs root": ("the sandbox runs code as a user of its own, which needs root",
-                   "沙箱以它自己的用户运行代码，这需要 root 权限"),
+    "no user namespaces": ("without root the sandbox needs a user namespace, which this account cannot make",
+                           "没有 root 权限时沙箱需要一个用户命名空间，而此账户无法创建"),
     "needs seccomp": ("its system-call filter needs libseccomp and pyseccomp",
                       "它的系统调用过滤器需要 libseccomp 和 pyseccomp"),
 }
@@ -119,8 +119,8 @@ def sandbox_problem() -> str | None:
     """Why the bubblewrap sandbox of `dnnkit grade` cannot run here (its TEXTS key), or None when it can."""
     if bubblewrap() is None:
         return "no bubblewrap"
-    if os.geteuid() != 0:
-        return "needs root"
+    if rootless() and rootless_problem() is not None:
+        return "no user namespaces"
     try:
         compiled()
     except DnnkitError:

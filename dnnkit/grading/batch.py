@@ -30,7 +30,7 @@ from .judge import Grader
 from .nbgrader_pipeline import NbgraderPass
 from .records import (FunctionResult, Provenance, Status, SubmissionResult, file_digest, read_record,
                       recorded_students, write_record)
-from .sandbox import bubblewrap
+from .sandbox import bubblewrap, rootless, rootless_problem, rootless_warning
 from .settings import read_settings
 
 ROOT_WITHOUT_SANDBOX = ("--unsafe-no-sandbox as root would run student code as root; grade in the sandbox "
@@ -179,8 +179,13 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
         raise DnnkitError(ROOT_WITHOUT_SANDBOX)
     if scheduler:
         cluster.check_address(scheduler)  # before anything is read or drawn
+    local = sandboxed and not scheduler and rootless()  # the sandboxes run here, without root
+    if local and rootless_problem() is not None:
+        raise DnnkitError(f"no sandbox for this account: {rootless_problem()}")
     if not sandboxed:
         print("dnnkit grade: WARNING: --unsafe-no-sandbox: student code runs with your permissions", file=sys.stderr)
+    elif local:
+        print(rootless_warning(cgroup.available()), file=sys.stderr)
     elif cgroup.available() is not None:
         print(f"dnnkit grade: warning: memory is limited per process only: {cgroup.available()}", file=sys.stderr)
     if not course.notebook(assignment, "release").is_file():

@@ -38,6 +38,13 @@ def folder() -> Path:
     return private_dir(default_location(), parents=True)
 
 
+def cache_folder() -> Path:
+    """This account's private folder for large things kept across runs (the sandbox's Python views, without
+    root): $DNNKIT_STATE_DIR, else ~/.cache/dnnkit, never $XDG_RUNTIME_DIR (a small tmpfs, in memory)."""
+    location = Path(os.environ[ENV]).absolute() if os.environ.get(ENV) else Path.home() / ".cache" / "dnnkit"
+    return private_dir(location, parents=True)
+
+
 def machine_folder(name: str) -> Path:
     """A folder that every root grader on this machine shares (sandbox user id leases): /run/dnnkit/NAME,
     whatever $DNNKIT_STATE_DIR says, since two graders must never lease the same user id."""

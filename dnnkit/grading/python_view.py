@@ -16,7 +16,9 @@ changed in place safely); LD_LIBRARY_PATH finds libpython inside. A submission t
 searches them learns where the grader's Python is installed, and nothing else.
 
 Views live in VIEWS, a root-owned folder no other account can write (a planted view would run as the
-student's code), one folder per environment state, named by a fingerprint of its folders' modification times;
+student's code); a grader without root keeps them in its own private cache folder (private.cache_folder), where
+hard links to files it may not write are refused by the kernel (fs.protected_hardlinks), so they are copies. One
+folder per environment state, named by a fingerprint of its folders' modification times;
 a grader holds a shared lock on the view it uses, and a newer build removes only views nobody holds.
 """
 from __future__ import annotations
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import DnnkitError
+from . import private
 
 VIEWS = Path("/var/cache/dnnkit/python-views")
 PYTHON = "/sandbox/python"  # the virtual environment (or the interpreter, without one)
@@ -245,9 +248,14 @@ def _build(layout: Layout, root: Path) -> None:
     (root / "lock").touch()
 
 
+def views_folder() -> Path:
+    """Where views are kept: VIEWS as root; without root, a folder of the account's private cache."""
+    return VIEWS if os.geteuid() == 0 else private.cache_folder() / "python-views"
+
+
 def _own_folder(path: Path) -> None:
-    """Create `path` (and its parents) root-owned and writable by its owner alone, or refuse one that is not
-    (checked after creating, so a folder another account made first is refused too)."""
+    """Create `path` (and its parents) owned by root or this account and writable by its owner alone, or refuse
+    one that is not (checked after creating, so a folder another account made first is refused too)."""
     for folder in reversed([path, *path.parents]):
         if not folder.exists() and not folder.is_symlink():
             try:
@@ -255,7 +263,9 @@ def _own_folder(path: Path) -> None:
             except FileExistsError:
                 pass
             except OSError as err:
-                raise DnnkitError(f"{folder}: cannot be made ({err.strerror}); the sandbox needs root") from None
+                raise DnnkitError(f"{folder}: cannot be made ({err.strerror}); the sandbox's Python views are kept "
+                                  f"there: grade as root, or set {private.ENV} to a folder this account owns"
+                                  ) from None
         info = folder.lstat()
         # a sticky folder (/tmp) above it is fine: no other account can move what root made in it
         shared = info.st_mode & 0o022 and not (folder != path and info.st_mode & stat.S_ISVTX)
@@ -263,7 +273,8 @@ def _own_folder(path: Path) -> None:
             what = ("a link" if stat.S_ISLNK(info.st_mode) else "not a folder" if not stat.S_ISDIR(info.st_mode)
                     else f"owned by uid {info.st_uid} with mode {stat.filemode(info.st_mode)}")
             raise DnnkitError(f"{folder}: the sandbox's Python views must be in folders only root can write "
-                              f"(this one is {what}); remove it and grade again")
+                              f"(or, grading without root, only root and this account; this one is {what}); "
+                              "remove it and grade again")
 
 
 def _held(view: Path) -> bool:
@@ -280,10 +291,10 @@ def _held(view: Path) -> bool:
         return False
 
 
-def _clean(current: Path, identity: str) -> None:
+def _clean(views: Path, current: Path, identity: str) -> None:
     """Remove failed builds, this environment's older views and views of environments that are gone, when no
     grader holds them."""
-    for folder in VIEWS.iterdir():
+    for folder in views.iterdir():
         if folder == current or folder.is_symlink() or not folder.is_dir():
             continue
         if folder.name.startswith(".build-"):
@@ -301,21 +312,22 @@ _building = threading.Lock()
 @functools.lru_cache(maxsize=None)
 def _current_folder() -> tuple[Path, Layout]:
     layout = Layout()
-    _own_folder(VIEWS)
+    views = views_folder()
+    _own_folder(views)
     name = f"{layout.identity()}-{layout.fingerprint()}"
-    view = VIEWS / name
-    with open(VIEWS / ".build.lock", "a") as build_lock:
+    view = views / name
+    with open(views / ".build.lock", "a") as build_lock:
         fcntl.flock(build_lock, fcntl.LOCK_EX)
         if not (view / "lock").is_file():
             shutil.rmtree(view, ignore_errors=True)
-            scratch = VIEWS / f".build-{name}-{os.getpid()}"
+            scratch = views / f".build-{name}-{os.getpid()}"
             shutil.rmtree(scratch, ignore_errors=True)
             _build(layout, scratch)
             os.rename(scratch, view)
         holder = open(view / "lock", "rb")  # held for this process's lifetime: the view is in use
         fcntl.flock(holder, fcntl.LOCK_SH)
         _HOLDERS.append(holder)
-        _clean(view, layout.identity())
+        _clean(views, view, layout.identity())
     return view, layout
 
 

@@ -1,6 +1,11 @@
 """The sandbox student code runs in: bubblewrap (Debian's `bubblewrap`), an unprivileged user, a system-call
 filter, rlimits.
 
+As root, each sandbox runs as a user id leased for it (setpriv). Without root (a course's own grading account),
+it runs as that account inside a user namespace of its own (`--unshare-user`): no capability, no way to make
+another namespace, and, the kernel counting processes per user namespace, a process limit of its own
+(rootless_problem says why an account cannot have one; docs/sandbox.md, "Grading without root").
+
 Inside: read-only system libraries, the Python environment (a view of it in which no file names a host path,
 mounted at neutral paths: python_view.py), the runner and the assignment's released files; private,
 size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for every run; no /proc (so neither
@@ -13,8 +18,10 @@ produced is trusted.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +37,10 @@ WORK = "/sandbox/work"  # private, writable: a size-capped tmpfs, new for every 
 GRADER = "/sandbox/grader"  # the runner, its plan, then each level's inputs; read-only
 RELEASE = "/sandbox/release"  # the assignment's released files; read-only
 DATASETS = "/sandbox/datasets"
+# without root: the user and group id the code has inside its user namespace (the grading account's outside)
+NAMESPACE_ID = UID_BASE
+USERNS_SETTINGS = (("/proc/sys/user/max_user_namespaces", "user.max_user_namespaces"),
+                   ("/proc/sys/kernel/unprivileged_userns_clone", "kernel.unprivileged_userns_clone"))  # Debian
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,46 @@ def bubblewrap() -> str | None:
     return shutil.which("bwrap")
 
 
+def rootless() -> bool:
+    """Whether sandboxes run in a user namespace of their own, as this account (not root)."""
+    return os.geteuid() != 0
+
+
+@functools.lru_cache(maxsize=None)
+def rootless_problem() -> str | None:
+    """Why this account cannot have a sandbox without root (one line, with the administrator's fix), or None
+    when it can: the kernel must let unprivileged accounts make user namespaces, and bubblewrap must make one."""
+    for path, name in USERNS_SETTINGS:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if value == "0":
+            return (f"this kernel does not let accounts without root make user namespaces ({name} = 0): an "
+                    f"administrator can set `sysctl -w {name}=1` (where the distribution allows it), or let this "
+                    "account run `dnnkit grade` as root (docs/sandbox.md, \"Grading without root\")")
+    bwrap = bubblewrap()
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`"
+    probe = subprocess.run([bwrap, "--unshare-user", "--disable-userns", *_system_binds(), "--", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        said = " ".join(probe.stderr.split())[:200] or f"exit status {probe.returncode}"
+        return (f"bubblewrap cannot make a user namespace for this account ({said}): an administrator can allow "
+                "unprivileged user namespaces for bwrap, or let this account run `dnnkit grade` as root "
+                "(docs/sandbox.md, \"Grading without root\")")
+    return None
+
+
+def rootless_warning(cgroup_problem: str | None) -> str:
+    """The one line `dnnkit grade` prints when it grades without root: what the sandbox lacks then."""
+    memory = (f"; memory is bounded per process, not for the whole sandbox (no cgroup: {cgroup_problem})"
+              if cgroup_problem else "")
+    return ("dnnkit grade: warning: grading without root: every sandbox runs as this account in a user namespace of "
+            f"its own, not as a user id of its own{memory}; docs/sandbox.md (\"Grading without root\") says what "
+            "still holds and how an administrator grants the rest")
+
+
 def _system_binds() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib64", "lib32"):
@@ -66,8 +117,9 @@ def _system_binds() -> list[str]:
 
 
 class OwnUid:
-    """Without the sandbox (--unsafe-no-sandbox, `dnnkit check` without bubblewrap) the code runs as the caller:
-    no user id is leased, so a learner needs no access to the grader's lock folder."""
+    """Without the sandbox (--unsafe-no-sandbox, `dnnkit check` without bubblewrap), and in a sandbox without
+    root (inside a user namespace of its own), the code runs as the caller: no user id is leased, so the account
+    needs no access to root's lock folder."""
 
     def __init__(self):
         self.uid = os.getuid()
@@ -103,11 +155,16 @@ class UidLease:
             self._handle = None
 
 
+def lease() -> UidLease | OwnUid:
+    """The user id one sandbox runs as: leased as root; without root the account's own, in a user namespace."""
+    return OwnUid() if rootless() else UidLease()
+
+
 def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: int, seccomp_fd: int,
             env: dict[str, str] | None = None, datasets: Path | None = None) -> list[str]:
     """The command that runs `argv` inside the sandbox (argv[0] "python" is the sandbox's interpreter, from
     python_view): `grader` and `release` (and `datasets`) read-only, the filter read from `seccomp_fd` (pass
-    it to the child)."""
+    it to the child); as `uid` (a lease) as root, else in a user namespace of its own (`uid` unused)."""
     bwrap = bubblewrap()
     if bwrap is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
@@ -131,7 +188,11 @@ def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: i
             base_env[key] = os.environ[key]
     for key, value in {**base_env, **dict(view.env), **(env or {})}.items():
         args += ["--setenv", key, value]
-    setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
+    if rootless():  # bubblewrap drops every capability and sets no_new_privs itself
+        args[1:1] = ["--unshare-user", "--disable-userns", "--uid", str(NAMESPACE_ID), "--gid", str(NAMESPACE_ID)]
+        setpriv = []
+    else:
+        setpriv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
     prlimit = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
                f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}", f"--nofile={limits.open_files}",
                "--core=0", "--"]

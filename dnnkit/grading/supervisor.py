@@ -41,7 +41,8 @@ from .channel import Channel
 from .intake import take_in
 from .records import Status, Verdict
 from .released import known_versions
-from .sandbox import GRADER, RELEASE, WORK, Limits, OwnUid, UidLease, command, prepare_work_folder, unsandboxed_command
+from .sandbox import (GRADER, RELEASE, WORK, Limits, OwnUid, UidLease, command, lease as sandbox_lease,
+                      prepare_work_folder, unsandboxed_command)
 from .settings import Timeouts
 from .syscalls import open_filter
 
@@ -312,7 +313,7 @@ class SandboxRun:
     def _new_box(self) -> Box:
         """A fresh sandbox for one submission: its folders and a runner already loading."""
         holder = tempfile.TemporaryDirectory(prefix=leftovers.scratch_prefix(), dir=leftovers.folder())
-        lease = UidLease() if self.sandboxed else OwnUid()
+        lease = sandbox_lease() if self.sandboxed else OwnUid()
         scratch = Path(holder.name)
         grader, work = self._prepare(scratch, lease.uid)
         group = (SandboxCgroup(self.limits.memory_bytes, self.limits.processes, leftovers.token())
