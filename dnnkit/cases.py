@@ -131,7 +131,7 @@ def step_by_step_inputs(ref: dict, hidden: bool, seed: int | None = None) -> dic
         up_params = _parameters(rng, [3, 2, 1])
         up_grads = {k.replace("W", "dW").replace("b", "db"): rng.standard_normal(v.shape)
                     for k, v in up_params.items()}
-        return {
+        cases = {
             "initialize_parameters": [("n_x=3, n_h=2, n_y=1", (3, 2, 1))],
             "initialize_parameters_deep": [("layer_dims=[5, 4, 3]", ([5, 4, 3],))],
             "linear_forward": [("3 inputs, 1 unit, m=2", (A_prev, W, b))],
@@ -149,6 +149,16 @@ def step_by_step_inputs(ref: dict, hidden: bool, seed: int | None = None) -> dic
             "numeric_gradient": [("2 layers [3, 2, 1], m=3, epsilon=1e-4", _gradient_check(rng, [3, 2, 1], 3, 1e-4))],
             "gradient_difference": [("n=11, grad_approx close to grad", _gradient_pair(rng, 11, "close"))],
         }
+        # drawn after all of the above: a deeper network, where the layers' numbers and gradients cannot be taken
+        # for one another (on two layers, "the output layer's dA" and "the dA of the layer above" are the same)
+        deep_X, deep_params = rng.standard_normal((5, 3)), _parameters(rng, [5, 4, 3, 1])
+        deep_AL, deep_caches = ref["L_model_forward"](deep_X, deep_params)
+        cases["L_model_backward"].append(("3 layers [5, 4, 3, 1], m=3", (deep_AL, _labels(rng, 3), deep_caches)))
+        deep_update = _parameters(rng, [4, 3, 2, 1])
+        deep_grads = {k.replace("W", "dW").replace("b", "db"): rng.standard_normal(v.shape)
+                      for k, v in deep_update.items()}
+        cases["update_parameters"].append(("3 layers, learning rate 0.05", (deep_update, deep_grads, 0.05)))
+        return cases
 
     def forward_case(dims, m):
         X = rng.standard_normal((dims[0], m))

@@ -1,5 +1,6 @@
 """Our own reproductions of mistakes the behaviour rules (dnnkit/behaviour.py) recognise, each written the way
-students write the function (not as an edit of the reference solution): {mistake: (function, cell source)}.
+students write the function (not as an edit of the reference solution): {mistake: (function, cell source)}; a
+second reproduction of one mistake is keyed "mistake#2".
 Where the real-mistakes corpus (tests/corpus) holds no example of a mistake, it is here."""
 from __future__ import annotations
 
@@ -98,6 +99,148 @@ def _cost(cost: str, after: str = "cost = np.squeeze(cost)") -> str:
 
 
 REPRODUCTIONS = {
+    "fwd_layers_written_in": ("L_model_forward", _cell('''
+        def L_model_forward(X, parameters):
+            caches = []
+            A = X
+            L = len(parameters) // 2
+            for l in range(1, L):
+                A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+                caches.append(cache)
+            AL, cache = linear_activation_forward(A, parameters["W4"], parameters["b4"], "sigmoid")
+            caches.append(cache)
+            return AL, caches
+        ''')),
+    "upd_first_layer_skipped": ("update_parameters", _cell('''
+        def update_parameters(params, grads, learning_rate):
+            parameters = copy.deepcopy(params)
+            L = len(parameters) // 2
+            for l in range(2, L + 1):
+                parameters["W%d" % l] = parameters["W%d" % l] - learning_rate * grads["dW%d" % l]
+                parameters["b%d" % l] = parameters["b%d" % l] - learning_rate * grads["db%d" % l]
+            return parameters
+        ''')),
+    "fwd_output_layer_not_given_X": ("L_model_forward", _cell('''
+        def L_model_forward(X, parameters):
+            caches = []
+            L = len(parameters) // 2
+            A = None
+            for l in range(1, L):
+                A, cache = linear_activation_forward(X if l == 1 else A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+                caches.append(cache)
+            AL, cache = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
+            caches.append(cache)
+            return AL, caches
+        ''')),
+    "cost_second_term_wrong": ("compute_cost", _cost("-np.sum(Y * np.log(AL) + (1 - Y) * np.log(AL)) / m")),
+    "upd_replaced_by_the_step": ("update_parameters", _update(W='learning_rate * grads["dW" + str(l + 1)]')),
+    "init_other_draws": ("initialize_parameters", _cell('''
+        def initialize_parameters(n_x, n_h, n_y):
+            np.random.seed(1)
+            W2 = np.random.randn(n_y, n_h) * 0.01
+            W1 = np.random.randn(n_h, n_x) * 0.01
+            return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
+        ''')),
+    "fwd_L_counts_the_keys": ("L_model_forward", _cell('''
+        def L_model_forward(X, parameters):
+            caches = []
+            A = X
+            L = len(parameters)
+            for l in range(1, L):
+                A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+                caches.append(cache)
+            AL, cache = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
+            caches.append(cache)
+            return AL, caches
+        ''')),
+    "cost_dot_of_two_rows": ("compute_cost", _cost("-(np.dot(Y, np.log(AL)) + np.dot(1 - Y, np.log(1 - AL))) / m")),
+    "cost_not_finite": ("compute_cost", _cost("-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - Y)) / m")),
+    "cost_second_term_sign": ("compute_cost", _cost("-np.sum(Y * np.log(AL) - (1 - Y) * np.log(1 - AL)) / m")),
+    "cost_broadcast_outer": ("compute_cost", _cost("-np.sum(Y * np.log(AL).T + (1 - Y) * np.log(1 - AL).T) / m")),
+    "upd_b_with_dW": ("update_parameters", _update(
+        b='parameters["b" + str(l + 1)] - learning_rate * grads["dW" + str(l + 1)]')),
+    "upd_nothing_updated": ("update_parameters", _cell('''
+        def update_parameters(params, grads, learning_rate):
+            parameters = copy.deepcopy(params)
+            L = len(parameters) // 2
+            for l in range(1, L + 1):
+                W = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+                b = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
+            return parameters
+        ''')),
+    "upd_b_not_updated": ("update_parameters", _update(b='parameters["b" + str(l + 1)]')),
+    "init_loop_too_far": ("initialize_parameters_deep", _cell('''
+        def initialize_parameters_deep(layer_dims):
+            np.random.seed(3)
+            parameters = {}
+            L = len(layer_dims)
+            for l in range(1, L + 1):
+                parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+                parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+            return parameters
+        ''')),
+    "laf_cache_flat": ("linear_activation_forward", _cell('''
+        def linear_activation_forward(A_prev, W, b, activation):
+            Z = np.dot(W, A_prev) + b
+            A = sigmoid(Z)[0] if activation == "sigmoid" else relu(Z)[0]
+            return A, (A_prev, W, b, Z)
+        ''')),
+    "fwd_output_layer_inside_the_loop": ("L_model_forward", _cell('''
+        def L_model_forward(X, parameters):
+            caches = []
+            A = X
+            L = len(parameters) // 2
+            for l in range(1, L):
+                A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+                caches.append(cache)
+                AL, cache = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
+                caches.append(cache)
+            return AL, caches
+        ''')),
+    "fwd_layers_written_in#2": ("L_model_forward", _cell('''
+        def L_model_forward(X, parameters):
+            caches = []
+            A = X
+            for l in range(1, 3):  # the notebook's example has three layers
+                A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+                caches.append(cache)
+            AL, cache = linear_activation_forward(A, parameters["W3"], parameters["b3"], "sigmoid")
+            caches.append(cache)
+            return AL, caches
+        ''')),
+    "fwd_caches_extended": ("L_model_forward", _forward(store="caches += cache", store_last="caches += cache")),
+    "fwd_caches_appended_to_itself": ("L_model_forward", _forward(store="caches.append(caches)",
+                                                                  store_last="caches.append(cache)")),
+    "cost_not_squeezed": ("compute_cost", _cost("-(np.dot(Y, np.log(AL).T) + np.dot(1 - Y, np.log(1 - AL).T)) / m",
+                                                after="cost = cost")),
+    "cost_log10": ("compute_cost", _cost("-np.sum(Y * np.log10(AL) + (1 - Y) * np.log10(1 - AL)) / m")),
+    "lb_m_from_the_wrong_axis": ("linear_backward", _linear_backward(
+        dW="np.dot(dZ, A_prev.T) / dZ.shape[0]", db="np.sum(dZ, axis=1, keepdims=True) / dZ.shape[0]")),
+    "dW_transposed": ("linear_backward", _linear_backward(dW="np.dot(A_prev, dZ.T) / m")),
+    "db_not_summed": ("linear_backward", _linear_backward(db="dZ / m")),
+    "upd_loop_from_zero": ("update_parameters", _cell('''
+        def update_parameters(params, grads, learning_rate):
+            parameters = copy.deepcopy(params)
+            for l in range(len(parameters) // 2):
+                parameters["W" + str(l)] -= learning_rate * grads["dW" + str(l)]
+                parameters["b" + str(l)] -= learning_rate * grads["db" + str(l)]
+            return parameters
+        ''')),
+    "upd_loop_too_far": ("update_parameters", _cell('''
+        def update_parameters(params, grads, learning_rate):
+            parameters = copy.deepcopy(params)
+            for l in range(1, len(parameters) + 1):
+                parameters["W" + str(l)] -= learning_rate * grads["dW" + str(l)]
+                parameters["b" + str(l)] -= learning_rate * grads["db" + str(l)]
+            return parameters
+        ''')),
+    "upd_first_layer_only": ("update_parameters", _cell('''
+        def update_parameters(params, grads, learning_rate):
+            parameters = copy.deepcopy(params)
+            parameters["W1"] = parameters["W1"] - learning_rate * grads["dW1"]
+            parameters["b1"] = parameters["b1"] - learning_rate * grads["db1"]
+            return parameters
+        ''')),
     "init_wrong_shape": ("initialize_parameters_deep", _cell('''
         def initialize_parameters_deep(layer_dims):
             np.random.seed(3)

@@ -132,6 +132,7 @@ def test_the_rules_name_only_catalogued_mistakes_of_their_function():
 @pytest.mark.parametrize("mistake", sorted(REPRODUCTIONS))
 def test_a_reproduction_is_diagnosed_as_its_mistake(mistake, reference, cases):
     function_name, code = REPRODUCTIONS[mistake]
+    mistake = mistake.split("#")[0]
     function = defined(code, function_name, reference)
     found = diagnosed(function, function_name, cases["public"][function_name] + cases["hidden"][function_name])
     assert found is not None and found["mistake"] == mistake, found

@@ -151,7 +151,7 @@ class Grader:
                 outcomes.append({"value": got.get("value"), "calls": _calls(got)})
                 # no values in the verdict (but those the visible test showed): it reaches the feedback, and a
                 # value could carry hidden inputs out
-                problems = checks.compare(got.get("value"), case["expected"], name, reveal=False, language=language)
+                problems = checks.compared(got.get("value"), case["expected"], name, False, language)
                 if problems and failure is None:
                     if group == "public":
                         revealed = checks.compare(got.get("value"), case["expected"], name, reveal=True,

@@ -169,6 +169,32 @@ def init_layer_missing(e: Evidence):
     return None
 
 
+@rule("initialize_parameters_deep")
+def init_loop_too_far(e: Evidence):
+    if e.error_type == "IndexError" and not e.inside:
+        return "init_loop_too_far", {}
+    if isinstance(e.value, dict):
+        last = len(e.expected) // 2
+        if f"W{last + 1}" in e.value or "W0" in e.value:
+            return "init_layer_numbers_off", {}
+    return None
+
+
+@rule("initialize_parameters", "initialize_parameters_deep")
+def init_draws(e: Evidence):
+    """Right shapes and scale, zero biases, other numbers: the draws are not the course's (seed, order)."""
+    if not isinstance(e.value, dict) or set(e.value) != set(e.expected):
+        return None
+    if not all(np.shape(e.value[k]) == np.shape(e.expected[k]) for k in e.expected):
+        return None
+    weights = [k for k in e.expected if k.startswith("W")]
+    if all(same(e.value[k], e.expected[k]) for k in e.expected if k.startswith("b")) and \
+            any(not same(e.value[k], e.expected[k]) for k in weights) and \
+            all(np.max(np.abs(np.asarray(e.value[k], dtype=float))) < 0.1 for k in weights):
+        return "init_other_draws", {}
+    return None
+
+
 @rule("initialize_parameters", "initialize_parameters_deep")
 def init_shapes(e: Evidence):
     if not isinstance(e.value, dict):
@@ -224,6 +250,8 @@ def laf_cache_layout(e: Evidence):
             return "cache_order_swapped", {}
     if same(got_cache, Z) or same(got_cache, (A_prev, W, b)):
         return "laf_cache_one_part", {}
+    if same(got_cache, (A_prev, W, b, Z)) or same(got_cache, [A_prev, W, b, Z]):
+        return "laf_cache_flat", {}
     return None
 
 
@@ -236,6 +264,23 @@ def _forward_names(e: Evidence):
     for l, (args, answer) in enumerate(layers, start=1):
         A[l], Z[l] = answer[0], answer[1][1]
     return X, parameters, len(layers), A, Z
+
+
+@rule("L_model_forward")
+def fwd_layer_count(e: Evidence):
+    """The loop's range written as numbers: as many layers whatever the network, or a layer it does not have."""
+    X, parameters, L, A, Z = _forward_names(e)
+    missing = re.search(r"'[Wb](\d{1,2})'", e.error) if e.error_type == "KeyError" else None
+    made = len(e.made("linear_activation_forward")) or len(e.made("linear_forward"))
+    if missing and int(missing[1]) == L + 1 and made == L:  # L = len(parameters) runs on into layer L + 1, and so
+        return [("fwd_L_counts_the_keys", {"layers": L}),  # may layer numbers written in: each counts
+                ("fwd_layers_written_in", {})]
+    if missing and int(missing[1]) > L:
+        return "fwd_layers_written_in", {}
+    calls = e.made("linear_activation_forward")
+    if calls and not e.raised and len(calls) != L:
+        return "fwd_layers_written_in", {}
+    return None
 
 
 @rule("L_model_forward")
@@ -254,6 +299,8 @@ def fwd_calls(e: Evidence):
                 return "call_with_wrong_arguments", {"helper": helper, "parameters": "A_prev, W, b, activation"}
             continue
         A_prev, W, b = call["args"][:3]
+        if len(call["args"]) == 4 and call["args"][3] == "sigmoid" and layer < L and same(W, parameters[f"W{L}"]):
+            return "fwd_output_layer_inside_the_loop", {"layer": layer}
         if not same(W, parameters[f"W{layer}"]):
             given = find(W, weights)
             if given:
@@ -263,6 +310,8 @@ def fwd_calls(e: Evidence):
                 return "Z_fed_forward", {"layer": layer, "previous": layer - 1}
             if layer > 1 and same(A_prev, A[layer - 2]):
                 return "fwd_stale_A", {"layer": layer, "previous": layer - 1}
+            if layer == 1 and L == 1:
+                return "fwd_output_layer_not_given_X", {}
         if helper == "linear_activation_forward" and len(call["args"]) == 4:
             activation, right = call["args"][3], "sigmoid" if layer == L else "relu"
             if activation in ("relu", "sigmoid") and activation != right:
@@ -289,12 +338,27 @@ def fwd_caches(e: Evidence):
         return None
     if len(caches) == 0:
         return "fwd_caches_empty", {"layers": L}
+    if isinstance(caches, tuple) and same(caches, e.expected[1][-1]):  # caches = cache, the last layer's
+        return "fwd_caches_assigned", {"layers": L}
     if L > 1 and len(caches) == L - 1 and all(same(c, w) for c, w in zip(caches, e.expected[1])):
         return "fwd_output_cache_missing", {"layer": L, "before": L - 1}
     if L > 1 and len(caches) == 1:
         return "fwd_caches_assigned", {"layers": L}
     if len(caches) == L and all(same(c, A[l]) for l, c in enumerate(caches, start=1)):
         return "fwd_caches_hold_A", {}
+    if isinstance(caches, list) and len(caches) == 2 * L and all(same(caches[2 * i], w[0]) and same(caches[2 * i + 1], w[1])
+                                    for i, w in enumerate(e.expected[1])):
+        return "fwd_caches_extended", {}
+    return None
+
+
+@rule("L_model_forward")
+def fwd_caches_hold_themselves(e: Evidence):
+    caches = part(e.value, 1)
+    if isinstance(caches, list) and any(c is caches for c in caches):
+        return "fwd_caches_appended_to_itself", {}
+    if e.error_type == "RecursionError":
+        return "fwd_caches_appended_to_itself", {}
     return None
 
 
@@ -304,27 +368,50 @@ def fwd_caches(e: Evidence):
 def cost_sum_with_two_terms(e: Evidence):
     if e.error_type == "TypeError" and e.inside == "numpy" and ("integer" in e.error or "axis" in e.error):
         return "cost_second_term_as_axis", {}
+    if e.error_type == "ValueError" and "not aligned" in e.error and not e.inside:
+        return "cost_dot_of_two_rows", {}
+    got = _numbers(e.value) if not isinstance(e.value, (tuple, list)) else None
+    if got is None and e.value is not _NONE and not isinstance(e.value, (tuple, list, dict, str)):
+        try:
+            if not np.all(np.isfinite(np.asarray(e.value, dtype=float))):
+                return "cost_not_finite", {}
+        except (TypeError, ValueError):
+            pass
     return None
 
 
 @rule("compute_cost")
 def cost_formula(e: Evidence):
+    with np.errstate(all="ignore"):
+        return _cost_formula(e)
+
+
+def _cost_formula(e: Evidence):
     AL, Y = (np.asarray(a, dtype=float) for a in e.args)
     if isinstance(e.value, tuple):
         return "cost_is_a_tuple", {}
     got = _numbers(e.value)
     if got is None or got.size != 1:
         return None
+    if got.shape != np.shape(e.expected) and same_values(got, e.expected):
+        return "cost_not_squeezed", {}
     m = Y.shape[1]
     first, second = np.sum(Y * np.log(AL)), np.sum((1 - Y) * np.log(1 - AL))
     other = np.sum((1 - Y) * (1 - np.log(1 - AL)))
     right = -(first + second) / m
-    for mistake, value in (("cost_without_1_minus_y", -first / m), ("cost_without_1_over_m", -(first + second)),
-                           ("cost_without_minus", (first + second) / m), ("cost_one_term_scaled", -first / m + second),
-                           ("cost_one_term_scaled", -first / m - second), ("cost_one_minus_log", -(first + other) / m)):
-        if not np.isclose(value, right, RTOL, ATOL) and np.isclose(float(got.ravel()[0]), value, RTOL, ATOL):
-            return mistake, {}
-    return None
+    seconds = {"log(AL)": np.sum((1 - Y) * np.log(AL)), "1 - log(AL)": np.sum((1 - Y) * (1 - np.log(AL))),
+               "log(1 - AL) without the factor (1 - Y)": np.sum(np.log(1 - AL)),
+               "Y where 1 - Y belongs": np.sum(Y * np.log(1 - AL))}
+    candidates = tuple(("cost_second_term_wrong", -(first + term) / m, what) for what, term in seconds.items())
+    candidates = tuple((mistake, value, None) for mistake, value in (("cost_without_1_minus_y", -first / m), ("cost_without_1_over_m", -(first + second)),
+                  ("cost_without_minus", (first + second) / m), ("cost_one_term_scaled", -first / m + second),
+                  ("cost_one_term_scaled", -first / m - second), ("cost_one_minus_log", -(first + other) / m),
+                  ("cost_log10", right / np.log(10)), ("cost_second_term_sign", -(first - second) / m),
+                  ("cost_broadcast_outer", -(np.sum(Y) * np.sum(np.log(AL)) + np.sum(1 - Y) * np.sum(np.log(1 - AL))) / m))
+                       ) + candidates
+    value = float(got.ravel()[0])
+    return [(mistake, {"what": what} if what else {}) for mistake, candidate, what in candidates  # a case can fit
+            if not np.isclose(candidate, right, RTOL, ATOL) and np.isclose(value, candidate, RTOL, ATOL)]  # several
 
 
 # -- linear_backward, linear_activation_backward --------------------------------------------------------------
@@ -349,11 +436,27 @@ def lb_parts(e: Evidence):
         return None
     dA_prev, dW, db = got
     found = []
+    n = dZ.shape[0]
+    A_prev, W = np.asarray(A_prev, dtype=float), np.asarray(W, dtype=float)
+    for k in {n, A_prev.shape[0]} - {m}:
+        if same(dW, np.asarray(want_dW) * m / k) or same(db, np.asarray(want_db) * m / k):
+            found.append(("lb_m_from_the_wrong_axis", {}))
+    if not same(dW, want_dW) and same(dW, np.transpose(want_dW)) and np.shape(want_dW)[0] != np.shape(want_dW)[1]:
+        found.append(("dW_transposed", {}))
+    if not same(dW, want_dW) and A_prev.shape[0] == m and same(dW, np.dot(dZ, A_prev) / m):
+        found.append(("lb_missing_transpose", {}))
+    if not same(dA_prev, want_dA) and W.shape[0] == W.shape[1] and same(dA_prev, np.dot(W, dZ)):
+        found.append(("lb_missing_transpose", {}))
     if not same(db, want_db):
+        if same(db, dZ / m):
+            found.append(("db_not_summed", {}))
         if same_values(db, want_db):
             found.append(("db_without_keepdims", {}))
-        if np.size(db) == 1 and np.shape(want_db)[0] > 1 and same_values(db, np.sum(want_db)):
-            found.append(("db_summed_to_a_number", {}))
+        total = np.sum(want_db)
+        values = _numbers(db)
+        if np.shape(want_db)[0] > 1 and values is not None and values.size and \
+                np.allclose(values, total, RTOL, ATOL) and not np.allclose(np.ravel(want_db), total, RTOL, ATOL):
+            found.append(("db_summed_to_a_number", {}))  # one total, alone or repeated
         if same_values(db, np.sum(dZ, axis=0) / m):
             found.append(("db_wrong_axis", {}))
         if same(db, want_db * m):
@@ -545,12 +648,20 @@ def bwd_keys(e: Evidence):
 
 @rule("update_parameters")
 def upd_keys(e: Evidence):
-    if e.error_type == "KeyError":
-        found = re.search(r"'([A-Za-z]+)(\d+)'", e.error)
-        if found and found[1] in ("W", "b"):
-            return "upd_grads_keys_without_d", {"key": found[1] + found[2], "right": "d" + found[1] + found[2]}
-        if found and found[1] in ("w", "dw", "B", "dB"):
-            return "upd_key_case", {}
+    if e.error_type != "KeyError":
+        return None
+    found = re.search(r"'([A-Za-z]+)(\d{1,2})'", e.error)
+    if not found:
+        return None
+    letters, number, layers = found[1], int(found[2]), len(e.args[0]) // 2
+    if letters in ("W", "b", "dW", "db") and number == 0:
+        return "upd_loop_from_zero", {}
+    if letters in ("W", "b", "dW", "db") and number > layers:
+        return "upd_loop_too_far", {"layers": layers}
+    if letters in ("W", "b"):
+        return "upd_grads_keys_without_d", {"key": letters + str(number), "right": "d" + letters + str(number)}
+    if letters in ("w", "dw", "B", "dB"):
+        return "upd_key_case", {}
     return None
 
 
@@ -575,9 +686,30 @@ def upd_steps(e: Evidence):
                 return "upd_W_with_db", {"layer": l}
             if name.startswith("W") and same(got, old + rate * grad):
                 return "upd_sign", {}
+            if name.startswith("b") and same(got, old - rate * grads[f"dW{l}"]):
+                return "upd_b_with_dW", {"layer": l}
+            if same(got, rate * grad) or same(got, -rate * grad):
+                return "upd_replaced_by_the_step", {"name": name}
+    untouched_b = [l for l in range(1, L + 1) if same(part(e.value, f"b{l}"), params[f"b{l}"])
+                   and not same(params[f"b{l}"], params[f"b{l}"] - rate * grads[f"db{l}"])]
+    untouched_W = [l for l in range(1, L + 1) if same(part(e.value, f"W{l}"), params[f"W{l}"])]
+    if L == 1 and untouched_W == [1] and untouched_b == [1]:  # one layer: not updated, however it came about
+        return [("upd_nothing_updated", {}), ("upd_first_layer_skipped", {}), ("last_layer_not_updated", {"layer": 1})]
+    if len(untouched_W) == L and len(untouched_b) == L:
+        return "upd_nothing_updated", {}
+    if L > 1 and untouched_W == [1] and untouched_b == [1]:
+        return "upd_first_layer_skipped", {}
+    if len(untouched_b) == L and not untouched_W:
+        return "upd_b_not_updated", {}
+    if len(untouched_W) == L and not untouched_b:
+        return "upd_W_not_updated", {}
     untouched = sorted(set(untouched))
+    if L == 2 and untouched == [2]:  # with two layers, both read the same: each case counts for both
+        return [("last_layer_not_updated", {"layer": L}), ("upd_first_layer_only", {})]
     if untouched == [L]:
         return "last_layer_not_updated", {"layer": L}
+    if L > 1 and untouched == list(range(2, L + 1)):
+        return "upd_first_layer_only", {}
     if steps and L > 1 and any(len(names) == 2 * L for names in steps.values()):
         return "upd_nested_loop", {"layers": L}
     return None

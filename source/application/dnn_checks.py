@@ -100,6 +100,8 @@ MESSAGES = {
     "fault not run: the process failed outside any cell or function": (
         "not run: the process failed outside any cell or function", "未运行：进程在所有单元格和函数之外出错"),
     "cell fault": ("this cell {fault}; it was skipped", "这个单元格{fault}；已跳过"),
+    "holds itself": ("{function}'s result holds itself (a list appended to itself)",
+                     "{function} 的结果包含它自己（一个列表被添加进了它自己）"),
     "own outputs": ("[grader] The outputs you submitted, from your own run: the grader trains for a few iterations "
                     "only, to check that this cell runs",
                     "[grader] 这是你提交的输出，来自你自己的运行：评分程序只训练几次迭代，用来检查这个单元格能够运行"),
@@ -846,8 +848,16 @@ def diagnose(function_name: str, cases: list, outcomes: list) -> dict | None:
 
 def _failed(function_name: str):
     def failed(case: dict, got: dict) -> bool:
-        return "raises" in got or bool(compare(got.get("value"), case["expected"], function_name, reveal=False))
+        return "raises" in got or bool(compared(got.get("value"), case["expected"], function_name, False))
     return failed
+
+
+def compared(got, expected, function_name: str, reveal: bool, language: str | None = None) -> list[str]:
+    """`compare`, for a result that may hold itself (a list appended to itself): then that is the problem."""
+    try:
+        return compare(got, expected, function_name, reveal=reveal, language=language)
+    except RecursionError:
+        return [say("holds itself", language, function=function_name)]
 
 
 def _behaviour():
@@ -903,7 +913,7 @@ def evaluate(function, function_name: str, cases: list, reveal: bool = True, lan
                 first_failure = labelled("raised", language, case["name"], function=function_name,
                                           error=got["raises"])
             else:
-                problems = compare(got["value"], case["expected"], function_name, reveal=reveal, language=language)
+                problems = compared(got["value"], case["expected"], function_name, reveal, language)
                 if problems:
                     first_failure = report(function_name, case["name"], problems, language)
     note = input_change_note(function_name, language) if any(changes) else ""
