@@ -1,6 +1,9 @@
 """Benchmark: the same 20 step_by_step submissions graded by plain `nbgrader autograde` and by
 `dnnkit grade --workers 2`, in one run, each in its own throw-away course folder. Prints both wall times, the
-ratio, and how dnnkit's time splits. Run: .venv/bin/python benchmarks/grading.py [--submissions 20]"""
+ratio, and how dnnkit's time splits. Run: .venv/bin/python benchmarks/grading.py [--submissions 20]
+
+`--before CHECKOUT` also grades the same submissions with the dnnkit of another checkout (a git worktree of an
+older commit, say), in the same run, right after this one's: both ratios to plain nbgrader, side by side."""
 from __future__ import annotations
 
 import argparse
@@ -22,12 +25,16 @@ from dnnkit.nbgrader_cli import nbgrader  # noqa: E402
 from dnnkit.submissions import solved_notebook, write_submission  # noqa: E402
 
 
-def make_course(root: Path, submissions: int) -> Course:
+def make_course(root: Path, submissions: int, repo: Path = REPO) -> Course:
     root.mkdir(parents=True)
-    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copy(repo / "nbgrader_config.py", root)
     for folder in ("source", "release", "references"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    nbgrader(root, "generate_assignment", "step_by_step", "--force")
+        shutil.copytree(repo / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    if repo == REPO:
+        nbgrader(root, "generate_assignment", "step_by_step", "--force")
+    else:  # the other checkout's nbgrader_config.py imports its own dnnkit
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "step_by_step", "--force"],
+                       cwd=root, env={**os.environ, "PYTHONPATH": str(repo)}, check=True, capture_output=True)
     course = Course(root)
     mistakes = [m.name for m in CATALOG if m.function not in ("two_layer_model", "L_layer_model")]
     for i in range(submissions):  # a class: most correct, some with one typical mistake
@@ -49,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--before", type=Path, help="another checkout whose dnnkit grade is timed in the same run")
     args = parser.parse_args()
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
@@ -59,6 +67,11 @@ def main() -> None:
         t_plain, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "step_by_step"], plain.root, env)
         t_kit, log = timed([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step",
                             "--workers", str(args.workers)], kit.root, {**env, "DNNKIT_COURSE_ROOT": str(kit.root)})
+        if args.before:
+            old = make_course(Path(tmp) / "before", args.submissions, args.before.resolve())
+            t_before, _ = timed([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step", "--workers",
+                                 str(args.workers)], old.root, {**env, "DNNKIT_COURSE_ROOT": str(old.root),
+                                                                "PYTHONPATH": str(args.before.resolve())})
     split = re.search(r"time split.*?: (.*)", log)
     print(f"machine: {os.cpu_count()} cores; {args.submissions} step_by_step submissions")
     print(f"plain nbgrader autograde (serial):  {t_plain:7.1f} s   (of which ~{startup:.1f} s is nbgrader's start-up)")
@@ -66,6 +79,9 @@ def main() -> None:
     print(f"speed-up: {t_plain / t_kit:.2f}x  (goal: >= 2.5x on 2 cores)")
     if split:
         print("dnnkit time split: " + split.group(1))
+    if args.before:
+        print(f"dnnkit grade of {args.before}: {t_before:7.1f} s, speed-up {t_plain / t_before:.2f}x; this checkout's "
+              f"ratio is {t_before / t_kit:.2f} times the other's")
 
 
 if __name__ == "__main__":

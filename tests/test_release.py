@@ -137,7 +137,7 @@ def test_a_solution_that_deep_copies_runs_after_the_released_setup_cell(assignme
             exec(compile(DEEP_COPYING_UPDATE, "student", "exec"), namespace)
             capsys.readouterr()
             namespace["check_public"]("update_parameters", namespace["update_parameters"])
-            assert capsys.readouterr().out == "update_parameters: all 1 public cases pass\n"
+            assert capsys.readouterr().out == "update_parameters: all 2 public cases pass\n"
     finally:
         for module in ("dnn_checks", "activations", "dnn_app_utils", "deferred", "param_vectors", "app_helpers",
                        "cat_data"):

@@ -53,7 +53,7 @@ def test_an_update_in_place_is_reported_and_keeps_its_points(graded, student):
     nb = executed_notebook(course, student)
     assert grader_lines(nb, "update_parameters") == [f"[grader] 10/10: update_parameters: all public and hidden "
                                                      f"cases pass\n{NOTE}\n"]
-    assert _visible_output(nb) == f"update_parameters: all 1 public cases pass\n{NOTE}\n"
+    assert _visible_output(nb) == f"update_parameters: all 2 public cases pass\n{NOTE}\n"
     if student == "in-place":
         assert NOTE in html.unescape(feedback_html(course, student))
 
@@ -73,4 +73,4 @@ def test_a_deep_copy_needs_no_import_and_gets_no_note(graded):
     expect_row(rows["deep-copy"])
     assert result_record(course, "deep-copy")["functions"]["update_parameters"]["message"] == (
         "update_parameters: all public and hidden cases pass")
-    assert _visible_output(executed_notebook(course, "deep-copy")) == "update_parameters: all 1 public cases pass\n"
+    assert _visible_output(executed_notebook(course, "deep-copy")) == "update_parameters: all 2 public cases pass\n"
