@@ -8,8 +8,8 @@ gradebook's at the time the page is written (manual grades and late penalties in
 `nbgrader export`; "Where the points went" explains every point a submission lost (each function's, a grade
 given by hand, the late penalty), and its formula is typeset by MathJax carried inline (dnnkit.mathjax).
 
-The page speaks the language of the release (dnnkit.shipped.released_language, as the grader does): every fixed
-text is one entry of TEXTS beside its Chinese. The plots' titles and labels are in Chinese only where matplotlib
+The page speaks the language of the release (dnnkit.shipped.released_language, as the grader does), its fixed
+texts from the kit's catalog (dnnkit.texts). The plots' titles and labels are in Chinese only where matplotlib
 has a font with Chinese glyphs (cjk_font); otherwise they stay English rather than draw empty boxes."""
 from __future__ import annotations
 
@@ -30,13 +30,13 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import DnnkitError, checks, mathjax
+from . import DnnkitError, mathjax
 from .cases import FUNCTIONS, function_of
 from .course import Course
+from .checks import MESSAGES, say, term
 from .gradebook import ByHand
 from .grading.batch import write_kit_file
 from .grading.records import RECORDS, Verdict, read_record, recorded_students
-from .language import translated, translated_term
 from .mistakes import chinese
 from .names import id_problem, one_line, shown
 from .shipped import released_language
@@ -44,110 +44,15 @@ from .shipped import released_language
 MAX_RECORD_BYTES = 16 * 1024**2
 PASSED, NOT_RUN, NOT_ATTEMPTED = Verdict.PASSED.value, Verdict.NOT_RUN.value, Verdict.NOT_ATTEMPTED.value
 # every other verdict (failed, timed out, crashed, ...) is a failure
-UNMATCHED = "no known mistake matched"
-
-# {key: (English, Chinese)}: every fixed text of the page, in both languages; the verdict words are the checks'
-# own (checks.MESSAGES), the status words STATUSES.
-TEXTS = {
-    "title": ("dnnkit report: {assignment}", "dnnkit 报告：{assignment}"),
-    "heading": ("{assignment}: instructor report", "{assignment}：教师报告"),
-    "summary": ("{count} submission(s): {parts}; mean score {mean}, median {median} (out of {top})",
-                "{count} 份提交：{parts}；平均分 {mean}，中位数 {median}（满分 {top}）"),
-    "status count": ("{count} {status}", "{status} {count} 份"),
-    "from the gradebook": ("No `dnnkit grade` result records were found, so these scores come from the nbgrader "
-                           "gradebook: full marks count as passed, no flags or diagnoses.",
-                           "没有找到 `dnnkit grade` 的结果记录，所以这些分数来自 nbgrader 成绩册：满分算作通过，"
-                           "没有标记，也没有诊断。"),
-    "scores": ("Scores", "分数"),
-    "score histogram": ("score histogram", "分数直方图"),
-    "score axis": ("score (out of {top})", "分数（满分 {top}）"),
-    "submissions axis": ("submissions", "提交数"),
-    "scores plot": ("{assignment}: scores", "{assignment}：分数"),
-    "pass rate per function": ("Pass rate per function", "各函数的通过率"),
-    "pass rate image": ("pass rate per function", "各函数的通过率"),
-    "passing axis": ("submissions passing (%)", "通过的提交（%）"),
-    "pass rate plot": ("{assignment}: pass rate per function", "{assignment}：各函数的通过率"),
-    "function": ("function", "函数"),
-    "pass rate": ("pass rate", "通过率"),
-    "most frequent mistakes": ("Most frequent mistakes", "最常见的错误"),
-    "scores only": ("not available: the gradebook holds scores only", "无法提供：成绩册只记录分数"),
-    "mistakes explained": ("Failed functions by diagnosed mistake (the {top} most frequent per function), then "
-                           "those no known mistake matched.",
-                           "未通过的函数按诊断出的错误归类（每个函数最常见的 {top} 种），然后是没有匹配到已知错误的。"),
-    "mistake": ("mistake", "错误"),
-    "what it says": ("what it says", "诊断"),
-    "the fix": ("the fix", "改正方法"),
-    "students count": ("students", "学生数"),
-    "no failed function": ("no failed function", "没有未通过的函数"),
-    "unmatched": (UNMATCHED, "没有匹配到已知错误"),
-    "flagged": ("Flagged or not fully graded", "有标记或未完全评分"),
-    "student": ("student", "学生"),
-    "status": ("status", "状态"),
-    "score": ("score", "分数"),
-    "flags": ("flags", "标记"),
-    "none": ("none", "无"),
-    "students": ("Students", "学生"),
-    "marks": ("✓ passed, ✗ failed (also timed out or crashed), – not attempted (the stub left as released), "
-              "· not run; hover a mark for the verdict.",
-              "✓ 通过，✗ 未通过（超时或崩溃也算），– 未作答（函数仍是发布时的样子），· 未运行；"
-              "把鼠标停在标记上可看到判定。"),
-    "unreadable records": ("Unreadable records (skipped)", "无法读取的记录（已跳过）"),
-    "file": ("file", "文件"),
-    "why": ("why", "原因"),
-    "by hand marks": ("✎ after a mark: that function was graded by hand in formgrader (hover it for both scores).",
-                      "标记后的 ✎：该函数在 formgrader 中被手动评分（把鼠标停在上面可看到两个分数）。"),
-    "points": ("Where the points went", "分数的去向"),
-    "points explained": ("The score is nbgrader's, as `nbgrader export` gives it: "
-                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$, where raw is the sum of "
-                         "the graded functions' points (a grade given by hand in formgrader in place of the "
-                         "autograder's) and any extra credit. Formgrader shows the raw score. Listed: every submission "
-                         "that lost points, was late or was graded by hand.",
-                         "分数按 nbgrader 的算法，与 `nbgrader export` 给出的一致："
-                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$，其中 raw（原始分）是各评分"
-                         "函数得分之和（在 formgrader 中手动给的分数代替自动评分）再加上额外加分。Formgrader 显示的是原始分。"
-                         "下表列出所有失分、迟交或被手动评分的提交。"),
-    "raw score": ("raw score", "原始分"),
-    "functions lost": ("points lost by function", "各函数失分"),
-    "by hand": ("graded by hand", "手动评分"),
-    "late penalty": ("late penalty", "迟交扣分"),
-    "nothing lost": ("no submission lost a point", "没有提交失分"),
-    "lost": ("{functions}: −{points} ({why})", "{functions}：扣 −{points} 分（{why}）"),
-    "hand grade": ("{function}: {score} / {top} by hand (the autograder gave {auto})",
-                   "{function}：手动评为 {score} / {top}（自动评分为 {auto}）"),
-    "hand grade only": ("{function}: {score} / {top} by hand", "{function}：手动评为 {score} / {top}"),
-    "extra credit": ("{function}: +{points} extra credit", "{function}：额外加分 +{points}"),
-    "late by": ("−{points}: submitted {late} after the due date ({due})", "−{points}：在截止时间（{due}）之后 {late} 提交"),
-    "late": ("−{points} (nbgrader's late penalty)", "−{points}（nbgrader 的迟交扣分）"),
-    "other cells": ("other grade cells: {points}", "其他评分单元：{points}"),
-    "days": ("{count} d", "{count} 天"),
-    "hours": ("{count} h", "{count} 小时"),
-    "minutes": ("{count} min", "{count} 分钟"),
-    "seconds": ("{count} s", "{count} 秒"),
-}
-# a submission's status (dnnkit.grading.records.Status)
-STATUSES = {"graded": ("graded", "已评分"), "incomplete": ("incomplete", "不完整"), "missing": ("missing", "缺交"),
-            "refused": ("refused", "被拒收")}
-# a verdict: its term in checks.MESSAGES
-VERDICT_TERMS = {PASSED: "passed", "failed": "failed", NOT_ATTEMPTED: "not attempted verdict", NOT_RUN: "not run",
-                 "timed out": "timed out", "crashed": "crashed"}
-
-
-def say(key: str, language: str, zh: dict | None = None, **fields) -> str:
-    """TEXTS[key] in `language` (dnnkit.language.translated): in "en+zh" the English line, then the Chinese."""
-    return translated(TEXTS[key], language, zh, **fields)
-
-
-def term(key: str, language: str, **fields) -> str:
-    """TEXTS[key], a heading or a label, in `language`: in "en+zh" as "English / Chinese"."""
-    return translated_term(TEXTS[key], language, **fields)
-
+UNMATCHED = MESSAGES["unmatched"][0]
 
 def status_word(status: str, language: str) -> str:
-    return translated_term(STATUSES[status], language) if status in STATUSES else status
+    """A submission's status in `language`; anything that is not a status as it is."""
+    return term(f"status {status}", language) if f"status {status}" in MESSAGES else status
 
 
 def verdict_word(verdict: str, language: str) -> str:
-    return checks.term(VERDICT_TERMS[verdict], language) if verdict in VERDICT_TERMS else verdict
+    return term(f"verdict {verdict}", language) if f"verdict {verdict}" in MESSAGES else verdict
 
 
 @dataclass
