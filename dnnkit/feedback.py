@@ -4,8 +4,8 @@ nbgrader_config.py makes FeedbackExporter the exporter of nbgrader's GenerateFee
 feedback template through templates/dnnkit_feedback, which takes every label ("Score", "Test cell", "Comments",
 ...) from the catalog (dnnkit.texts.FEEDBACK) in the release's language (dnnkit.shipped.released_language, as
 the grader's lines), names the graded function of each test cell in the contents list, and carries MathJax inline
-(dnnkit.mathjax, through templates/base/mathjax.html.j2). Formgrader keeps its own exporter and template (nbgrader_config.py gives it the
-inline MathJax too).
+(dnnkit.mathjax, through templates/base/mathjax.html.j2). Formgrader keeps its own exporter and template
+(nbgrader_config.py gives it the inline MathJax too).
 """
 from __future__ import annotations
 

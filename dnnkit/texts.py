@@ -211,13 +211,13 @@ REPORT = {
                       "标记后的 ✎：该函数在 formgrader 中被手动评分（把鼠标停在上面可看到两个分数）。"),
     "points": ("Where the points went", "分数的去向"),
     "points explained": ("The score is nbgrader's, as `nbgrader export` gives it: "
-                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$, where raw is the sum of "
-                         "the graded functions' points (a grade given by hand in formgrader in place of the "
+                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$, where raw is the sum "
+                         "of the graded functions' points (a grade given by hand in formgrader in place of the "
                          "autograder's) and any extra credit. Formgrader shows the raw score. Listed: every submission "
                          "that lost points, was late or was graded by hand.",
                          "分数按 nbgrader 的算法，与 `nbgrader export` 给出的一致："
-                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$，其中 raw（原始分）是各评分"
-                         "函数得分之和（在 formgrader 中手动给的分数代替自动评分）再加上额外加分。Formgrader 显示的是原始分。"
+                         "$\\text{{score}} = \\max(0,\\ \\text{{raw}} - \\text{{late penalty}})$，"
+                         "其中 raw（原始分）是各评分函数得分之和（在 formgrader 中手动给的分数代替自动评分）再加上额外加分。Formgrader 显示的是原始分。"
                          "下表列出所有失分、迟交或被手动评分的提交。"),
     "raw score": ("raw score", "原始分"),
     "functions lost": ("points lost by function", "各函数失分"),

@@ -101,7 +101,7 @@ def test_a_bilingual_page_has_both(pages):
 def test_hostile_text_is_escaped_in_every_language(pages, tmp_path, language):
     page = pages[language]
     assert "<script" not in own_markup(page).lower() and "onmouseover=\"" not in page
-    assert "&lt;script&gt;alert(&quot;flag&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#34;flag&#34;)&lt;/script&gt;" in page
     root = make_course_copy(tmp_path / "course", with_release=False)
     write_record(root, HOSTILE, make_record(HOSTILE))
     collected = collect(root, ASSIGNMENT, language)
@@ -109,7 +109,7 @@ def test_hostile_text_is_escaped_in_every_language(pages, tmp_path, language):
     collected.submissions[0].status = "<b>refused</b>"  # not a status: shown as it is, escaped
     page = render(collected)
     assert "<script" not in own_markup(page).lower() and "<b>" not in own_markup(page)
-    assert "&lt;script&gt;alert(1)&lt;\\script&gt;&quot;x" in page and "&lt;b&gt;refused&lt;/b&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;\\script&gt;&#34;x" in page and "&lt;b&gt;refused&lt;/b&gt;" in page
     assert HOSTILE_FLAG not in page
 
 

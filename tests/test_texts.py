@@ -145,6 +145,7 @@ print(sorted(name for name in set(sys.modules) - before if name.split(".")[0] no
     assert said == expected
     assert not [name for name in ast.literal_eval(modules) if name.startswith("dnnkit")]
     body = ast.parse(shipped.localized_checks(language)).body  # module level: relative imports shown as "."
-    imported = {"." * node.level + (node.module or "").split(".")[0] for node in body if isinstance(node, ast.ImportFrom)}
+    imported = {"." * node.level + (node.module or "").split(".")[0]
+                for node in body if isinstance(node, ast.ImportFrom)}
     imported |= {alias.name.split(".")[0] for node in body if isinstance(node, ast.Import) for alias in node.names}
     assert imported - set(sys.stdlib_module_names) == {"numpy"}, imported
