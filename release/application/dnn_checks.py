@@ -868,18 +868,9 @@ def _rendered(text: str) -> list[str]:
     return text.split("\n")
 
 
-def checked(function, function_name: str, cases: list, reveal: bool = True) -> tuple[int, str]:
-    """`evaluate`, raising its failure (see `failure`) when there is one: the number of cases passed and the
-    note ('' when there is none)."""
-    failed, note = evaluate(function, function_name, cases, reveal)
-    if failed:
-        raise failure(failed) from None
-    return len(cases), note
-
-
 def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
-    """`checked`, without the note of a passing function (a failure's message has it): the number of cases
-    passed."""
+    """`evaluate`, raising its failure (see `failure`) when there is one (with the note, if any): the number of
+    cases passed."""
     failed, _ = evaluate(function, function_name, cases, reveal)
     if failed:
         raise failure(failed) from None
