@@ -2,10 +2,10 @@
 
 nbgrader_config.py makes FeedbackExporter the exporter of nbgrader's GenerateFeedback. It renders nbgrader's own
 feedback template through templates/dnnkit_feedback, which takes every label ("Score", "Test cell", "Comments",
-...) from LABELS in the release's language (dnnkit.shipped.released_language, as the grader's lines), names the
-graded function of each test cell in the contents list, and carries MathJax inline (dnnkit.mathjax, through
-templates/base/mathjax.html.j2). Formgrader keeps its own exporter and template (nbgrader_config.py gives it the
-inline MathJax too).
+...) from the catalog (dnnkit.texts.FEEDBACK) in the release's language (dnnkit.shipped.released_language, as
+the grader's lines), names the graded function of each test cell in the contents list, and carries MathJax inline
+(dnnkit.mathjax, through templates/base/mathjax.html.j2). Formgrader keeps its own exporter and template
+(nbgrader_config.py gives it the inline MathJax too).
 """
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from traitlets.config import Config
 
 from . import mathjax
 from .cases import function_of
+from .checks import term
 from .course import Course
-from .language import translated_term
 from .shipped import released_language
+from .texts import FEEDBACK
 
 TEMPLATE = "dnnkit_feedback"
 NBGRADER_TEMPLATES = str(Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates")
@@ -28,26 +29,12 @@ NBGRADER_TEMPLATES = str(Path(nbgrader.__file__).resolve().parent / "server_exte
 # names as its base)
 TEMPLATE_BASEDIRS = [mathjax.TEMPLATES, NBGRADER_TEMPLATES]
 
-# {key: (English, Chinese)}: nbgrader's feedback labels; the English ones are nbgrader's words
-LABELS = {
-    "score": ("Score", "得分"),
-    "test_cell": ("Test cell", "测试单元"),
-    "coding": ("Coding free-response", "编程自由作答"),
-    "written": ("Written response", "书面作答"),
-    "task": ("Task", "任务"),
-    "comment": ("Comment", "评语"),
-    "comments": ("Comments", "评语"),
-    "late_penalty": ("Late submission penalty", "迟交扣分"),
-    "top": ("Top", "回到顶部"),
-    "answer": ("Student's answer", "学生的答案"),
-    "student_task": ("Student's task", "学生的任务"),
-    "grade_cell": ("Grade cell", "评分单元"),
-}
+PREFIX = "feedback "  # of the labels' keys in the catalog (dnnkit.texts.FEEDBACK)
 
 
 def labels(language: str) -> dict[str, str]:
-    """LABELS in `language`; in "en+zh" as "English / Chinese"."""
-    return {key: translated_term(texts, language) for key, texts in LABELS.items()}
+    """The feedback labels in `language`, by the name the template gives them; in "en+zh" "English / Chinese"."""
+    return {key.removeprefix(PREFIX): term(key, language) for key in FEEDBACK}
 
 
 class FeedbackExporter(HTMLExporter):

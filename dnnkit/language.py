@@ -13,8 +13,6 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from . import checks
-
 LANGUAGES = ("en", "zh", "en+zh")
 TRANSLATIONS = ("zh",)  # the languages a source cell carries besides English
 
@@ -165,13 +163,3 @@ def message_mismatches(english: str, chinese: str) -> list[str]:
         found.append(f"code words differ: {dict(a - b)} only in English, {dict(b - a)} only in Chinese")
     return found
 
-
-def translated(texts: tuple[str, str], language: str, zh: dict | None = None, **fields) -> str:
-    """checks.translated (the one implementation, shipped to students inside dnn_checks.py), for a checked
-    course language."""
-    return checks.translated(texts, check_language(language), zh, **fields)
-
-
-def translated_term(texts: tuple[str, str], language: str, **fields) -> str:
-    """`translated` for a term of a line (a heading, a table header, a label): in "en+zh" "English / Chinese"."""
-    return translated(texts, language, **fields).replace("\n", " / ")

@@ -14,6 +14,7 @@ from .gradebook import course_config
 from .language import LanguageError, check_language
 from .mistakes import chinese
 from .solutions import join_cells, solution_cells
+from .texts import STUDENT
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -50,6 +51,7 @@ def _app_utils(course: Course) -> str:
 
 LANGUAGE_LINE = re.compile(r'^LANGUAGE = "([^"\n]*)"$', re.M)
 MISTAKE_ZH_LINE = "MISTAKE_ZH: dict = {}\n"
+TEXTS_IMPORT = "from .texts import TEXTS as MESSAGES  # noqa: E402\n"
 
 
 def course_language(course: Course) -> str:
@@ -60,16 +62,21 @@ def course_language(course: Course) -> str:
         raise DnnkitError(f"nbgrader_config.py: {err}") from None
 
 
+def _table(name: str, entries: dict) -> str:
+    return f"{name}: dict = {{\n" + "".join(f"    {key!r}: {value!r},\n" for key, value in entries.items()) + "}\n"
+
+
 def localized_checks(language: str) -> str:
-    """dnnkit/checks.py as dnn_checks.py in `language`: its LANGUAGE set, and for a language with Chinese the
-    catalogued mistakes' Chinese in MISTAKE_ZH. In English it is checks.py unchanged."""
+    """dnnkit/checks.py as dnn_checks.py in `language`: standalone, with the students' texts (texts.STUDENT) in
+    MESSAGES, its LANGUAGE set, and for a language with Chinese the catalogued mistakes' Chinese in MISTAKE_ZH."""
     text = (PACKAGE / "checks.py").read_text()
+    if len(LANGUAGE_LINE.findall(text)) != 1 or text.count(MISTAKE_ZH_LINE) != 1 or text.count(TEXTS_IMPORT) != 1:
+        raise DnnkitError(f"dnnkit/checks.py: the lines LANGUAGE = \"en\", {MISTAKE_ZH_LINE.strip()} and "
+                          f"{TEXTS_IMPORT.strip()} must be there once")
+    text = text.replace(TEXTS_IMPORT, _table("MESSAGES", STUDENT))
     if check_language(language) == "en":
         return text
-    if len(LANGUAGE_LINE.findall(text)) != 1 or text.count(MISTAKE_ZH_LINE) != 1:
-        raise DnnkitError("dnnkit/checks.py: the lines LANGUAGE = \"en\" and MISTAKE_ZH: dict = {} must be there once")
-    entries = "".join(f"    {name!r}: {texts!r},\n" for name, texts in chinese().items())
-    text = text.replace(MISTAKE_ZH_LINE, "MISTAKE_ZH: dict = {\n" + entries + "}\n")
+    text = text.replace(MISTAKE_ZH_LINE, _table("MISTAKE_ZH", chinese()))
     return LANGUAGE_LINE.sub(f'LANGUAGE = "{language}"', text)
 
 

@@ -692,8 +692,8 @@ def test_other_functions_changing_their_arguments_get_no_note():
     changes = []
     checks.run_case(compute_cost, _case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25), changes)
     assert changes == [True] and checks.input_change_note("compute_cost") == ""
-    assert checks.checked(compute_cost, "compute_cost", [_case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25)]) \
-        == (1, "")
+    assert checks.evaluate(compute_cost, "compute_cost", [_case("m=2", (np.ones((1, 2)), np.ones((1, 2))), 0.25)]) \
+        == ("", "")  # passed, and no note
 
 
 # ------------------------------------------------------------------ what a failing check shows a student

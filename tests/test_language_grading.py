@@ -102,6 +102,6 @@ def test_the_feedback_page_speaks_the_courses_language(graded):
         assert re.findall(r"\d+\.\d+ / \d+\.\d+", page) == re.findall(r"\d+\.\d+ / \d+\.\d+", pages["en"]), language
         text = html.unescape(page)
         assert ("Score: " in text) == (language == "en"), language
-        assert bool(re.search(r"(?<!/ )得分: ", text)) == (language == "zh"), language
-        assert ("Score / 得分: " in text) == (language == "en+zh"), language
+        assert bool(re.search(r"(?<!/ )分数: ", text)) == (language == "zh"), language
+        assert ("Score / 分数: " in text) == (language == "en+zh"), language
         assert (mistake.zh[0] in text) == (language != "en"), language  # the grader's diagnosis, as the verdicts

@@ -94,7 +94,7 @@ def test_a_mistake_is_the_same_mistake_in_every_language_and_told_in_it(mistake,
         outcomes = [checks.outcome(checks.run_case, mistaken[mistake.name], case) for case in cases]
         found[language] = module.diagnose(mistake.function, cases, outcomes)["mistake"]
         with pytest.raises(AssertionError) as failure:
-            module.checked(mistaken[mistake.name], mistake.function, cases)
+            module.check_function(mistaken[mistake.name], mistake.function, cases)
         message = str(failure.value)
         lines = message.split("\n")
         if language == "en":

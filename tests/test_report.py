@@ -214,14 +214,14 @@ def test_flagged_and_incomplete_submissions_listed(graded, capsys):
 def test_hostile_text_is_escaped(graded, capsys):
     page, _, _ = report(graded, capsys)
     assert "<script" not in own_markup(page).lower()
-    assert "&lt;script&gt;alert(&quot;flag&quot;)&lt;/script&gt;" in page  # the flag
-    assert 'onmouseover="' not in page and "wrong&quot; onmouseover=&quot;alert(2)" in page  # a message
+    assert "&lt;script&gt;alert(&#34;flag&#34;)&lt;/script&gt;" in page  # the flag
+    assert 'onmouseover="' not in page and "wrong&#34; onmouseover=&#34;alert(2)" in page  # a message
     # a folder cannot carry such an id any more (tests/test_names.py), but the page escapes ids all the same
     collected = collect(graded, ASSIGNMENT)
     next(sub for sub in collected.submissions if sub.student == HOSTILE).student = HOSTILE_ID
     page = render(collected)
     assert "<script" not in own_markup(page).lower()
-    assert "&lt;script&gt;alert(1)&lt;\\script&gt;&quot;x" in page  # the student id
+    assert "&lt;script&gt;alert(1)&lt;\\script&gt;&#34;x" in page  # the student id
     assert HOSTILE_ID in {row[0] for row in Tables(page).table(["student", "score", "status"])}
 
 

@@ -15,7 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import DnnkitError, checks
+from .. import DnnkitError
+from ..checks import MESSAGES, say, term
 from ..cases import FUNCTIONS, grade_id
 from ..course import Course
 from ..grading.judge import Grader
@@ -23,7 +24,6 @@ from ..grading.records import Verdict
 from ..grading.sandbox import bubblewrap, rootless, rootless_problem
 from ..grading.settings import read_settings
 from ..grading.syscalls import compiled
-from ..language import translated
 from ..names import one_line, shown
 from ..shipped import released_language
 from ..student_cases import StudentCases
@@ -31,35 +31,17 @@ from .study import STUDY
 
 LEARNER = "self-study"  # the id the learner's hidden cases are drawn for (the same numbers on every check)
 
-# {key: (English, Chinese)}: the fixed texts of `dnnkit check`'s first lines (the rest are the grader's,
-# checks.MESSAGES), in the language of the release
-TEXTS = {
-    "header": ("dnnkit check {assignment}: {notebook}, on the hidden checks of `dnnkit grade` ({how})",
-               "dnnkit check {assignment}：{notebook}，使用 `dnnkit grade` 的隐藏检查（{how}）"),
-    "sandboxed": ("sandboxed", "在沙箱中运行"),
-    "not sandboxed": ("not sandboxed", "不在沙箱中运行"),
-    "no sandbox": ("dnnkit check: running your notebook without the sandbox ({problem}); it is your own code, so it "
-                   "runs with your permissions",
-                   "dnnkit check：在沙箱之外运行你的笔记本（{problem}）；这是你自己的代码，所以它以你的权限运行"),
-    "no bubblewrap": ("bubblewrap is not installed", "没有安装 bubblewrap"),
-    "no user namespaces": ("without root the sandbox needs a user namespace, which this account cannot make",
-                           "没有 root 权限时沙箱需要一个用户命名空间，而此账户无法创建"),
-    "needs seccomp": ("its system-call filter needs libseccomp and pyseccomp",
-                      "它的系统调用过滤器需要 libseccomp 和 pyseccomp"),
-}
-
-
 def header(assignment: str, notebook: str, problem: str | None, language: str = "en") -> str:
-    """The first line (in "en+zh" two): the notebook checked and whether in the sandbox; `problem`: the TEXTS key
-    of why the sandbox cannot run (None: it can)."""
-    how = "sandboxed" if problem is None else "not sandboxed"
-    return translated(TEXTS["header"], language, zh={"how": TEXTS[how][1]}, assignment=assignment,
-                      notebook=shown(notebook), how=TEXTS[how][0])
+    """The first line (in "en+zh" two): the notebook checked and whether in the sandbox; `problem`: the catalog
+    key of why the sandbox cannot run (None: it can)."""
+    how = MESSAGES["sandboxed" if problem is None else "not sandboxed"]
+    return say("check header", language, zh={"how": how[1]}, assignment=assignment, notebook=shown(notebook),
+               how=how[0])
 
 
 def sandbox_warning(problem: str, language: str = "en") -> str:
-    """The warning that the notebook runs without the sandbox, and why (`problem`, a TEXTS key)."""
-    return translated(TEXTS["no sandbox"], language, zh={"problem": TEXTS[problem][1]}, problem=TEXTS[problem][0])
+    """The warning that the notebook runs without the sandbox, and why (`problem`, a catalog key)."""
+    return say("no sandbox", language, zh={"problem": MESSAGES[problem][1]}, problem=MESSAGES[problem][0])
 
 
 def add_arguments(parser) -> None:
@@ -116,7 +98,7 @@ def display(course: Course, path: Path) -> str:
 
 
 def sandbox_problem() -> str | None:
-    """Why the bubblewrap sandbox of `dnnkit grade` cannot run here (its TEXTS key), or None when it can."""
+    """Why the bubblewrap sandbox of `dnnkit grade` cannot run here (its catalog key), or None when it can."""
     if bubblewrap() is None:
         return "no bubblewrap"
     if rootless() and rootless_problem() is not None:
@@ -138,10 +120,6 @@ def points(master, assignment: str) -> dict[str, float]:
     return {name: found.get(grade_id(name), 0.0) for name in FUNCTIONS[assignment]}
 
 
-VERDICT_TERMS = {Verdict.PASSED: "passed", Verdict.FAILED: "failed", Verdict.NOT_ATTEMPTED: "not attempted verdict",
-                 Verdict.NOT_RUN: "not run", Verdict.TIMED_OUT: "timed out", Verdict.CRASHED: "crashed"}
-
-
 def report(result, worth: dict[str, float], language: str = "en") -> list[str]:
     """The lines printed: per function its points and verdict, then, for one that did not pass, what failed,
     the diagnosis and its fix; the notes the grader made; the total; in `language` (the release's). Every line
@@ -153,10 +131,10 @@ def report(result, worth: dict[str, float], language: str = "en") -> list[str]:
         function = result.functions[name]
         got = top if function.verdict is Verdict.PASSED else 0.0
         total += got
-        verdict = checks.term(VERDICT_TERMS[function.verdict], language)
+        verdict = term(f"verdict {function.verdict}", language)
         lines.append(f"  {name:<{width}}  {f'{got:g}/{top:g}':>{score_width}}  {verdict}")
         if function.verdict not in (Verdict.PASSED, Verdict.NOT_ATTEMPTED):  # a stub says all in its verdict
             lines += [f"      {text}" for text in function.feedback_in(language).splitlines() if text.strip()]
-    lines += [f"  {checks.term('note', language)}: {flag}" for flag in result.flags]
-    lines.append(f"{checks.term('total', language)}: {total:g}/{sum(worth.values()):g}")
+    lines += [f"  {term('note', language)}: {flag}" for flag in result.flags]
+    lines.append(f"{term('total', language)}: {total:g}/{sum(worth.values()):g}")
     return [one_line(line) for line in lines]

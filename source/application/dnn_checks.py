@@ -1,7 +1,8 @@
 """Comparisons that tell a student what is wrong, and the case files they run on.
 
-Released to students verbatim as ``dnn_checks.py`` (``dnnkit release`` copies it), and used unchanged by the
-grader, so a visible test and a grade never disagree. Standalone: stdlib and numpy only.
+Released to students as ``dnn_checks.py`` (``dnnkit release`` writes it, with the students' texts and the
+course's language: dnnkit.shipped), and used unchanged by the grader, so a visible test and a grade never
+disagree. That file is standalone: stdlib and numpy only.
 
 A *case* is plain data: ``{"name": str, "args": tuple, "expected": object, "deps": {name: [[key, args, out], ...]}}``.
 ``deps`` records how the reference solution called the graded helper functions and what it got back (for example
@@ -42,130 +43,65 @@ MAX_PROBLEMS = 5
 LANGUAGE = "en"
 MISTAKE_ZH: dict = {}
 
-# {key: (English, Chinese)}: every fixed text a check or the grader shows, in both languages.
-MESSAGES = {
-    "problems": ("{function}, {label}: {count} problem(s)", "{function}，{label}：{count} 个问题"),
-    "more": ("  ... and {more} more", "  ……另有 {more} 个"),
-    "raised": ("{function}, {label}: raised {error}", "{function}，{label}：抛出了 {error}"),
-    "case": ("case '{case}'", "用例 '{case}'"),
-    "public case": ("public case '{case}'", "公开用例 '{case}'"),
-    "hidden case": ("hidden case '{case}'", "隐藏用例 '{case}'"),
-    "not a function": ("{function} is not a function (got {kind})", "{function} 不是函数（得到的是 {kind}）"),
-    "not implemented": ("{function} is not implemented yet (it still raises NotImplementedError)",
-                        "{function} 还没有实现（它仍然抛出 NotImplementedError）"),
-    "all pass": ("{function}: all {count} public cases pass", "{function}：全部 {count} 个公开用例通过"),
-    "diagnosis": ("Diagnosis: {says}.", "诊断：{says}。"),
-    "how to fix": ("How to fix it: {fix}.", "改正方法：{fix}。"),
-    "changed params": ("Note: update_parameters changed the params dict it was given (in place); it should "
-                       "return a new dict and leave params as it was: start from parameters = "
-                       "copy.deepcopy(params) and update that copy",
-                       "注意：update_parameters 就地修改了传给它的 params 字典；它应当返回一个新字典，并让 params "
-                       "保持原样：从 parameters = copy.deepcopy(params) 开始，然后更新这个副本"),
-    # the grader's verdicts (dnnkit.grading) and `dnnkit check`
-    "grader raised": ("{function}: {label}: raised {error}", "{function}：{label}：抛出了 {error}"),
-    "an exception": ("an exception", "一个异常"),
-    "all public and hidden pass": ("{function}: all public and hidden cases pass",
-                                   "{function}：全部公开用例和隐藏用例通过"),
-    "not attempted": ("{function}: not attempted (still raises NotImplementedError)",
-                      "{function}：未作答（仍然抛出 NotImplementedError）"),
-    "unreadable results": ("its results could not be read", "无法读取它的结果"),
-    "incomplete public": ("{function}: public results incomplete", "{function}：公开用例的结果不完整"),
-    "incomplete hidden": ("{function}: hidden results incomplete", "{function}：隐藏用例的结果不完整"),
-    "visible test": ("visible test", "可见测试"),
-    "note": ("note", "备注"),
-    "total": ("total", "总分"),
-    "passed": ("passed", "通过"),
-    "failed": ("failed", "未通过"),
-    "not attempted verdict": ("not attempted", "未作答"),
-    "not run": ("not run", "未运行"),
-    "timed out": ("timed out", "超时"),
-    "crashed": ("crashed", "崩溃"),
-    # the grader's faults, as a student's [grader] line tells them (records.Status and supervisor.Fault)
-    "not graded": ("{function}: not graded ({status})", "{function}：未评分（{status}）"),
-    "status incomplete": ("incomplete", "不完整"),
-    "status missing": ("missing", "未提交"),
-    "status refused": ("refused", "被拒绝"),
-    "status graded": ("graded", "已评分"),
-    "fault not run": ("{function}: {fault} (0 points)", "{function}：{fault}（0 分）"),
-    "fault while running": ("{function}: the process {fault} while it ran (0 points)",
-                            "{function}：运行时进程{fault}（0 分）"),
-    "fault timed out": ("timed out", "超时"),
-    "fault died": ("died", "意外终止"),
-    "fault reported too much": ("reported too much", "报告的内容过多"),
-    "fault ran out of time": ("ran out of time", "用完了时间"),
-    "fault did not report": ("did not report", "没有报告结果"),
-    "fault not run: the submission's time was used up": ("not run: the submission's time was used up",
-                                                         "未运行：这份提交的时间已用完"),
-    "fault not run: too many restarts": ("not run: too many restarts", "未运行：重启次数过多"),
-    "fault not run: the process failed outside any cell or function": (
-        "not run: the process failed outside any cell or function", "未运行：进程在所有单元格和函数之外出错"),
-    "cell fault": ("this cell {fault}; it was skipped", "这个单元格{fault}；已跳过"),
-    "holds itself": ("{function}'s result holds itself (a list appended to itself)",
-                     "{function} 的结果包含它自己（一个列表被添加进了它自己）"),
-    "own outputs": ("[grader] The outputs you submitted, from your own run: the grader trains for a few iterations "
-                    "only, to check that this cell runs",
-                    "[grader] 这是你提交的输出，来自你自己的运行：评分程序只训练几次迭代，用来检查这个单元格能够运行"),
-    "no own outputs": ("[grader] You submitted this cell without outputs: run the whole notebook before you submit to "
-                       "see your own training here (the grader trains for a few iterations only)",
-                       "[grader] 你提交的这个单元格没有输出：提交之前运行整个笔记本，就能在这里看到你自己的训练（评分程序只训练几次迭代）"),
-    "output left out": ("[grader] output left out: the notebook's outputs are over the size the grader keeps",
-                        "[grader] 输出已省略：笔记本的输出超过了评分程序保留的大小"),
-    # checks.compare's problems: {where} names the part (part_name); with reveal=False only the fixed texts
-    # marked "hidden" (no value, size, index, key or type name from either side)
-    "expected sequence": ("{where}: expected a {container} of {count} values, got {got}",
-                          "{where}：应为含 {count} 个值的 {container}，得到的是{got}"),
-    "expected sequence hidden": ("{where}: expected a {container} of {count} values, got something else",
-                                 "{where}：应为含 {count} 个值的 {container}，得到的是别的东西"),
-    "wrong length": ("{where}: expected {count} values, got {length}", "{where}：应有 {count} 个值，得到 {length} 个"),
-    "wrong length hidden": ("{where}: expected {count} values, got a different number",
-                            "{where}：应有 {count} 个值，得到的个数不同"),
-    "expected dict": ("{where}: expected a dict with keys {keys}, got {got}",
-                      "{where}：应为键为 {keys} 的 dict，得到的是{got}"),
-    "expected dict hidden": ("{where}: expected a dict with keys {keys}, got something else",
-                             "{where}：应为键为 {keys} 的 dict，得到的是别的东西"),
-    "missing keys": ("{where}: missing keys {keys}", "{where}：缺少键 {keys}"),
-    "unexpected keys": ("{where}: unexpected keys {keys}", "{where}：多出了键 {keys}"),
-    "unexpected keys hidden": ("{where}: has unexpected keys", "{where}：有多余的键"),
-    "expected text": ("{where}: expected {expected}, got {got}", "{where}：应为 {expected}，得到的是 {got}"),
-    "wrong value hidden": ("{where}: wrong value", "{where}：值不对"),
-    "expected array": ("{where}: expected an array of shape {shape} of {dtype}, got {got}",
-                       "{where}：应为形状为 {shape}、dtype 为 {dtype} 的数组，得到的是{got}"),
-    "expected array hidden": ("{where}: expected an array of shape {shape} of {dtype}, got something else",
-                              "{where}：应为形状为 {shape}、dtype 为 {dtype} 的数组，得到的是别的东西"),
-    "not an array": ("{where}: cannot be read as an array ({error})", "{where}：无法当作数组读取（{error}）"),
-    "not an array hidden": ("{where}: cannot be read as an array", "{where}：无法当作数组读取"),
-    "object array hidden": ("{where}: expected numbers, got an array of Python objects",
-                            "{where}：应为数值，得到的是由 Python 对象组成的数组"),
-    "shape": ("{where}: shape {shape}, expected {expected}", "{where}：形状为 {shape}，应为 {expected}"),
-    "wrong shape hidden": ("{where}: wrong shape", "{where}：形状不对"),
-    "dtype": ("{where}: dtype {dtype}, expected {expected}", "{where}：dtype 为 {dtype}，应为 {expected}"),
-    "wrong dtype hidden": ("{where}: wrong dtype (expected {expected})", "{where}：dtype 不对（应为 {expected}）"),
-    "not finite": ("{where}: {count} NaN/Inf value(s), the first at index {first}",
-                   "{where}：有 {count} 个 NaN/Inf 值，第一个在下标 {first}"),
-    "not finite hidden": ("{where}: has NaN or Inf values", "{where}：含有 NaN 或 Inf 值"),
-    "values differ hidden": ("{where}: values differ from the expected ones", "{where}：数值与期望值不同"),
-    "values differ": ("{where}: {count} of {size} values differ; first at index {first}, largest absolute error "
-                      "{largest}; there got {got}, expected {expected}",
-                      "{where}：{size} 个值中有 {count} 个不同；第一个在下标 {first}，最大绝对误差为 {largest}；"
-                      "该处得到 {got}，应为 {expected}"),
-    # the parts of a result (part_name) and what a result was (_describe_type)
-    "linear cache part": ("linear cache: {name}", "线性缓存：{name}"),
-    "linear cache": ("linear cache", "线性缓存"),
-    "activation cache part": ("activation cache: {name}", "激活缓存：{name}"),
-    "layer cache": ("layer {layer}'s cache", "第 {layer} 层的缓存"),
-    "layer linear cache": ("layer {layer}'s linear cache", "第 {layer} 层的线性缓存"),
-    "an array": ("an array of shape {shape}", "形状为 {shape} 的数组"),
-    "a sequence": ("a {kind} of {count}", "含 {count} 个元素的 {kind}"),
-    "a value": ("a {kind}", "一个 {kind}"),
-    "more keys": (", ... ({more} more)", "，……（另有 {more} 个）"),
+# {key: (English, Chinese)}: the fixed texts of the kit's catalog (dnnkit/texts.py); in a released dnn_checks.py,
+# the part students' checks say (texts.STUDENT), written in by `dnnkit release`.
+MESSAGES: dict = {
+    'problems': ('{function}, {label}: {count} problem(s)', '{function}，{label}：{count} 个问题'),
+    'more': ('  ... and {more} more', '  ……另有 {more} 个'),
+    'raised': ('{function}, {label}: raised {error}', '{function}，{label}：抛出了 {error}'),
+    'case': ("case '{case}'", "用例 '{case}'"),
+    'public case': ("public case '{case}'", "公开用例 '{case}'"),
+    'hidden case': ("hidden case '{case}'", "隐藏用例 '{case}'"),
+    'not a function': ('{function} is not a function (got {kind})', '{function} 不是函数（得到的是 {kind}）'),
+    'not implemented': ('{function} is not implemented yet (it still raises NotImplementedError)', '{function} 还没有实现（它仍然抛出 NotImplementedError）'),
+    'all pass': ('{function}: all {count} public cases pass', '{function}：全部 {count} 个公开用例通过'),
+    'diagnosis': ('Diagnosis: {says}.', '诊断：{says}。'),
+    'how to fix': ('How to fix it: {fix}.', '改正方法：{fix}。'),
+    'changed params': ('Note: update_parameters changed the params dict it was given (in place); it should return a new dict and leave params as it was: start from parameters = copy.deepcopy(params) and update that copy', '注意：update_parameters 就地修改了传给它的 params 字典；它应当返回一个新字典，并让 params 保持原样：从 parameters = copy.deepcopy(params) 开始，然后更新这个副本'),
+    'holds itself': ("{function}'s result holds itself (a list appended to itself)", '{function} 的结果包含它自己（一个列表被添加进了它自己）'),
+    'expected sequence': ('{where}: expected a {container} of {count} values, got {got}', '{where}：应为含 {count} 个值的 {container}，得到的是{got}'),
+    'expected sequence hidden': ('{where}: expected a {container} of {count} values, got something else', '{where}：应为含 {count} 个值的 {container}，得到的是别的东西'),
+    'wrong length': ('{where}: expected {count} values, got {length}', '{where}：应有 {count} 个值，得到 {length} 个'),
+    'wrong length hidden': ('{where}: expected {count} values, got a different number', '{where}：应有 {count} 个值，得到的个数不同'),
+    'expected dict': ('{where}: expected a dict with keys {keys}, got {got}', '{where}：应为键为 {keys} 的 dict，得到的是{got}'),
+    'expected dict hidden': ('{where}: expected a dict with keys {keys}, got something else', '{where}：应为键为 {keys} 的 dict，得到的是别的东西'),
+    'missing keys': ('{where}: missing keys {keys}', '{where}：缺少键 {keys}'),
+    'unexpected keys': ('{where}: unexpected keys {keys}', '{where}：多出了键 {keys}'),
+    'unexpected keys hidden': ('{where}: has unexpected keys', '{where}：有多余的键'),
+    'expected text': ('{where}: expected {expected}, got {got}', '{where}：应为 {expected}，得到的是 {got}'),
+    'wrong value hidden': ('{where}: wrong value', '{where}：值不对'),
+    'expected array': ('{where}: expected an array of shape {shape} of {dtype}, got {got}', '{where}：应为形状为 {shape}、dtype 为 {dtype} 的数组，得到的是{got}'),
+    'expected array hidden': ('{where}: expected an array of shape {shape} of {dtype}, got something else', '{where}：应为形状为 {shape}、dtype 为 {dtype} 的数组，得到的是别的东西'),
+    'not an array': ('{where}: cannot be read as an array ({error})', '{where}：无法当作数组读取（{error}）'),
+    'not an array hidden': ('{where}: cannot be read as an array', '{where}：无法当作数组读取'),
+    'object array hidden': ('{where}: expected numbers, got an array of Python objects', '{where}：应为数值，得到的是由 Python 对象组成的数组'),
+    'shape': ('{where}: shape {shape}, expected {expected}', '{where}：形状为 {shape}，应为 {expected}'),
+    'wrong shape hidden': ('{where}: wrong shape', '{where}：形状不对'),
+    'dtype': ('{where}: dtype {dtype}, expected {expected}', '{where}：dtype 为 {dtype}，应为 {expected}'),
+    'wrong dtype hidden': ('{where}: wrong dtype (expected {expected})', '{where}：dtype 不对（应为 {expected}）'),
+    'not finite': ('{where}: {count} NaN/Inf value(s), the first at index {first}', '{where}：有 {count} 个 NaN/Inf 值，第一个在下标 {first}'),
+    'not finite hidden': ('{where}: has NaN or Inf values', '{where}：含有 NaN 或 Inf 值'),
+    'values differ hidden': ('{where}: values differ from the expected ones', '{where}：数值与期望值不同'),
+    'values differ': ('{where}: {count} of {size} values differ; first at index {first}, largest absolute error {largest}; there got {got}, expected {expected}', '{where}：{size} 个值中有 {count} 个不同；第一个在下标 {first}，最大绝对误差为 {largest}；该处得到 {got}，应为 {expected}'),
+    'linear cache part': ('linear cache: {name}', '线性缓存：{name}'),
+    'linear cache': ('linear cache', '线性缓存'),
+    'activation cache part': ('activation cache: {name}', '激活缓存：{name}'),
+    'layer cache': ("layer {layer}'s cache", '第 {layer} 层的缓存'),
+    'layer linear cache': ("layer {layer}'s linear cache", '第 {layer} 层的线性缓存'),
+    'an array': ('an array of shape {shape}', '形状为 {shape} 的数组'),
+    'a sequence': ('a {kind} of {count}', '含 {count} 个元素的 {kind}'),
+    'a value': ('a {kind}', '一个 {kind}'),
+    'more keys': (', ... ({more} more)', '，……（另有 {more} 个）'),
+    'stub function': ("NotImplementedError: {function} is still the exercise's stub: write your code in its cell in place of `raise NotImplementedError()`, run that cell, then run this one again", 'NotImplementedError：{function} 仍是练习的初始代码：在它的单元格里用你的代码替换 `raise NotImplementedError()`，运行那个单元格，再重新运行这一个'),
+    'stub cell': ("NotImplementedError: this cell is still the exercise's stub: write your code in place of `raise NotImplementedError()`, then run it again", 'NotImplementedError：这个单元格仍是练习的初始代码：用你的代码替换 `raise NotImplementedError()`，然后重新运行'),
 }
 
 
-def translated(texts: tuple[str, str], language: str, zh: dict | None = None, **fields) -> str:
-    """One fixed text, given as its (English, Chinese), in `language`, filled in with `fields` (`zh`: those that
-    differ in the Chinese); in "en+zh", the English line and then the Chinese one. The kit's other tables
-    (the report's, `dnnkit check`'s) use it too, through dnnkit.language."""
-    english, chinese = texts
+def say(key: str, language: str | None = None, zh: dict | None = None, **fields) -> str:
+    """MESSAGES[key] in `language` (None: LANGUAGE), filled in with `fields` (`zh`: those that differ in the
+    Chinese); in "en+zh", the English line and then the Chinese one. The one lookup of the kit's texts."""
+    english, chinese = MESSAGES[key]
+    language = language or LANGUAGE
     lines = []
     if language != "zh":
         lines.append(english.format(**fields))
@@ -174,14 +110,9 @@ def translated(texts: tuple[str, str], language: str, zh: dict | None = None, **
     return "\n".join(lines)
 
 
-def say(key: str, language: str | None = None, zh: dict | None = None, **fields) -> str:
-    """MESSAGES[key] in `language` (None: LANGUAGE), see `translated`."""
-    return translated(MESSAGES[key], language or LANGUAGE, zh, **fields)
-
-
-def term(key: str, language: str | None = None) -> str:
-    """MESSAGES[key], a term of a line, in `language`: in "en+zh" as "English / Chinese"."""
-    return say(key, language).replace("\n", " / ")
+def term(key: str, language: str | None = None, **fields) -> str:
+    """MESSAGES[key], a heading, label or word, in `language`: in "en+zh" as "English / Chinese"."""
+    return say(key, language, **fields).replace("\n", " / ")
 
 
 def labelled(key: str, language: str | None, case: str, kind: str = "case", zh: dict | None = None, **fields
@@ -189,6 +120,7 @@ def labelled(key: str, language: str | None, case: str, kind: str = "case", zh: 
     """say(key) with its {label} naming case `case` (`kind`: "case", "public case" or "hidden case")."""
     english, chinese = (text.format(case=case) for text in MESSAGES[kind])
     return say(key, language, zh={**(zh or {}), "label": chinese}, label=english, **fields)
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Plain data: nested tuples / lists / dicts of arrays, numbers, strings and None, stored in an .npz file
@@ -936,18 +868,9 @@ def _rendered(text: str) -> list[str]:
     return text.split("\n")
 
 
-def checked(function, function_name: str, cases: list, reveal: bool = True) -> tuple[int, str]:
-    """`evaluate`, raising its failure (see `failure`) when there is one: the number of cases passed and the
-    note ('' when there is none)."""
-    failed, note = evaluate(function, function_name, cases, reveal)
-    if failed:
-        raise failure(failed) from None
-    return len(cases), note
-
-
 def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
-    """`checked`, without the note of a passing function (a failure's message has it): the number of cases
-    passed."""
+    """`evaluate`, raising its failure (see `failure`) when there is one (with the note, if any): the number of
+    cases passed."""
     failed, _ = evaluate(function, function_name, cases, reveal)
     if failed:
         raise failure(failed) from None
@@ -996,16 +919,6 @@ def _decoded_cases(path: str, version: tuple) -> dict:
 # ---------------------------------------------------------------------------------------------------------
 
 STUB_LINE = "raise NotImplementedError()"
-STUB_TEXTS = {
-    "function": ("NotImplementedError: {function} is still the exercise's stub: write your code in its cell in "
-                 "place of `raise NotImplementedError()`, run that cell, then run this one again",
-                 "NotImplementedError：{function} 仍是练习的初始代码：在它的单元格里用你的代码替换 "
-                 "`raise NotImplementedError()`，运行那个单元格，再重新运行这一个"),
-    "cell": ("NotImplementedError: this cell is still the exercise's stub: write your code in place of "
-             "`raise NotImplementedError()`, then run it again",
-             "NotImplementedError：这个单元格仍是练习的初始代码：用你的代码替换 `raise NotImplementedError()`，"
-             "然后重新运行"),
-}
 
 
 def stub_message(tb, language: str | None = None) -> str | None:
@@ -1019,8 +932,8 @@ def stub_message(tb, language: str | None = None) -> str | None:
     if linecache.getline(code.co_filename, tb.tb_lineno).strip() != STUB_LINE:
         return None
     if code.co_name == "<module>":
-        return translated(STUB_TEXTS["cell"], language or LANGUAGE)
-    return translated(STUB_TEXTS["function"], language or LANGUAGE, function=code.co_name)
+        return say("stub cell", language)
+    return say("stub function", language, function=code.co_name)
 
 
 def _show_stub(shell, etype, value, tb, tb_offset=None):
