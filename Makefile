@@ -101,11 +101,11 @@ docs: $(BIN)/.installed
 	$(BIN)/sphinx-build -W --keep-going -n -E -q -b html docs docs/_build/html
 	@echo "docs/_build/html/index.html"
 
-## The README's screenshots of a student's journey and of a Chinese release (docs/screenshots/), remade by the
-## browser tests that play them.
-screenshots: $(BIN)/.installed system-deps
+## The README's screenshots of a student's journey, of a Chinese release and of a term on the course server
+## (docs/screenshots/), remade by the browser tests that play them.
+screenshots: $(BIN)/.installed system-deps $(HUB_ENV)/.installed
 	@export DNNKIT_SCREENSHOTS=docs/screenshots; $(PYTEST) tests/test_browser_journey.py tests/test_browser_language.py \
-	  $(PYTEST_END)
+	  tests/test_hub_browser.py $(PYTEST_END)
 
 ## Remove demo/, the demo's own course folder (refused unless `dnnkit demo` made it); no real term's data.
 clean-demo: $(BIN)/.installed

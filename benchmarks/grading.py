@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,8 +34,10 @@ def make_course(root: Path, submissions: int, repo: Path = REPO) -> Course:
     if repo == REPO:
         nbgrader(root, "generate_assignment", "step_by_step", "--force")
     else:  # the other checkout's nbgrader_config.py imports its own dnnkit
+        path = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]  # nbgrader runs alembic from there
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "step_by_step", "--force"],
-                       cwd=root, env={**os.environ, "PYTHONPATH": str(repo)}, check=True, capture_output=True)
+                       cwd=root, env={**os.environ, "PATH": path, "PYTHONPATH": str(repo)}, check=True,
+                       capture_output=True)
     course = Course(root)
     mistakes = [m.name for m in CATALOG if m.function not in ("two_layer_model", "L_layer_model")]
     for i in range(submissions):  # a class: most correct, some with one typical mistake
@@ -43,10 +46,19 @@ def make_course(root: Path, submissions: int, repo: Path = REPO) -> Course:
     return course
 
 
+CPU: dict[str, float] = {}  # the CPU seconds of each command's whole process tree, by its last argument's run
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str], cwd: Path, env: dict) -> tuple[float, str]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    CPU[str(cwd)] = _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
     return elapsed, done.stdout + done.stderr
@@ -69,19 +81,24 @@ def main() -> None:
                             "--workers", str(args.workers)], kit.root, {**env, "DNNKIT_COURSE_ROOT": str(kit.root)})
         if args.before:
             old = make_course(Path(tmp) / "before", args.submissions, args.before.resolve())
-            t_before, _ = timed([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step", "--workers",
+            t_before, before_log = timed([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step", "--workers",
                                  str(args.workers)], old.root, {**env, "DNNKIT_COURSE_ROOT": str(old.root),
                                                                 "PYTHONPATH": str(args.before.resolve())})
     split = re.search(r"time split.*?: (.*)", log)
     print(f"machine: {os.cpu_count()} cores; {args.submissions} step_by_step submissions")
     print(f"plain nbgrader autograde (serial):  {t_plain:7.1f} s   (of which ~{startup:.1f} s is nbgrader's start-up)")
-    print(f"dnnkit grade --workers {args.workers} (sandboxed): {t_kit:7.1f} s")
+    print(f"dnnkit grade --workers {args.workers} (sandboxed): {t_kit:7.1f} s  ({CPU[str(kit.root)]:.1f} CPU-s; plain "
+          f"{CPU[str(plain.root)]:.1f} CPU-s)")
     print(f"speed-up: {t_plain / t_kit:.2f}x  (goal: >= 2.5x on 2 cores)")
     if split:
         print("dnnkit time split: " + split.group(1))
     if args.before:
-        print(f"dnnkit grade of {args.before}: {t_before:7.1f} s, speed-up {t_plain / t_before:.2f}x; this checkout's "
-              f"ratio is {t_before / t_kit:.2f} times the other's")
+        print(f"dnnkit grade of {args.before}: {t_before:7.1f} s ({CPU[str(old.root)]:.1f} CPU-s), speed-up "
+              f"{t_plain / t_before:.2f}x; this checkout's ratio is {t_before / t_kit:.2f} times the other's "
+              f"({CPU[str(old.root)] / CPU[str(kit.root)]:.2f} in CPU time)")
+        split = re.search(r"time split.*?: (.*)", before_log)
+        if split:
+            print(f"its time split: {split.group(1)}")
 
 
 if __name__ == "__main__":

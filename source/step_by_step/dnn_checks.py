@@ -23,6 +23,7 @@ import hashlib
 import inspect
 import io
 import json
+import math
 import numbers
 import os
 import re
@@ -263,7 +264,7 @@ def unpack_plain(data: bytes, limits: dict | None = None) -> object:
         if dtype.kind not in PACKED_KINDS or dtype.hasobject or not isinstance(shape, list) or len(shape) > 32 or \
                 not all(type(n) is int and n >= 0 for n in shape):
             raise ValueError("not a plain array")
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)
         length = count * dtype.itemsize
         if length < 0 or offset + length > len(data):
             raise ValueError("array past the end of the data")
