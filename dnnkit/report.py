@@ -34,7 +34,7 @@ from . import DnnkitError, checks, mathjax
 from .cases import FUNCTIONS, function_of
 from .course import Course
 from .gradebook import ByHand
-from .grading.batch import write_kit_file
+from .grading.grades_csv import write_kit_file
 from .grading.records import RECORDS, Verdict, read_record, recorded_students
 from .language import translated, translated_term
 from .mistakes import chinese
