@@ -117,6 +117,8 @@ def test_the_grades_csv_is_an_nbgrader_export_plugin(tmp_path):
     assert [r["student_id"] for r in rows] == ["'=cmd", "ann", "bob"] and rows[0]["status"] == "refused"
     # scores are the gradebook's (no submission there: 0), the rest the record's
     assert rows[1]["score"] == "0" and rows[1]["diagnoses"] == "compute_cost: cost_without_1_over_m"
+    named = write_csv(course, ASSIGNMENT, {"=named": "a --student name dnnkit grade refused"}).read_text()
+    assert [r["student_id"] for r in csv.DictReader(io.StringIO(named))] == ["'=cmd", "'=named", "ann", "bob"]
     both = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--exporter={GRADES_CSV}"], cwd=course.root,
                           env=env, capture_output=True, text=True, timeout=300)
     assert both.returncode == 1 and "exactly one --assignment" in both.stderr

@@ -119,7 +119,7 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
                 broke += result.grader_error
                 bar.update()
                 bar.write(summary_line(result), file=sys.stdout)
-    csv_path = write_csv(course, assignment)
+    csv_path = write_csv(course, assignment, work.refused)
     if csv_path.name != f"grades-{assignment}.csv":
         print(f"dnnkit grade: warning: autograded/grades-{assignment}.csv is a folder (left by an older dnnkit "
               f"that took a student id of that name); the grades went to {csv_path.name}; remove that folder",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import ExportPlugin
+from traitlets import Dict
 
 from ..cases import FUNCTIONS
 from ..course import Course
@@ -41,6 +42,7 @@ class GradesCsv(ExportPlugin):
     grades and late penalties included) and the grader's status, flags and diagnoses; one `refused` row, with 0
     points, per submission folder whose name is not a usable student id. `--student` keeps only those rows."""
 
+    refused = Dict(help="{id: why} refused besides the folders' (dnnkit grade: the --student names it refused)")
     written = None  # where the last export went
 
     def export(self, gradebook) -> None:  # nbgrader's own gradebook is not needed: the records name the rows
@@ -49,7 +51,8 @@ class GradesCsv(ExportPlugin):
                            "functions)", type(self).__name__)
             raise SystemExit(1)
         course, assignment = Course(CourseDirectory(config=self.config).root), str(self.assignment[0])
-        text = self.csv_text(course, assignment, refused_ids(course, assignment), {str(s) for s in self.student})
+        refused = {**refused_ids(course, assignment), **self.refused}
+        text = self.csv_text(course, assignment, refused, {str(s) for s in self.student})
         if self.to:
             with open(self.to, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
                 handle.write(text)
@@ -92,10 +95,10 @@ class GradesCsv(ExportPlugin):
         return buffer.getvalue()
 
 
-def write_csv(course: Course, assignment: str) -> Path:
+def write_csv(course: Course, assignment: str, refused: dict[str, str] | None = None) -> Path:
     """Run GradesCsv for `assignment` as `nbgrader export` would; where the CSV went (the caller says when it is
     not autograded/grades-ASSIGNMENT.csv: the plugin's log is nbgrader's, silent outside its commands)."""
-    plugin = GradesCsv(config=course_config(course.root), assignment=[assignment])
+    plugin = GradesCsv(config=course_config(course.root), assignment=[assignment], refused=refused or {})
     plugin.export(None)
     return plugin.written
 

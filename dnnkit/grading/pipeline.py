@@ -83,6 +83,7 @@ def grade_one(submission: Submission, grading: Grading) -> SubmissionResult:
     with grading.trusted:
         nbgrader_pass(result, submission.folder, grading)
         write_record(grading.course.root, result)  # last: a run killed before this grades the submission again
+    result.notebook = None  # in autograded/ now; a batch's results stay small
     return result
 
 
