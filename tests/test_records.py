@@ -15,7 +15,7 @@ import pytest
 
 from dnnkit.cases import FUNCTIONS
 from dnnkit.grading.records import (MAX_RECORD_BYTES, FunctionResult, Provenance, Status, SubmissionResult, Verdict,
-                                    read_json, read_record, record_path, submission_digest, write_record)
+                                    read_json, read_record, submission_digest, write_record)
 
 ASSIGNMENT = "step_by_step"
 GRADES_CSV = "dnnkit.grading.grades_csv.GradesCsv"
