@@ -217,7 +217,6 @@ def summary(report: Report) -> str:
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
                 "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Droid Sans Fallback",
                 "AR PL UMing CN")
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def fontconfig_chinese() -> list[str]:

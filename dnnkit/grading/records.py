@@ -53,11 +53,6 @@ class Verdict(StrEnum):
     TIMED_OUT = "timed out"
     CRASHED = "crashed"
 
-    @property
-    def is_failure(self) -> bool:
-        """A wrong answer or a fault (not a stub left alone, not something the grader never reached)."""
-        return self not in (Verdict.PASSED, Verdict.NOT_ATTEMPTED, Verdict.NOT_RUN)
-
 
 @dataclass
 class FunctionResult:
@@ -72,13 +67,8 @@ class FunctionResult:
     score: float = 0.0
     max_score: float = 0.0
 
-    @property
-    def feedback(self) -> str:
-        """The verdict line, then the diagnosis and its fix when a catalogued mistake matched (in English)."""
-        return self.feedback_in("en")
-
     def feedback_in(self, language: str) -> str:
-        """`feedback` with the diagnosis in `language` (the verdict line is in the grader's language already)."""
+        """The verdict line, then the diagnosis and its fix in `language` when a catalogued mistake matched (the verdict line is in the grader's language already)."""
         advice = checks.diagnosis_text(self.diagnosis, language, chinese())
         return self.message + ("\n" + advice if advice else "")
 
