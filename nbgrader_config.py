@@ -41,7 +41,13 @@ from nbgrader.converters.autograde import Autograde as _Autograde  # noqa: E402
 _SANITIZE = "dnnkit.sanitize.SanitizeStudentMarkup"
 # The application's training cells show the student's own run, not the grader's shortened one (dnnkit/own_outputs.py).
 _KEEP, _SHOW = "dnnkit.own_outputs.KeepOwnOutputs", "dnnkit.own_outputs.ShowOwnOutputs"
-_steps = _Autograde.autograde_preprocessors.default()
+# What a notebook's outputs keep: nbgrader's LimitOutput, which the kit's also makes cut every line (nbgrader
+# leaves a line whole, however long), in both autograde passes (dnnkit/grading/nbgrader_pipeline.py).
+_LIMIT = "dnnkit.grading.nbgrader_pipeline.LimitOutput"
+_steps = [_LIMIT if step.__name__ == "LimitOutput" else step for step in _Autograde.autograde_preprocessors.default()]
+c.LimitOutput.max_lines = 1000  # lines of one cell's output
+c.LimitOutput.max_traceback = 100  # lines of one traceback
+c.LimitOutput.max_line_chars = 2000  # characters of one line
 c.Autograde.sanitize_preprocessors = [_KEEP, *_Autograde.sanitize_preprocessors.default(), _SANITIZE]
 c.Autograde.autograde_preprocessors = [*_steps[:1], _SHOW, *_steps[1:], _SANITIZE]  # after Execute
 c.HTMLExporter.preprocessors = [_SANITIZE]
@@ -82,8 +88,6 @@ c.DnnkitGrade.processes = 64
 c.DnnkitGrade.file_bytes = 256 * 1024**2
 c.DnnkitGrade.open_files = 256
 c.DnnkitGrade.work_bytes = 512 * 1024**2  # each private tmpfs: the working folder, /tmp, /dev/shm
-c.DnnkitGrade.output_line_chars = 2000  # outputs kept in autograded/ and feedback
-c.DnnkitGrade.output_cell_chars = 20000
 c.DnnkitGrade.cell_seconds = 10  # every cell here runs in well under a second under the grader
 c.DnnkitGrade.function_seconds = 20  # all public and hidden cases of one function
 c.DnnkitGrade.startup_seconds = 60

@@ -22,7 +22,7 @@ from pathlib import Path
 from . import checks
 from .cases import assignment_of
 from .course import Course
-from .grading.intake import submission_digest
+from .grading.records import submission_digest
 from .refcache import load_verified
 from .student_cases import StudentCases
 

@@ -37,7 +37,7 @@ from .cases import FUNCTIONS
 from .checks import MESSAGES, say, term
 from .course import Course
 from .gradebook import ByHand, Scores
-from .grading.batch import write_kit_file
+from .grading.grades_csv import write_kit_file
 from .grading.records import RECORDS, FunctionResult, SubmissionResult, Verdict, read_record, recorded_students
 from .mistakes import chinese
 from .names import id_problem, one_line, shown

@@ -89,7 +89,7 @@ def result_files(root: Path) -> list[Path]:
 
 
 def _executing(dask_worker) -> list[str]:
-    """Run on a worker: the arguments of its running tasks (they name the submission folder)."""
+    """Run on a worker: the arguments of its running tasks (the first names the student)."""
     return [repr(getattr(ts.run_spec, "args", ts.run_spec)) for ts in list(dask_worker.state.executing)]
 
 
@@ -104,8 +104,7 @@ def kill_a_busy_worker(client, root: Path) -> dict:
             except Exception as err:  # the worker just left, or the call failed: say which at the end
                 errors.append(f"{type(err).__name__}: {err}")
                 continue
-            students = sorted({s for spec in running
-                               for s in re.findall(rf"submitted/(s\d{{3}})/{ASSIGNMENT}", spec)})
+            students = sorted({s for spec in running for s in re.findall(r"'(s\d{3})'", spec)})
             if students:
                 os.kill(pid, signal.SIGKILL)
                 done = {p.stem for p in result_files(root)}

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -73,22 +72,23 @@ def test_a_planted_broken_reference_fails_the_build_naming_it(tmp_path, planted)
     assert named in done.stderr and page in done.stderr, done.stderr[-3000:]
 
 
-def _documented_grade_settings() -> set[str]:
+def _documented_grade_settings() -> dict[str, str]:
+    """{key: what it bounds} from the table of docs/settings.md's c.DnnkitGrade section."""
     text = (DOCS / "settings.md").read_text()
     section = text.split("## `c.DnnkitGrade`", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `(\w+)` \|", section, re.M))
+    return dict(re.findall(r"^\| `(\w+)` \| [^|]* \| (.*) \|$", section, re.M))
 
 
-def test_every_dnnkit_grade_setting_is_documented():
-    from dnnkit.grading.sandbox import Limits
-    from dnnkit.grading.settings import Timeouts
+def test_every_dnnkit_grade_setting_is_documented_by_its_help_text():
+    from dnnkit.grading.settings import DnnkitGrade
 
-    known = {f.name for cls in (Limits, Timeouts) for f in fields(cls)}
+    known = DnnkitGrade.class_traits(config=True)
     documented = _documented_grade_settings()
-    assert known - documented == set(), "settings the code knows but docs/settings.md does not list"
-    assert documented - known == set(), "settings docs/settings.md lists but the code does not know"
+    assert set(known) - set(documented) == set(), "settings the code knows but docs/settings.md does not list"
+    assert set(documented) - set(known) == set(), "settings docs/settings.md lists but the code does not know"
+    assert {key: documented[key] for key in known} == {key: trait.help for key, trait in known.items()}
     configured = set(re.findall(r"^c\.DnnkitGrade\.(\w+) *=", (REPO / "nbgrader_config.py").read_text(), re.M))
-    assert configured <= documented
+    assert configured <= set(documented)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -215,7 +215,7 @@ def test_the_total_time_per_submission_is_capped(tmp_path):
 def test_output_is_cut_where_the_config_says_inside_and_outside_the_sandbox(tmp_path):
     course = grading_course(tmp_path / "course")
     with open(course.root / "nbgrader_config.py", "a") as config:
-        config.write("\nc.DnnkitGrade.output_line_chars = 3000\n")
+        config.write("\nc.LimitOutput.max_line_chars = 3000\n")
 
     def long_line(nb):
         nb.cells.insert(1, nbformat.v4.new_code_cell('print("L" * 2500 + "end")\nprint("M" * 4000)'))

@@ -239,14 +239,15 @@ def test_hidden_problems_carry_no_value_size_index_or_student_key_in_any_languag
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_grader_fault_texts_in_each_language(language):
+    from dnnkit.grading.intake import Intake
     from dnnkit.grading.judge import Grader
     from dnnkit.grading.records import Status
-    from dnnkit.grading.supervisor import Fault, Outcome, RunState
+    from dnnkit.grading.supervisor import Fault, RunState
     grader = object.__new__(Grader)
     grader.assignment, grader.language = "step_by_step", language
     for fault in Fault:
         state = RunState(function_faults={"compute_cost": fault})
-        result = grader.finish(Outcome("s", Status.GRADED, [], nbformat.v4.new_notebook(), state), {})
+        result = grader.finish("s", Intake(nbformat.v4.new_notebook()), state, {})
         message = result.functions["compute_cost"].message
         english = (f"compute_cost: {fault} (0 points)" if fault.verdict is Verdict.NOT_RUN
                    else f"compute_cost: the process {fault} while it ran (0 points)")
@@ -255,7 +256,7 @@ def test_the_grader_fault_texts_in_each_language(language):
         assert grader._cell_fault(fault).startswith(f"this cell {fault}; it was skipped" if language != "zh"
                                                      else "这个单元格")
     for status in (Status.INCOMPLETE, Status.MISSING, Status.REFUSED):
-        result = grader.finish(Outcome("s", status, [], None), {})
+        result = grader.finish("s", Intake(None, status=status), None, {})
         message = result.functions["compute_cost"].message
         assert (f"compute_cost: not graded ({status})" in message) == (language != "zh")
         assert (CJK.search(message) is not None) == (language != "en")

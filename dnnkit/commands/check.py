@@ -2,10 +2,10 @@
 the copy `dnnkit study` made) with the hidden checks of `dnnkit grade`, and print per graded function its points,
 the failing case, the diagnosis and the fix, then the total.
 
-The grading path is `dnnkit grade`'s own (dnnkit.grading): the notebook is taken in and run by SandboxRun (in the
-bubblewrap sandbox where it can be used, without root in a user namespace of the learner's own; otherwise
-unsandboxed, said in one line: it is the learner's own code),
-on hidden cases drawn for the learner, and judged outside by Grader. No gradebook, record or CSV is written.
+The grading path is `dnnkit grade`'s own (dnnkit.grading), its first three steps: the notebook is taken in
+(intake), run by SandboxRun (in the bubblewrap sandbox where it can be used, without root in a user namespace of
+the learner's own; otherwise unsandboxed, said in one line: it is the learner's own code) on hidden cases drawn
+for the learner, and judged outside by Grader. No gradebook, record or CSV is written.
 Exit 0 whatever the score; 2 for bad input (a notebook that is not there)."""
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from .. import DnnkitError
 from ..checks import MESSAGES, say, term
 from ..cases import FUNCTIONS, grade_id
 from ..course import Course
+from ..grading.intake import Release, take_in
 from ..grading.judge import Grader
 from ..grading.records import Verdict
 from ..grading.sandbox import bubblewrap, rootless, rootless_problem
 from ..grading.settings import read_settings
+from ..grading.supervisor import SandboxRun
 from ..grading.syscalls import compiled
 from ..names import one_line, shown
 from ..shipped import released_language
@@ -59,17 +61,19 @@ def run(args) -> int:
     if problem is not None:
         print(sandbox_warning(problem, language), file=sys.stderr)
     print(header(args.assignment, display(course, notebook), problem, language), flush=True)
-    grader = Grader(course, args.assignment, limits, timeouts, sandboxed=problem is None)
-    grader.runner.prewarm = False  # one notebook: no spare sandbox to start for the next
-    with contextlib.closing(grader.runner):
+    release, judge = Release.of(course, args.assignment), Grader(course, args.assignment)
+    sandbox = SandboxRun(course, args.assignment, limits, timeouts, sandboxed=problem is None)
+    sandbox.prewarm = False  # one notebook: no spare sandbox to start for the next
+    with contextlib.closing(sandbox):
         cases = StudentCases(course, args.assignment).for_student(LEARNER)
         with tempfile.TemporaryDirectory(prefix="dnnkit-check-") as scratch:
             folder = Path(scratch) / args.assignment  # the notebook alone, named as the grader expects it
             folder.mkdir()
             shutil.copyfile(notebook, folder / f"{args.assignment}.ipynb")
-            outcome = grader.runner.execute(LEARNER, folder, grader.inputs(cases))
-        result = grader.finish(outcome, cases)
-    for line in report(result, points(grader.runner.master, args.assignment), grader.language):
+            taken = take_in(folder, release)
+        ran = None if taken.notebook is None else sandbox.run(LEARNER, taken.notebook, sandbox.inputs(cases))
+        result = judge.finish(LEARNER, taken, ran, cases)
+    for line in report(result, points(release.notebook, args.assignment), judge.language):
         print(line)
     return 0
 

@@ -1,24 +1,40 @@
-"""Reading a submission however it arrives: finds the notebook, repairs what can be repaired, and says what
-it did in one readable flag per finding. Locked cells are restored from the release, as nbgrader does."""
+"""Intake, before anything runs: finds the submitted notebook however it arrives, reads it, and puts its nbgrader
+cells right with nbgrader's own sanitize preprocessors (DeduplicateIds, OverwriteKernelspec, OverwriteCells with
+add_missing_cells), checked against the release instead of the gradebook, so that nothing a grader keeps
+(hidden tests) enters the sandbox. Each finding is one readable flag; a change is flagged only when it matches no
+version ever released (released.py): what the instructor changed since the student fetched it is not theirs."""
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
+from nbgrader.preprocessors import DeduplicateIds, OverwriteCells, OverwriteKernelspec
+from traitlets import Bool
 
 from .. import own_outputs
+from ..course import Course
 from ..names import shown  # every name and text from the submission reaches flags through it
-from .records import Status
-from .released import cell_version
+from .records import MAX_NOTEBOOK_BYTES, Status, _regular_file, candidates, read_limited
+from .records import submission_digest  # noqa: F401 (intake's too: what was handed in, as a digest)
+from .released import cell_version, known_versions
 
-MAX_NOTEBOOK_BYTES = 20 * 1024**2
+
+@dataclass
+class Release:
+    """What a submission is checked against: the released notebook and every released version of its cells."""
+    assignment: str
+    notebook: nbformat.NotebookNode
+    versions: dict[str, set[tuple[str, str]]]  # {grade id: {released.cell_version}}
+
+    @classmethod
+    def of(cls, course: Course, assignment: str) -> "Release":
+        notebook = nbformat.read(course.notebook(assignment, "release"), as_version=4)
+        return cls(assignment, notebook, known_versions(course.root, assignment, notebook))
 
 
 @dataclass
@@ -36,27 +52,6 @@ def _grade_id(cell) -> str | None:
     nbgrader_meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
     gid = nbgrader_meta.get("grade_id") if isinstance(nbgrader_meta, dict) else None
     return gid if isinstance(gid, str) else None
-
-
-def _regular_file(path: Path) -> bool:
-    """A regular file, not a link (which could point at another student's or the instructor's files), not a
-    FIFO or device (which could block or never end)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def read_limited(path: Path) -> bytes | None:
-    """The file's bytes, or None when it is larger than MAX_NOTEBOOK_BYTES (read at most one byte more)."""
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_NOTEBOOK_BYTES + 1)
-    return None if len(data) > MAX_NOTEBOOK_BYTES else data
-
-
-def candidates(folder: Path) -> list[Path]:
-    """The submission's notebook files: regular files named *.ipynb, directly in its folder."""
-    return sorted(p for p in folder.glob("*.ipynb") if _regular_file(p))
 
 
 def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, list[str], bool]:
@@ -130,133 +125,190 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
     return nb, flags
 
 
-def _code_defines(cell, function_name: str) -> bool:
-    source = cell.get("source", "")
-    return isinstance(source, str) and re.search(rf"^\s*def\s+{re.escape(function_name)}\s*\(", source, re.M) is not None
-
-
-def _ordinary(cell, flags: list[str]):
-    """A student's own cell, with nbgrader metadata removed and its fields of the right types (or None); a code
-    cell tagged `own-outputs` keeps that tag and its outputs (the judge cuts and checks them)."""
-    kind, source = cell.get("cell_type"), cell.get("source", "")
-    if kind not in ("code", "markdown", "raw") or not isinstance(source, str):
-        flags.append("a cell of unknown type or with a non-text source was dropped")
-        return None
-    if kind == "code":
-        code = nbformat.v4.new_code_cell(source)
-        tags = cell.get("metadata", {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
-        if isinstance(tags, list) and own_outputs.TAG in tags:  # its submitted outputs are shown (own_outputs)
-            code.metadata.tags = [own_outputs.TAG]
-            outputs = cell.get("outputs")
-            code.outputs = [o for o in outputs if isinstance(o, dict)][:10] if isinstance(outputs, list) else []
-        return code
-    return nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_raw_cell(source)
-
-
-def merge_with_master(student, master, released: dict | None = None) -> tuple[nbformat.NotebookNode, list[str]]:
-    """The student's notebook with every nbgrader cell put right, as nbgrader's autograde would.
-
-    Locked cells are restored as released now; solution cells keep the student's code in the released cell;
-    deleted nbgrader cells are put back where they were; ordinary cells are the student's, in their order.
-    A cell is flagged as changed only when it matches no version ever released ({grade id: {cell_version}},
-    see released.py): what the instructor changed since the student fetched it is not the student's doing."""
-    released = released or {}
-    flags: list[str] = []
-    masters = {_grade_id(c): (i, c) for i, c in enumerate(master.cells) if _grade_id(c)}
-    present = {_grade_id(c) for c in student.cells} & set(masters)
-    merged = copy.deepcopy(master)
-    merged.cells = []
-    seen: set[str] = set()
-    restored: set[str] = set()
-
-    def restore_missing_before(position):
-        for gid, (i, mcell) in masters.items():
-            if i < position and gid not in present and gid not in restored:
-                restored.add(gid)
-                if mcell.metadata.nbgrader.get("solution"):
-                    if any(_code_defines(c, gid) for c in student.cells
-                           if isinstance(c, dict) and c.get("cell_type") == "code"):
-                        flags.append(f"solution cell {gid} was deleted; graded the cell that defines {gid}")
-                        continue
-                    flags.append(f"solution cell {gid} was deleted")
-                else:
-                    flags.append(f"locked cell {gid} was deleted; restored")
-                merged.cells.append(copy.deepcopy(mcell))
-
-    for cell in student.cells:
+def _cleaned(nb, flags: list[str]) -> nbformat.NotebookNode:
+    """The notebook with each cell rebuilt from the fields a cell may have: its type, source and nbgrader metadata
+    (a dict with a text grade id, else dropped), and for an ordinary code cell tagged `own-outputs` that tag and
+    its outputs (own_outputs.py); no other metadata, outputs or attachments."""
+    cells = []
+    for cell in nb.cells:
         if not isinstance(cell, dict):
             flags.append("a cell that is not a JSON object was dropped")
             continue
-        gid = _grade_id(cell)
-        raw_meta = cell.get("metadata")
-        if gid is None and isinstance(raw_meta, dict) and raw_meta.get("nbgrader") is not None:
+        kind, source = cell.get("cell_type"), cell.get("source", "")
+        if kind not in ("code", "markdown", "raw") or not isinstance(source, str):
+            flags.append("a cell of unknown type or with a non-text source was dropped")
+            continue
+        new = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+               "raw": nbformat.v4.new_raw_cell}[kind](source)
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        if _grade_id(cell) is not None:
+            new.metadata.nbgrader = copy.deepcopy(metadata["nbgrader"])
+        elif metadata.get("nbgrader") is not None:
             flags.append("a cell's nbgrader metadata or grade id is malformed; treated as an ordinary cell")
-        if gid not in masters:
-            ordinary = _ordinary(cell, flags)
-            if gid:
-                flags.append(f"cell with unknown grade id '{shown(gid)}' kept as an ordinary cell")
-            if ordinary is not None:
-                merged.cells.append(ordinary)
-            continue
-        if gid in seen:
-            flags.append(f"cell {gid} is duplicated; the first copy was graded")
-            continue
-        seen.add(gid)
-        position, mcell = masters[gid]
-        restore_missing_before(position)
-        fixed = copy.deepcopy(mcell)
-        meta = mcell.metadata.nbgrader
-        student_meta = cell.get("metadata")
-        versions = released.get(gid, set())
-        if not isinstance(student_meta, dict) or (
-                student_meta.get("nbgrader") != meta
-                and cell_version(mcell.source, student_meta.get("nbgrader"))[1] not in {v[1] for v in versions}):
-            flags.append(f"cell {gid}: nbgrader metadata changed; restored")
-        if cell.get("cell_type") != mcell.cell_type:
-            flags.append(f"cell {gid} was changed to {shown(cell.get('cell_type'))}; restored as {mcell.cell_type}")
-        if meta.get("solution"):
-            source = cell.get("source", "")
-            fixed.source = source if isinstance(source, str) else ""
-        elif cell.get("source") != mcell.source and cell_version(cell.get("source"), None)[0] not in {
-                v[0] for v in versions}:
-            flags.append(f"locked cell {gid} was edited; restored")
-        merged.cells.append(fixed)
-    restore_missing_before(len(master.cells))
-    metadata = student.get("metadata")
-    kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
-    if kernelspec is not None and not isinstance(kernelspec, dict):
-        flags.append("kernelspec metadata is malformed; graded with the course's python3")
-    spec = kernelspec.get("name") if isinstance(kernelspec, dict) else None
-    if spec and spec != master.metadata.get("kernelspec", {}).get("name"):
-        flags.append(f"kernelspec changed to '{shown(spec)}'; graded with the course's python3")
-    return merged, flags
+        tags = metadata.get("tags")
+        if kind == "code" and isinstance(tags, list) and own_outputs.TAG in tags and "nbgrader" not in new.metadata:
+            new.metadata.tags = [own_outputs.TAG]  # its submitted outputs are shown (the judge checks them)
+            outputs = cell.get("outputs")
+            new.outputs = [o for o in outputs if isinstance(o, dict)][:10] if isinstance(outputs, list) else []
+        cells.append(new)
+    nb.cells = cells
+    return nb
 
 
-def take_in(folder: Path, assignment: str, master, released: dict | None = None) -> Intake:
-    """Find, read and repair the submission in `folder` (`released`: every released version of each nbgrader
-    cell, see merge_with_master)."""
+class FirstCopyGraded(DeduplicateIds):
+    """nbgrader's DeduplicateIds, keeping the first copy of a released cell and dropping the others: nbgrader keeps
+    the last one's metadata and runs the earlier copies as ordinary cells, so a copy pasted below a solution would
+    be the one graded. Every cell with a released grade id counts (nbgrader's test, the grade/solution/locked
+    flags, is the student's to remove)."""
+
+    def __init__(self, release: Release, flags: list[str], **kwargs):
+        super().__init__(**kwargs)
+        self.released, self.flags = {_grade_id(cell) for cell in release.notebook.cells} - {None}, flags
+
+    def preprocess(self, nb, resources):
+        self.grade_ids, self.copies = set(), set()
+        nb, resources = super(DeduplicateIds, self).preprocess(nb, resources)  # first to last, not nbgrader's reverse
+        nb.cells = [cell for index, cell in enumerate(nb.cells) if index not in self.copies]
+        return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        gid = _grade_id(cell)
+        if gid in self.grade_ids:
+            self.flags.append(f"cell {gid} is duplicated; the first copy was graded")
+            self.copies.add(index)
+        elif gid in self.released:
+            self.grade_ids.add(gid)
+        return cell, resources
+
+
+class ReleasedKernelspec(OverwriteKernelspec):
+    """nbgrader's OverwriteKernelspec with the release's notebook metadata in place of the gradebook's kernelspec."""
+
+    def __init__(self, release: Release, flags: list[str], **kwargs):
+        super().__init__(**kwargs)
+        self.release, self.flags = release, flags
+
+    def preprocess(self, nb, resources):
+        kernelspec = nb.metadata.get("kernelspec")
+        if kernelspec is not None and not isinstance(kernelspec, dict):
+            self.flags.append("kernelspec metadata is malformed; graded with the course's python3")
+        elif (kernelspec or {}).get("name") not in (None, "", self.release.notebook.metadata.kernelspec.name):
+            self.flags.append(f"kernelspec changed to '{shown(kernelspec['name'])}'; graded with the course's python3")
+        nb.metadata = copy.deepcopy(self.release.notebook.metadata)
+        return nb, resources
+
+
+class ReleasedCells(OverwriteCells):
+    """nbgrader's OverwriteCells, asking the released notebook what it asks the gradebook (so hidden tests never
+    come back into a notebook that will run): a cell's type, locked state, points and, for a locked cell, source
+    are put back by nbgrader's own code; before that the kit puts back the whole of the cell's metadata (nbgrader
+    fixes only some fields). A grade id the release does not have makes an ordinary cell. Missing cells are put
+    back where they were released: every nbgrader cell, not only grade cells as nbgrader does, except a deleted
+    solution cell whose function another cell defines (that cell is graded)."""
+
+    add_missing_cells = Bool(True)
+
+    def __init__(self, release: Release, flags: list[str], **kwargs):
+        super().__init__(**kwargs)
+        self.release, self.flags = release, flags
+        self.released = {_grade_id(cell): cell for cell in release.notebook.cells if _grade_id(cell)}
+        self.cell = None
+
+    def preprocess(self, nb, resources):
+        self.gradebook = self  # nbgrader's steps below call find_source_cell and find_graded_cell on it
+        self.notebook_id = self.assignment_id = self.release.assignment
+        nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
+        return self.add_missing_grade_cells(nb, resources) if self.add_missing_cells else (nb, resources)
+
+    def find_source_cell(self, grade_id, notebook, assignment):
+        cell = self.released[grade_id]
+        meta = cell.metadata.nbgrader
+        return SimpleNamespace(name=grade_id, cell_type=cell.cell_type, locked=meta.get("locked", False),
+                               checksum=meta.get("checksum"), source=cell.source)
+
+    def find_graded_cell(self, grade_id, notebook, assignment):
+        return SimpleNamespace(max_score=float(self.released[grade_id].metadata.nbgrader.get("points", 0)))
+
+    def preprocess_cell(self, cell, resources, index):
+        gid = _grade_id(cell)
+        if gid is not None and gid not in self.released:
+            self.flags.append(f"cell with unknown grade id '{shown(gid)}' kept as an ordinary cell")
+            del cell.metadata["nbgrader"]
+        if gid not in self.released:
+            return cell, resources
+        released = self.released[gid]
+        if cell.metadata.nbgrader != released.metadata.nbgrader and cell_version(
+                released.source, cell.metadata.nbgrader)[1] not in {v[1] for v in self.release.versions.get(gid, ())}:
+            self.flags.append(f"cell {gid}: nbgrader metadata changed; restored")
+        cell.metadata = copy.deepcopy(released.metadata)
+        if "id" in released:
+            cell.id = released.id
+        if cell.cell_type == "code":
+            cell.outputs = []
+        self.cell = cell
+        return super().preprocess_cell(cell, resources, index)
+
+    def report_change(self, name, attr, old, new) -> None:
+        if attr == "cell_type":
+            self.flags.append(f"cell {name} was changed to {shown(new)}; restored as {old}")
+        elif attr == "checksum" and cell_version(self.cell.source, None)[0] not in {
+                v[0] for v in self.release.versions.get(name, ())}:
+            self.flags.append(f"locked cell {name} was edited; restored")
+
+    def add_missing_grade_cells(self, nb, resources):
+        present = {_grade_id(cell) for cell in nb.cells}
+        order = {gid: i for i, gid in enumerate(self.released)}
+        missing = [gid for gid in self.released if gid not in present]
+        cells = []
+        for cell in nb.cells:
+            while missing and _grade_id(cell) in order and order[missing[0]] < order[_grade_id(cell)]:
+                cells += self._restored(missing.pop(0), nb)
+            cells.append(cell)
+        for gid in missing:
+            cells += self._restored(gid, nb)
+        nb.cells = cells
+        return nb, resources
+
+    def _restored(self, gid: str, nb) -> list:
+        """The released cell `gid` as it is put back (none: a solution that another cell defines)."""
+        if not self.released[gid].metadata.nbgrader.get("solution"):
+            self.flags.append(f"locked cell {gid} was deleted; restored")
+        elif any(_code_defines(cell, gid) for cell in nb.cells if cell.cell_type == "code"):
+            self.flags.append(f"solution cell {gid} was deleted; graded the cell that defines {gid}")
+            return []
+        else:
+            self.flags.append(f"solution cell {gid} was deleted")
+        return [copy.deepcopy(self.released[gid])]
+
+
+def _code_defines(cell, function_name: str) -> bool:
+    return re.search(rf"^\s*def\s+{re.escape(function_name)}\s*\(", cell.source, re.M) is not None
+
+
+def repaired(nb, release: Release) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The submitted notebook with its nbgrader cells put right (nbgrader's sanitize steps, in nbgrader's order),
+    and a flag for each finding."""
+    flags: list[str] = []
+    nb = _cleaned(nb, flags)
+    resources = {"nbgrader": {"assignment": release.assignment, "notebook": release.assignment}}
+    for step in (FirstCopyGraded(release, flags), ReleasedKernelspec(release, flags), ReleasedCells(release, flags)):
+        nb, resources = step.preprocess(nb, resources)
+    return nb, flags
+
+
+def take_in(folder: Path, release: Release) -> Intake:
+    """Find, read and repair the submission in `folder`."""
+    folder = Path(folder)
     if folder.is_symlink():
         return Intake(None, ["the submission folder is a link; not followed"], Status.INCOMPLETE, unreadable=True)
     if not folder.is_dir():
-        return Intake(None, [f"no submission folder for {assignment}"], Status.MISSING)
-    path, flags, unreadable = _find_notebook(folder, assignment, master)
+        return Intake(None, [f"no submission folder for {release.assignment}"], Status.MISSING)
+    path, flags, unreadable = _find_notebook(folder, release.assignment, release.notebook)
     if path is None:  # something was handed in (a link, a FIFO) but nothing that can be read is "incomplete"
         return Intake(None, flags, Status.INCOMPLETE if unreadable else Status.MISSING, unreadable=unreadable)
     nb, read_flags = _read(path)
     flags += read_flags
     if nb is None:
         return Intake(None, flags, Status.INCOMPLETE, path)
-    merged, merge_flags = merge_with_master(nb, master, released)
-    return Intake(merged, flags + merge_flags, Status.GRADED, path)
-
-
-def submission_digest(folder: Path) -> str:
-    """sha256 over the submission's notebook files (names and bytes) and its timestamp: a changed submission
-    is graded again. Links, FIFOs and oversized files are not read (see `candidates`)."""
-    h = hashlib.sha256()
-    if folder.is_dir() and not folder.is_symlink():
-        timestamp = folder / "timestamp.txt"
-        for path in candidates(folder) + ([timestamp] if _regular_file(timestamp) else []):
-            data = read_limited(path)
-            h.update(os.fsencode(path.name) + b"\0" + (data if data is not None else b"<too large>") + b"\0")
-    return h.hexdigest()
+    repaired_nb, repair_flags = repaired(nb, release)
+    return Intake(repaired_nb, flags + repair_flags, Status.GRADED, path)

@@ -1,13 +1,14 @@
-"""The judge: decides every verdict outside the sandbox, from what the supervisor took from the runner.
+"""The judge: decides every verdict outside the sandbox, from what the supervisor took from the runner. It
+holds the expected outputs and never the sandbox: pipeline.py hands it what intake read and the run reported.
 
 Results are loaded as plain data (allow_pickle=False), compared with the reference outputs by dnnkit.checks
 (the code students' visible tests use, so a message never disagrees with a grade) and matched against the
 catalogued mistakes. A failed public case is told in full (the student's values on the released inputs, an
 exception's type and message) as far as the notebook's own visible test already told it; anything else, and
 every hidden case, in the fixed vocabulary of checks.compare(reveal=False). Points are not decided here:
-nbgrader gives a passing grade cell its metadata's points (nbgrader_pipeline.py). Also here: what the sandbox
-receives per grading level (inputs, never expected outputs), and the executed notebook rebuilt from the
-runner's outputs (known fields only, cut to size).
+nbgrader gives a passing grade cell its metadata's points (nbgrader_pipeline.py). Also here: the executed
+notebook rebuilt from the runner's outputs (known fields only; what is kept of them is nbgrader_pipeline's
+LimitOutput's).
 """
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ import json
 import nbformat
 
 from .. import checks, own_outputs
-from ..cases import FUNCTIONS, function_of, grading_levels
+from ..cases import FUNCTIONS, function_of
 from ..course import Course
 from ..names import one_line
+from ..shipped import released_language
+from .intake import Intake
 from .records import FunctionResult, Status, SubmissionResult, Verdict
-from .sandbox import Limits
-from .settings import Timeouts
-from .supervisor import Outcome, RunState, SandboxRun
+from .supervisor import RunState
 
 NOTEBOOK_OUTPUT_BYTES = 1536 * 1024  # all outputs kept in one autograded notebook
 RAISED_CHARS = 300  # a public case's exception, when told in a verdict: its first line, cut to this length
@@ -78,34 +79,13 @@ def _inside(got) -> str:
     return inside if inside in (*checks.PROVIDED_HELPERS, "numpy") else ""
 
 
-def _inputs_only(cases: list) -> list:
-    """Cases as the sandbox gets them: arguments and the recorded helper calls sealed (checks.sealed_calls: an
-    answer opens only for the call that was recorded), no expected output, no reference code."""
-    return [{"name": case["name"], "args": case["args"], "calls": checks.sealed_calls(case.get("deps", {}))}
-            for case in cases]
-
-
-def sandbox_inputs(assignment: str, public: dict, hidden: dict) -> list[dict]:
-    """One {function: {"public": cases, "hidden": cases}} per grading level, in order (`public`: already as
-    _inputs_only made them): the inputs only, never an expected output, a mistake's outcome or reference code."""
-    return [{name: {"public": public[name], "hidden": _inputs_only(hidden[name])} for name in level}
-            for level in grading_levels(assignment)]
-
-
 class Grader:
     """The trusted half: decides the verdicts from what a SandboxRun reported, outside the sandbox."""
 
-    def __init__(self, course: Course, assignment: str, limits: Limits = Limits(), timeouts: Timeouts = Timeouts(),
-                 sandboxed: bool = True):
-        self.assignment, self.limits = assignment, limits
+    def __init__(self, course: Course, assignment: str):
+        self.assignment = assignment
         self.public, _ = checks.load_plain(course.release(assignment) / "public_cases.npz")
-        self.sealed_public = {name: _inputs_only(cases) for name, cases in self.public.items()}
-        self.runner = SandboxRun(course, assignment, limits, timeouts, sandboxed)
-        self.language = self.runner.language  # the release's: a verdict repeats its visible test's words
-
-    def inputs(self, hidden_cases: dict) -> list[dict]:
-        """What the sandbox gets for a submission graded on `hidden_cases`."""
-        return sandbox_inputs(self.assignment, self.sealed_public, hidden_cases)
+        self.language = released_language(course, assignment)  # a verdict repeats its visible test's words
 
     def judge(self, name: str, results, hidden_cases: dict, visible_error: str = "") -> FunctionResult:
         """Compare one function's returned values with the reference outputs: the verdict, and the catalogued
@@ -171,14 +151,15 @@ class Grader:
             "\n" + note if note else "")
         return verdict
 
-    def finish(self, outcome: Outcome, hidden_cases: dict) -> SubmissionResult:
-        """The verdicts on one submission from its SandboxRun outcome and the hidden cases it ran on."""
-        result = SubmissionResult(outcome.student, self.assignment, flags=list(outcome.flags))
+    def finish(self, student: str, taken: Intake, state: RunState | None, hidden_cases: dict) -> SubmissionResult:
+        """The verdicts on one submission: what intake made of it, what its sandboxed run reported (None when
+        nothing could run) and the hidden cases it ran on."""
+        result = SubmissionResult(student, self.assignment, flags=[*taken.flags, *(state.flags if state else [])])
         names = FUNCTIONS[self.assignment]
         result.functions = {n: FunctionResult(n) for n in names}
-        nb, state = outcome.notebook, outcome.state
+        nb = taken.notebook
         if nb is None or state is None:
-            result.status = outcome.status if outcome.status is not Status.GRADED else Status.INCOMPLETE
+            result.status = taken.status if taken.status is not Status.GRADED else Status.INCOMPLETE
             for f in result.functions.values():
                 f.message = checks.say("not graded", self.language, function=f.name,
                                        status=checks.MESSAGES[f"status {result.status}"][0],
@@ -217,8 +198,9 @@ class Grader:
         return checks.say("cell fault", self.language, **_fault_fields(fault))
 
     def _executed_notebook(self, nb, state: RunState) -> nbformat.NotebookNode:
-        """The notebook with the outputs the runner reported for each cell (known fields only, cut to size);
-        the verdicts are written into the graded cells later, by nbgrader's pass (nbgrader_pipeline.py)."""
+        """The notebook with the outputs the runner reported for each cell (known fields only, at most
+        NOTEBOOK_OUTPUT_BYTES in all); the verdicts are written into the graded cells later, by nbgrader's pass
+        (nbgrader_pipeline.py)."""
         executed = nbformat.from_dict(json.loads(json.dumps(nb)))
         count = 0
         budget = NOTEBOOK_OUTPUT_BYTES
@@ -243,7 +225,7 @@ class Grader:
                                 "text": checks.say("output left out", self.language) + "\n"}]
                 for output in outputs[:10] if isinstance(outputs, list) else []:
                     try:
-                        content = _content(output, self.limits.output_line_chars, self.limits.output_cell_chars)
+                        content = _content(output)
                         size = len(json.dumps(content))
                         if budget - size < 0:
                             content = {"name": "stdout", "text": checks.say("output left out", self.language) + "\n"}
@@ -257,13 +239,9 @@ class Grader:
         return executed
 
 
-def clip(text, line_chars: int = 2000, cell_chars: int = 20000) -> str:
-    """Output as the grader keeps it: valid UTF-8, each line and the whole text cut to a size (the runner's
-    own cut is done inside the sandbox and so is not trusted)."""
-    text = str(text)[: cell_chars * 2].encode("utf-8", errors="replace").decode("utf-8")
-    lines = [ln if len(ln) <= line_chars else ln[:line_chars] + " …[line cut]" for ln in text.split("\n")]
-    text = "\n".join(lines)
-    return text if len(text) <= cell_chars else text[:cell_chars] + "\n…[output cut]\n"
+def _text(value) -> str:
+    """A reported text as a string a notebook file can hold (JSON can carry lone surrogates)."""
+    return str(value).encode("utf-8", errors="replace").decode("utf-8")
 
 
 def _is_image(kind: str, value: str) -> bool:
@@ -277,16 +255,15 @@ def _is_image(kind: str, value: str) -> bool:
     return head.startswith(b"\x89PNG\r\n\x1a\n") if kind == "image/png" else head.startswith(b"\xff\xd8\xff")
 
 
-def _content(output: dict, line_chars: int, cell_chars: int) -> dict:
-    """The content of one output the runner reported, rebuilt from known fields only and cut to size."""
+def _content(output: dict) -> dict:
+    """The content of one output the runner reported, rebuilt from known fields only."""
     kind = output.get("output_type")
     if kind == "stream":
         name = output.get("name") if output.get("name") in ("stdout", "stderr") else "stdout"
-        return {"name": name, "text": clip(output.get("text", ""), line_chars, cell_chars)}
+        return {"name": name, "text": _text(output.get("text", ""))}
     if kind == "error":
-        return {"ename": clip(output.get("ename", ""), 100, 100),
-                "evalue": clip(output.get("evalue", ""), line_chars, line_chars),
-                "traceback": [clip(t, line_chars, line_chars) for t in list(output.get("traceback", []))[:3]]}
+        return {"ename": _text(output.get("ename", ""))[:100], "evalue": _text(output.get("evalue", "")),
+                "traceback": [_text(t) for t in list(output.get("traceback", []))[:3]]}
     if kind != "display_data":
         raise ValueError(kind)
     data = {}
@@ -294,5 +271,5 @@ def _content(output: dict, line_chars: int, cell_chars: int) -> dict:
         if key in ("image/png", "image/jpeg") and isinstance(value, str) and _is_image(key, value):
             data[key] = value
         elif key == "text/plain":
-            data[key] = clip(value, line_chars, cell_chars)
+            data[key] = _text(value)
     return {"data": data, "metadata": {}}

@@ -12,6 +12,9 @@ restoring locked cells from the gradebook (sanitize pass), the points of each gr
 nbgrader reads the submission from a staging folder inside the grader-only `.dnnkit/`, holding only the
 notebook the sandbox ran (as intake repaired it) and a `timestamp.txt` that parses: never a student's other
 files, which nbgrader would copy into autograded/ and feedback/ (links included).
+
+Also here, for both autograde passes (nbgrader_config.py): `LimitOutput`, nbgrader's, which also bounds the
+length of a line; the one limit on what a notebook's outputs keep.
 """
 from __future__ import annotations
 
@@ -33,8 +36,10 @@ from jsonschema.exceptions import best_match
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
 from nbgrader.preprocessors import CheckCellMetadata, Execute
+from nbgrader.preprocessors import LimitOutput as NbgraderLimitOutput
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
+from traitlets import Integer
 
 from .. import DnnkitError, checks
 from ..cases import function_of
@@ -73,6 +78,31 @@ class TrustedVerdicts(Preprocessor):
                 points = float(cell.metadata.nbgrader.get("points", 0))
                 cell.outputs = verdict_outputs(cell.outputs, self.result.functions[name], points, self.language)
         return nb, resources
+
+
+class LimitOutput(NbgraderLimitOutput):
+    """nbgrader's LimitOutput (lines of a cell's output, lines of a traceback), and the length of every line of
+    text, which nbgrader leaves whole (one 50 MB line would reach the autograded notebook and the feedback)."""
+
+    max_line_chars = Integer(2000, help="characters kept of one line of output (-1 means no limit)").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.cell_type != "code" or self.max_line_chars < 0:
+            return cell, resources
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                output.text = self._cut(output.text)
+            elif output.output_type == "error":
+                output.evalue = self._cut(output.evalue)
+                output.traceback = [self._cut(line) for line in output.traceback]
+            elif isinstance(output.get("data", {}).get("text/plain"), str):
+                output.data["text/plain"] = self._cut(output.data["text/plain"])
+        return cell, resources
+
+    def _cut(self, text: str) -> str:
+        return "\n".join(line if len(line) <= self.max_line_chars else line[:self.max_line_chars] + " …[line cut]"
+                         for line in text.split("\n"))
 
 
 class _SchemaCheckedOnce(BaseMetadataValidator):
@@ -236,9 +266,9 @@ class NbgraderPass:
         coursedir.assignment_id, coursedir.student_id = self.assignment, result.student
         converter = Autograde(coursedir=coursedir, config=self.config, log=self.log)
         converter.force = True
-        converter.autograde_preprocessors = [TrustedVerdicts(result, self.language) if _is_execute(step) else _faster(step)
-                                             for step in self.steps]
-        converter.sanitize_preprocessors = [_faster(step) for step in converter.sanitize_preprocessors]
+        converter.autograde_preprocessors = [TrustedVerdicts(result, self.language) if _is_execute(step)
+                                             else _kit_step(step) for step in self.steps]
+        converter.sanitize_preprocessors = [_kit_step(step) for step in converter.sanitize_preprocessors]
         errors = _Errors()
         self.log.addHandler(errors)
         try:
@@ -258,7 +288,11 @@ def _is_execute(step) -> bool:
     return step is Execute or step in ("nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute")
 
 
-def _faster(step):
-    """nbgrader's CheckCellMetadata as CheckCellMetadataOnce; any other step as configured."""
-    named = ("nbgrader.preprocessors.CheckCellMetadata", "nbgrader.preprocessors.checkcellmetadata.CheckCellMetadata")
-    return CheckCellMetadataOnce if step is CheckCellMetadata or step in named else step
+def _kit_step(step):
+    """nbgrader's CheckCellMetadata as CheckCellMetadataOnce and its LimitOutput as the kit's (lines are cut in
+    dnnkit grade whatever the configuration); any other step as configured."""
+    name = step if isinstance(step, str) else f"{step.__module__}.{step.__qualname__}"
+    return {"nbgrader.preprocessors.CheckCellMetadata": CheckCellMetadataOnce,
+            "nbgrader.preprocessors.checkcellmetadata.CheckCellMetadata": CheckCellMetadataOnce,
+            "nbgrader.preprocessors.LimitOutput": LimitOutput,
+            "nbgrader.preprocessors.limitoutput.LimitOutput": LimitOutput}.get(name, step)

@@ -1,12 +1,12 @@
 """Runs one submission's code inside the sandbox and reports what its functions return, as plain data.
 
-Standalone (stdlib, numpy, IPython and the grader's dnn_checks.py): it is copied into the sandbox and run as
-`python -E -s runner.py GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`. It loads IPython and numpy, waits for its
-plan, runs every cell, then the graded functions level by level: it waits for each level's inputs
-(GRADER/level-K.npz), which the grader writes only once every function of the levels before is final, calls
-those functions on them and reports. Everything goes to standard output, one JSON object per line (a pipe
-the grader reads). It decides nothing: the student's code owns this process, and the grader trusts nothing it
-says beyond what the grader asked for, taken as the student's answer.
+Standalone (stdlib, numpy, IPython, and the grader's dnn_checks.py and protocol.py beside it): it is copied into
+the sandbox and run as `python -E -s runner.py GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`. It loads IPython and
+numpy, waits for its plan, runs every cell, then the graded functions level by level: it waits for each level's
+inputs, which the grader writes only once every function of the levels before is final, calls those functions
+on them and reports. Every event is a line of protocol.py on standard output (a pipe the grader reads). It
+decides nothing: the student's code owns this process, and the grader trusts nothing it says beyond what the
+grader asked for, taken as the student's answer.
 """
 import base64
 import json
@@ -14,36 +14,35 @@ import os
 import sys
 import time
 
-MAX_LINE = 2000  # each output line and the whole text of one cell are cut to these sizes, which the plan
-MAX_CELL_TEXT = 20000  # sets from c.DnnkitGrade.output_line_chars and output_cell_chars
+import protocol
+
 CHANNEL = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
 
 
-def _event(**fields):
-    CHANNEL.write(json.dumps(fields) + "\n")
+def _event(kind, **fields):
+    CHANNEL.write(protocol.line(kind, **fields))
     CHANNEL.flush()
 
 
-def _clip(text):
-    lines = [line if len(line) <= MAX_LINE else line[:MAX_LINE] + " …[line cut]" for line in text.split("\n")]
-    text = "\n".join(lines)
-    return text if len(text) <= MAX_CELL_TEXT else text[:MAX_CELL_TEXT] + "\n…[output cut]\n"
+def _sent(text):
+    """`text` as far as it crosses the pipe (what is kept is decided outside, by LimitOutput)."""
+    return text if len(text) <= protocol.TEXT_CHARS else text[:protocol.TEXT_CHARS] + "\n…[output cut]\n"
 
 
 def _outputs(captured, error):
     outputs = []
     if captured.stdout:
-        outputs.append({"output_type": "stream", "name": "stdout", "text": _clip(captured.stdout)})
+        outputs.append({"output_type": "stream", "name": "stdout", "text": _sent(captured.stdout)})
     if captured.stderr:
-        outputs.append({"output_type": "stream", "name": "stderr", "text": _clip(captured.stderr)})
+        outputs.append({"output_type": "stream", "name": "stderr", "text": _sent(captured.stderr)})
     for rich in captured.outputs[:5]:
-        data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _clip(str(v)))
+        data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _sent(str(v)))
                 for k, v in rich.data.items() if isinstance(v, str)}
         if data:
             outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
     if error:
-        outputs.append({"output_type": "error", "ename": error["ename"], "evalue": _clip(error["evalue"]),
-                        "traceback": [_clip(f"{error['ename']}: {error['evalue']}")]})
+        outputs.append({"output_type": "error", "ename": error["ename"], "evalue": error["evalue"],
+                        "traceback": [f"{error['ename']}: {error['evalue']}"]})
     return outputs
 
 
@@ -53,7 +52,7 @@ def run_cells(shell, plan):
     for cell in plan["cells"]:
         if cell["index"] in plan["skip_cells"]:
             continue
-        _event(e="cell", i=cell["index"], phase="start")
+        _event(protocol.CELL, phase=protocol.START, index=cell["index"])
         error = None
         with capture_output(stdout=True, stderr=True, display=True) as captured:
             try:
@@ -62,8 +61,8 @@ def run_cells(shell, plan):
             except BaseException as err:  # SystemExit, KeyboardInterrupt from student code
                 failure = err
         if failure is not None:
-            error = {"ename": type(failure).__name__, "evalue": str(failure)[:MAX_LINE]}
-        _event(e="cell", i=cell["index"], phase="end", outputs=_outputs(captured, error), error=error)
+            error = {"ename": type(failure).__name__, "evalue": str(failure)[:protocol.ERROR_CHARS]}
+        _event(protocol.CELL, phase=protocol.END, index=cell["index"], outputs=_outputs(captured, error), error=error)
 
 
 def _wait_for(path, seconds):
@@ -104,11 +103,11 @@ def call_level(shell, grader, level, names):
     graded helpers are answered from the case's sealed recorded calls (dnn_checks.run_case): no reference code."""
     import dnn_checks
 
-    path = os.path.join(grader, f"level-{level}.npz")
+    path = os.path.join(grader, protocol.level_file(level))
     _wait_for(path, 600)
     inputs, _ = dnn_checks.load_plain(path)
     for name in names:
-        _event(e="function", name=name, phase="start")
+        _event(protocol.FUNCTION, phase=protocol.START, name=name)
         function = shell.user_ns.get(name)
         results = {}
         for group in ("public", "hidden"):
@@ -123,7 +122,7 @@ def call_level(shell, grader, level, names):
                     dnn_checks.flatten(value, [])  # plain data only
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
-                    entry["error"] = dnn_checks.raised(err, MAX_LINE)
+                    entry["error"] = dnn_checks.raised(err, protocol.ERROR_CHARS)
                     entry["inside"] = dnn_checks.raised_inside(err)
                 entry["changed"] = any(changes) is True
                 try:
@@ -133,10 +132,11 @@ def call_level(shell, grader, level, names):
                 results[group].append(entry)
         try:
             result = base64.b64encode(dnn_checks.pack_plain(results)).decode("ascii")  # in memory: the disk is theirs
-            _event(e="function", name=name, phase="end", result=result, error=None)
+            _event(protocol.FUNCTION, phase=protocol.END, name=name, result=result, error=None)
         except BaseException as err:
-            _event(e="function", name=name, phase="end", result=None, error=f"{type(err).__name__}: {err}"[:MAX_LINE])
-    _event(e="level_done", level=level)
+            _event(protocol.FUNCTION, phase=protocol.END, name=name, result=None,
+                   error=f"{type(err).__name__}: {err}"[:protocol.ERROR_CHARS])
+    _event(protocol.LEVEL_DONE, level=level)
 
 
 def main(grader, work, release):
@@ -155,13 +155,11 @@ def main(grader, work, release):
     shell = InteractiveShell.instance()
     shell.showtraceback = lambda *args, **kwargs: None  # errors are reported as outputs, without source lines
     shell.showsyntaxerror = lambda *args, **kwargs: None
-    _event(e="ready")
-    plan_path = os.path.join(grader, "plan.json")
+    _event(protocol.READY)
+    plan_path = os.path.join(grader, protocol.PLAN)
     _wait_for(plan_path, 600)
     with open(plan_path) as handle:
         plan = json.load(handle)
-    global MAX_LINE, MAX_CELL_TEXT
-    MAX_LINE, MAX_CELL_TEXT = int(plan["line_chars"]), int(plan["cell_chars"])
     if any("matplotlib" in cell["source"] or "plt." in cell["source"] for cell in plan["cells"]):
         try:  # importing matplotlib costs about a second: only where the notebook plots
             shell.enable_matplotlib("inline")
@@ -169,10 +167,10 @@ def main(grader, work, release):
             pass
     try:
         run_cells(shell, plan)
-        _event(e="cells_done")
+        _event(protocol.CELLS_DONE)
         for level, names in plan["levels"]:
             call_level(shell, grader, level, names)
-        _event(e="done")
+        _event(protocol.DONE)
     except BaseException:  # on standard error, which the grader does not read (for debugging by hand)
         import traceback
 

@@ -52,8 +52,6 @@ class Limits:
     file_bytes: int = 256 * 1024**2
     open_files: int = 256
     work_bytes: int = 512 * 1024**2  # each private tmpfs: the working folder, /tmp, /dev/shm
-    output_line_chars: int = 2000  # cut by the grader, outside the sandbox
-    output_cell_chars: int = 20000
     restarts: int = 10  # fresh processes after faults, per submission
 
 

@@ -1,11 +1,12 @@
-"""The supervisor: runs one submission's runner in the sandbox and takes what it reports, in order.
+"""The supervisor: runs one submission's notebook (as intake repaired it) in the sandbox and takes what its runner
+reports, in order.
 
 The runner (runner.py) executes the notebook, then calls the graded functions level by level
 (dnnkit.cases.grading_levels) on the public and hidden inputs, and reports what they return as plain data
-through a pipe (channel.py). The supervisor accepts each report only in its phase, hands a level's inputs over
-only once the levels before it are final, and restarts the runner past a hung or dead cell or function (a
-bounded number of times), so functions already checked keep their result. It decides no score: judge.py does,
-from the `Outcome` returned here.
+through a pipe (channel.py), in the events of protocol.py. The supervisor accepts each report only in its phase,
+hands a level's inputs over only once the levels before it are final, and restarts the runner past a hung or
+dead cell or function (a bounded number of times), so functions already checked keep their result. It decides
+no score: judge.py does, from the `RunState` returned here.
 
 Time is the supervisor's alone: which cell or function is running and since when is decided here, from the
 plan and from its own clock, never from what the runner says; every limit is checked after every event however
@@ -32,15 +33,13 @@ from pathlib import Path
 import nbformat
 
 from .. import checks
-from ..cases import FUNCTIONS
+from ..cases import FUNCTIONS, grading_levels
 from ..course import Course
 from ..shipped import localized_checks, released_language
-from . import cgroup, leftovers
+from . import cgroup, leftovers, protocol
 from .cgroup import SandboxCgroup
 from .channel import Channel
-from .intake import take_in
-from .records import Status, Verdict
-from .released import known_versions
+from .records import Verdict
 from .sandbox import (GRADER, RELEASE, WORK, Limits, OwnUid, UidLease, command, lease as sandbox_lease,
                       prepare_work_folder, unsandboxed_command)
 from .settings import Timeouts
@@ -50,7 +49,8 @@ PACKAGE = Path(__file__).resolve().parent
 MAX_RESULT_BYTES = 8 * 1024**2  # one function's results on all its cases (a few kilobytes when honest)
 MAX_EVENTS = 20_000  # events taken from one run of the runner
 DRAIN_SECONDS = 2.0  # after the runner's death, how long what it wrote is still read
-MAX_OUTPUT_BYTES = 6 * 1024**2  # cell events kept for one submission (the judge keeps less)
+MAX_OUTPUT_BYTES = 6 * 1024**2  # cell events kept for one submission (LimitOutput keeps far less)
+SHIPPED = ("runner.py", "protocol.py")  # copied into every sandbox's grader folder, with dnn_checks.py
 
 
 class Fault(StrEnum):
@@ -80,12 +80,11 @@ class RunState:
     results: dict[str, object] = field(default_factory=dict)  # function: decoded results (None: unreadable)
     cell_faults: dict[int, Fault] = field(default_factory=dict)
     function_faults: dict[str, Fault] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=lambda: {"kernel_start": 0.0, "execution": 0.0})
     done: bool = False  # the last attempt reported the end of its plan
     step: tuple = ("startup", None)  # where the runner is: ("cell", index), ("function", name), ...
-    first_event: float | None = None
     handed_over: bool = False  # a level's inputs were given to some run: no cell output is taken from then on
     output_bytes: int = 0  # the size of the cell events kept (bounded by MAX_OUTPUT_BYTES)
+    flags: list[str] = field(default_factory=list)  # what went wrong, for the instructor
 
     def final(self) -> set[str]:
         """The functions whose verdict can no longer change."""
@@ -95,16 +94,6 @@ class RunState:
         for name in names:
             if name not in self.functions_done:
                 self.function_faults.setdefault(name, reason)
-
-
-@dataclass
-class Outcome:
-    """What a SandboxRun hands the judge for one submission (plain data: it may come back from Dask)."""
-    student: str
-    status: Status
-    flags: list[str]
-    notebook: nbformat.NotebookNode | None  # the notebook that ran (as intake repaired it), or None
-    state: RunState | None = None  # None when nothing could run
 
 
 @dataclass
@@ -118,6 +107,27 @@ class Box:
     process: subprocess.Popen
     channel: Channel
     group: SandboxCgroup | None
+
+
+def _inputs_only(cases: list) -> list:
+    """Cases as the sandbox gets them: arguments and the recorded helper calls sealed (checks.sealed_calls: an
+    answer opens only for the call that was recorded), no expected output, no reference code."""
+    return [{"name": case["name"], "args": case["args"], "calls": checks.sealed_calls(case.get("deps", {}))}
+            for case in cases]
+
+
+def sandbox_inputs(assignment: str, public: dict, hidden: dict) -> list[dict]:
+    """One {function: {"public": cases, "hidden": cases}} per grading level, in order (`public`: already as
+    _inputs_only made them): the inputs only, never an expected output, a mistake's outcome or reference code."""
+    return [{name: {"public": public[name], "hidden": _inputs_only(hidden[name])} for name in level}
+            for level in grading_levels(assignment)]
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write under a temporary name, then rename: the runner, which reads a file as soon as its name exists, never
+    sees half of it."""
+    target.with_suffix(".tmp").write_bytes(data)
+    os.replace(target.with_suffix(".tmp"), target)
 
 
 def _decode_result(text):
@@ -158,7 +168,7 @@ class Trace:
             return
         self.lines += 1
         shown = {k: (v if isinstance(v, (int, float, bool)) or v is None else str(v)[:300])
-                 for k, v in list(event.items())[:8] if k not in ("result", "outputs")}
+                 for k, v in list(event.items())[:8] if k not in (protocol.RESULT, protocol.OUTPUTS)}
         self.handle.write(json.dumps({"event": shown, "taken": taken}) + "\n")
 
     def close(self) -> None:
@@ -232,8 +242,9 @@ class Progress:
 class SandboxRun:
     """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out.
 
-    Gets each submission's inputs but never the expected outputs, so it can run on another machine (Dask)
-    unchanged. Picklable; thread-safe (each submission gets its own folders and process).
+    `inputs`, called on the grader's side, leaves the expected outputs there; `run` gets the notebook and those
+    inputs only, so it can run on another machine (Dask) unchanged. Picklable; thread-safe (each submission gets
+    its own folders and process).
 
     No reference code ever enters the sandbox: a graded helper that a function calls is answered from the
     case's recorded calls, sealed so that an answer opens only for the call a correct function makes on this
@@ -249,21 +260,16 @@ class SandboxRun:
         self.release = course.release(assignment)
         self.language = released_language(course, assignment)  # the visible tests in the sandbox speak it
         self.datasets = course.datasets if course.datasets.is_dir() else None
-        self.master = nbformat.read(course.notebook(assignment, "release"), as_version=4)
-        self.released = known_versions(course.root, assignment, self.master)  # every released cell version
+        public, _ = checks.load_plain(self.release / "public_cases.npz")
+        self.public = {name: _inputs_only(cases) for name, cases in public.items()}  # no expected output
         self.prewarm = True
         self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
         leftovers.begin()
 
-    def execute(self, student: str, folder: Path, inputs: list[dict]) -> Outcome:
-        """Intake and sandboxed run of one submission on its `inputs` (see sandbox_inputs): plain data for
-        Grader.finish."""
-        intake = take_in(Path(folder), self.assignment, self.master, self.released)
-        outcome = Outcome(student, intake.status, list(intake.flags), intake.notebook)
-        if intake.notebook is not None:
-            outcome.state, run_flags = self.run(intake.notebook, inputs, student)
-            outcome.flags += run_flags
-        return outcome
+    def inputs(self, hidden_cases: dict) -> list[dict]:
+        """What the sandbox gets for a submission graded on `hidden_cases` (called on the grader's side: the
+        expected outputs are left here)."""
+        return sandbox_inputs(self.assignment, self.public, hidden_cases)
 
     # -- running ------------------------------------------------------------------------------------------
 
@@ -273,7 +279,8 @@ class SandboxRun:
         grader, work = scratch / "grader", scratch / "work"
         grader.mkdir()
         grader.chmod(0o755)
-        shutil.copy(PACKAGE / "runner.py", grader / "runner.py")
+        for name in SHIPPED:
+            shutil.copy(PACKAGE / name, grader / name)
         (grader / "dnn_checks.py").write_text(localized_checks(self.language))
         if not self.sandboxed:
             prepare_work_folder(work, uid)
@@ -303,13 +310,6 @@ class SandboxRun:
             os.close(seccomp_fd)
         return process, Channel(process.stdout)
 
-    @staticmethod
-    def _write_atomically(source: Path, target: Path) -> None:
-        """Copy `source` into the read-only folder under a temporary name, then rename: the runner, which starts
-        reading as soon as the name exists, never sees half a file."""
-        shutil.copy(source, target.with_suffix(".tmp"))
-        os.replace(target.with_suffix(".tmp"), target)
-
     def _new_box(self) -> Box:
         """A fresh sandbox for one submission: its folders and a runner already loading."""
         holder = tempfile.TemporaryDirectory(prefix=leftovers.scratch_prefix(), dir=leftovers.folder())
@@ -331,7 +331,7 @@ class SandboxRun:
         for item in box.grader.iterdir():
             if item.is_dir() and not item.is_symlink():  # whatever a runner without the sandbox made there
                 shutil.rmtree(item)
-            elif item.name not in ("runner.py", "dnn_checks.py"):
+            elif item.name not in (*SHIPPED, "dnn_checks.py"):
                 item.unlink()
         shutil.rmtree(box.work, ignore_errors=True)
         if not self.sandboxed:
@@ -399,12 +399,11 @@ class SandboxRun:
             if got is not None:
                 event, size = got
                 events += 1
-                state.first_event = state.first_event or now  # the runner is up: Python, IPython and numpy loaded
-                trace(event, self._take(event, size, progress, hand_over, state, now))
+                trace(event, self.take(event, size, progress, hand_over, state, now))
             state.step = progress.step
             if channel.overflowed or events > MAX_EVENTS:
-                trace({"e": "channel"}, f"over {channel.max_total} bytes, {channel.max_lines} lines or {MAX_EVENTS} "
-                                        "events: process killed")
+                trace({protocol.KIND: "channel"}, f"over {channel.max_total} bytes, {channel.max_lines} lines or "
+                                                  f"{MAX_EVENTS} events: process killed")
                 self._kill(process, channel)
                 return Fault.REPORTED_TOO_MUCH
             if process.poll() is not None:
@@ -418,31 +417,35 @@ class SandboxRun:
                 self._kill(process, channel)
                 return Fault.TIMED_OUT
 
-    def _take(self, event: dict, size: int, progress: "Progress", hand_over, state: RunState, now: float) -> str:
-        """Take one event the runner sent, if it is the one the plan expects now; what was made of it."""
-        kind, phase, index, name = event.get("e"), event.get("phase"), event.get("i"), event.get("name")
-        if kind == "ready" and progress.step[0] == "startup":
+    @staticmethod
+    def take(event: dict, size: int, progress: "Progress", hand_over, state: RunState, now: float) -> str:
+        """Take one event the runner sent, if it is the one the plan expects now (`hand_over(level)` writes a
+        level's inputs into the sandbox); what was made of it, in words (the trace's)."""
+        kind, phase = event.get(protocol.KIND), event.get(protocol.PHASE)
+        index, name = event.get(protocol.INDEX), event.get(protocol.NAME)
+        if kind == protocol.READY and progress.step[0] == "startup":
             progress.started(now)
             return "runner ready; cells started"
-        if kind == "cell" and phase == "end" and type(index) is int and progress.cell_ended(index, now):
+        if kind == protocol.CELL and phase == protocol.END and type(index) is int and progress.cell_ended(index, now):
             if state.handed_over:
                 return "cell over; outputs not kept: grading data was handed over before this run"
-            outputs = event.get("outputs", [])
+            outputs = event.get(protocol.OUTPUTS, [])
             if not isinstance(outputs, list) or state.output_bytes + size > MAX_OUTPUT_BYTES:
-                event = {"outputs": [], "error": None, "left_out": True}
+                event = {protocol.ERROR: None}
                 size = 0
             state.output_bytes += size
-            state.cell_outputs[index] = {"outputs": outputs if size else [], "error": event.get("error"),
+            state.cell_outputs[index] = {"outputs": outputs if size else [], "error": event.get(protocol.ERROR),
                                          "left_out": not size}
             return "cell over; outputs kept"
-        if kind == "cells_done" and progress.cells_over(now):
+        if kind == protocol.CELLS_DONE and progress.cells_over(now):
             level = progress.next_level(now)
             if level is not None:
                 hand_over(level)
                 state.handed_over = True
             return f"cells over; level {level} handed over"
-        if kind == "function" and phase == "end" and isinstance(name, str) and progress.function_ended(name, now):
-            state.results[name] = _decode_result(event.get("result"))  # taken once, final
+        if kind == protocol.FUNCTION and phase == protocol.END and isinstance(name, str) \
+                and progress.function_ended(name, now):
+            state.results[name] = _decode_result(event.get(protocol.RESULT))  # taken once, final
             state.functions_done.add(name)
             taken = "result taken"
             if progress.level_over():
@@ -451,37 +454,39 @@ class SandboxRun:
                     hand_over(level)
                 taken += f"; level {level} handed over" if level is not None else "; all levels over"
             return taken
-        if kind == "level_done" and event.get("level") == progress.level and progress.level is not None:
+        if kind == protocol.LEVEL_DONE and event.get(protocol.LEVEL) == progress.level and progress.level is not None:
             for missing in progress.functions:  # said it was done without reporting them: final, 0 points
                 state.function_faults[missing] = Fault.DID_NOT_REPORT
             level = progress.next_level(now)
             if level is not None:
                 hand_over(level)
             return f"level over; level {level} handed over" if level is not None else "level over; all levels over"
-        if kind == "done" and progress.step[0] == "finishing":
+        if kind == protocol.DONE and progress.step[0] == "finishing":
             state.done = True
             return "run over"
         return "ignored"
 
-    def run(self, nb: nbformat.NotebookNode, inputs: list[dict], student: str = "") -> tuple[RunState, list[str]]:
-        """Run the notebook's code cells, then its functions level by level on `inputs`, in the sandbox,
-        restarting past faults (at most limits.restarts times, within timeouts.submission_seconds in all)."""
+    def run(self, student: str, nb: nbformat.NotebookNode, inputs: list[dict]) -> RunState:
+        """Run the notebook's code cells, then its functions level by level on `inputs` (see `inputs`),
+        in the sandbox, restarting past faults (at most limits.restarts times, within timeouts.submission_seconds
+        in all). Plain data in and out: on a cluster this runs on a Dask worker."""
         trace = Trace(student)
         names = FUNCTIONS[self.assignment]
         cells = [{"index": i, "source": c.source} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         state = RunState()
-        flags: list[str] = []
+        flags = state.flags
         deadline = time.monotonic() + self.timeouts.submission_seconds
         box = self._take_box()
         grader, scratch = box.grader, box.scratch
         try:
             for level, level_inputs in enumerate(inputs):  # outside the sandbox until handed over
-                checks.save_plain(scratch / f"level-{level}.npz", level_inputs)
+                checks.save_plain(scratch / protocol.level_file(level), level_inputs)
 
             def hand_over(level: int) -> None:
-                trace({"e": "hand over", "level": level}, f"level-{level}.npz written")
-                self._write_atomically(scratch / f"level-{level}.npz", grader / f"level-{level}.npz")
-                trace.handed(grader / f"level-{level}.npz")
+                name = protocol.level_file(level)
+                trace({protocol.KIND: "hand over", protocol.LEVEL: level}, f"{name} written")
+                _write_atomically(grader / name, (scratch / name).read_bytes())
+                trace.handed(grader / name)
 
             for attempt in range(self.limits.restarts + 1):
                 state.done = False
@@ -490,23 +495,17 @@ class SandboxRun:
                 final = state.final()
                 levels = [(k, [n for n in level if n not in final]) for k, level in enumerate(inputs)]
                 levels = [(k, remaining) for k, remaining in levels if remaining]
-                plan = {"cells": cells, "skip_cells": sorted(state.cell_faults), "levels": levels,
-                        "line_chars": self.limits.output_line_chars, "cell_chars": self.limits.output_cell_chars}
-                launched = time.monotonic()
+                plan = {"cells": cells, "skip_cells": sorted(state.cell_faults), "levels": levels}
                 if attempt:  # a fresh process and folders after a fault; the first process was started warm
                     self._restart(box)
-                (grader / "plan.tmp").write_text(json.dumps(plan))
-                os.replace(grader / "plan.tmp", grader / "plan.json")
+                _write_atomically(grader / protocol.PLAN, json.dumps(plan).encode())
                 for handed in sorted(grader.iterdir()):
                     if handed.is_file():
                         trace.handed(handed)
                 running = [cell["index"] for cell in cells if cell["index"] not in state.cell_faults]
                 ended = self._attempt(box, running, levels, hand_over, state, deadline, trace)
-                trace({"e": "attempt", "n": attempt}, f"ended: {ended or 'finished'}; {box.channel.skipped} lines "
-                                                      "skipped")
-                first, state.first_event = state.first_event, None
-                state.timings["kernel_start"] += (first or time.monotonic()) - launched
-                state.timings["execution"] += time.monotonic() - (first or time.monotonic())
+                trace({protocol.KIND: "attempt", "n": attempt},
+                      f"ended: {ended or 'finished'}; {box.channel.skipped} lines skipped")
                 self._kill(box.process, box.channel)
                 if ended is None:
                     for name in names:
@@ -540,4 +539,4 @@ class SandboxRun:
             trace.close()
         if self.prewarm:  # start the next submission's sandbox now, while the grader judges this one
             self._local.spare = self._new_box()
-        return state, flags
+        return state
