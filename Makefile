@@ -80,10 +80,11 @@ system-deps:
 
 # one BLAS thread: with two, any other load on a 2-core machine makes OpenBLAS crawl; a temporary base folder of
 # its own for every run, so that two runs on one machine (two clones, two users) never share or clear one, and
-# removed afterwards; TEST_WORKERS pytest-xdist workers, each running whole modules (their fixtures built once)
+# removed afterwards; TEST_WORKERS pytest-xdist workers, each running whole modules (their fixtures built once), in
+# the order tests/conftest.py gives (the longest first), not pytest-xdist's (the most tests first)
 TEST_WORKERS ?= 2
 PYTEST = base=$$(mktemp -d /tmp/dnnkit-tests-XXXXXX); OPENBLAS_NUM_THREADS=1 DNNKIT_HUB_ENV=$(HUB_ENV) $(BIN)/pytest -p no:cacheprovider \
-	--basetemp="$$base" -n $(TEST_WORKERS) --dist loadfile
+	--basetemp="$$base" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 PYTEST_END = ; status=$$?; rm -rf "$$base"; exit $$status
 
 ## The whole test suite (installs what it needs first).

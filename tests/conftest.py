@@ -1,4 +1,5 @@
-"""Shared fixtures: where the repository and the course's real data files are."""
+"""Shared fixtures: where the repository and the course's real data files are, the run's base temporary folder,
+the graded courses the end-to-end modules share (shared_courses.py), and the order modules are handed out in."""
 from __future__ import annotations
 
 import os
@@ -13,7 +14,8 @@ COURSE_SHA256 = {
 }
 
 
-def _shared_datasets() -> Path | None:
+def shared_datasets() -> Path | None:
+    """The folder with the course's real HDF5 files, or None when they are not there."""
     folder = Path(os.environ.get("DNNKIT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
     if all((folder / name).is_file() for name in COURSE_SHA256):
         return folder
@@ -30,6 +32,20 @@ def course_secret_in_the_environment():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def run_base(tmp_path_factory) -> Path:
+    """The run's base temporary folder, the same for every pytest-xdist worker (each worker's own is a folder in
+    it): course templates and the shared graded courses are made there once per run."""
+    import grading_support
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    grading_support.RUN_BASE = base
+    yield base
+    grading_support.RUN_BASE = None
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
@@ -38,7 +54,7 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def course_datasets() -> Path:
     """The folder with the course's real HDF5 files (../shared/datasets); skips when absent, fails in CI."""
-    folder = _shared_datasets()
+    folder = shared_datasets()
     if folder is None:
         if os.environ.get("CI"):
             pytest.fail("the course's data files are missing from ../shared/datasets (CI must have them)")
@@ -107,3 +123,37 @@ def default_kernel() -> str:
     if kernel in OTHER_KERNELS or not kernel:
         pytest.skip(f"this machine's own OpenBLAS kernel is {kernel!r}: no other kernel to force")
     return kernel
+
+
+# The modules that take longest, handed out first: with `--dist loadfile --no-loadscope-reorder` (the Makefile's
+# way) pytest-xdist gives each worker the next module in this order, so that no long module starts when the other
+# worker has little left. test_hostile and test_grading come early because they build the shared graded courses
+# (shared_courses.py) the other end-to-end modules read. Measured with `--durations=0`; a stale order costs only
+# time.
+FIRST = ("test_dask", "test_hostile", "test_rootless", "test_grading", "test_term", "test_notebooks",
+         "test_students", "test_trust", "test_hub_browser", "test_hub", "test_language_grading", "test_grade_faults",
+         "test_browser_sanitize", "test_postgres", "test_local_accounts", "test_demo", "test_language")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own ordering within each module, which this keeps
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(getattr(item.module, "__name__", ""), len(FIRST)))
+
+
+@pytest.fixture(scope="session")
+def dnnkit_graded(request, run_base):
+    """The course graded by `dnnkit grade` with the submissions of every selected module that uses this fixture
+    (shared_courses.py; imported here, not above: grading_support imports this module)."""
+    import shared_courses
+
+    return shared_courses.shared(request, run_base, "dnnkit_graded")
+
+
+@pytest.fixture(scope="session")
+def nbgrader_graded(request, run_base):
+    """The course graded by plain `nbgrader autograde` with the submissions of every selected module that uses this
+    fixture (shared_courses.py)."""
+    import shared_courses
+
+    return shared_courses.shared(request, run_base, "nbgrader_graded")

@@ -19,28 +19,51 @@ from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
 
 
-def _template(root: Path, assignments: tuple) -> Path:
-    """A course with its gradebook set up by nbgrader generate_assignment for `assignments`, made once per test
-    run (next to the test's own folder, in the run's temporary base folder) and copied from then on."""
-    base = root.parent.parent  # tmp_path_factory.mktemp(NAME) / "course": the run's base temporary folder
-    template = base / ("course-template-" + "-".join(assignments))
-    if not (template / "gradebook.db").is_file():
-        shutil.rmtree(template, ignore_errors=True)
-        make_course_copy(template)
-        for assignment in assignments:
-            nbgrader(template, "generate_assignment", assignment, "--force")
-    return template
+# The run's base temporary folder, shared by every pytest-xdist worker (conftest.py sets it): what is made once per
+# run goes there. None outside pytest: then each course is made from scratch.
+RUN_BASE: Path | None = None
+
+
+def built_once(folder: Path, build) -> Path:
+    """`folder`, made by `build(folder)` in whichever process comes first; the others wait on a lock beside it and
+    reuse it. A build that failed fails every process that needs it, with the builder's error."""
+    import fcntl
+    import traceback
+
+    import pytest
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    done, failed = folder.with_name(folder.name + ".done"), folder.with_name(folder.name + ".failed")
+    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if failed.exists():
+            pytest.fail(f"{folder.name} could not be built (by another worker):\n{failed.read_text()}")
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                build(folder)
+            except BaseException:
+                failed.write_text(traceback.format_exc()[-5000:])
+                raise
+            done.touch()
+    return folder
+
+
+def _make_template(folder: Path, assignments: tuple) -> None:
+    make_course_copy(folder)
+    for assignment in assignments:
+        nbgrader(folder, "generate_assignment", assignment, "--force")
 
 
 def grading_course(root: Path, datasets: Path | None = None, assignments=("step_by_step",)) -> Course:
     """A course copy with its gradebook set up by nbgrader generate_assignment (a copy of a template made once
     per run: the gradebook's URL follows the copy's nbgrader_config.py, so each copy has its own)."""
-    if os.environ.get("DNNKIT_DB_URL"):  # a gradebook server: its records cannot be copied with the folder
-        make_course_copy(root)
-        for assignment in assignments:
-            nbgrader(root, "generate_assignment", assignment, "--force")
+    assignments = tuple(assignments)
+    if os.environ.get("DNNKIT_DB_URL") or RUN_BASE is None:  # a gradebook server's records stay on the server
+        _make_template(root, assignments)
     else:
-        shutil.copytree(_template(root, tuple(assignments)), root)
+        template = RUN_BASE / ("course-template-" + "-".join(assignments))
+        shutil.copytree(built_once(template, lambda folder: _make_template(folder, assignments)), root)
     if datasets is not None:
         for name in ("train_catvnoncat.h5", "test_catvnoncat.h5"):
             (root / "datasets" / name).write_bytes((datasets / name).read_bytes())

@@ -4,10 +4,9 @@ behaviour, the visible test in the notebook, `dnnkit grade` (record, executed no
 Chinese; the instructor report counts them."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import html
-import os
-import subprocess
 import sys
 
 import pytest
@@ -19,10 +18,8 @@ from dnnkit import checks
 from dnnkit.cli import main
 from dnnkit.mistakes import BY_NAME, chinese
 from dnnkit.course import Course
-from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.solutions import load_solutions
-from grading_support import (dnnkit_grade, executed_notebook, feedback_pages, grader_lines, grading_course,
-                             result_record, submit)
+from grading_support import executed_notebook, grader_lines, result_record, submit
 
 pytestmark = pytest.mark.slow
 
@@ -49,24 +46,29 @@ def _opening(text: str) -> str:
     return text.split("{")[0]
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = grading_course(tmp_path_factory.mktemp("behaviour") / "course")
+@contextlib.contextmanager
+def _submissions(course):
     for student, (function, code, _) in STUDENTS.items():
         submit(course, student, answers={function: code})
-    done = dnnkit_grade(course)
+    yield {}
+
+
+# the same submissions in the two courses shared_courses.py grades: with `dnnkit grade`, with plain nbgrader
+dnnkit_submissions = nbgrader_submissions = _submissions
+
+
+@pytest.fixture(scope="module")
+def graded(dnnkit_graded, nbgrader_graded):
+    done = dnnkit_graded.run("grade-step_by_step")
     assert done.returncode == 0, done.stderr[-2000:]
-    pages = feedback_pages(course)
-    plain = grading_course(tmp_path_factory.mktemp("behaviour-plain") / "course")
-    for student, (function, code, _) in STUDENTS.items():
-        submit(plain, student, answers={function: code})
-    nbgrader(plain.root, "autograde", "step_by_step")
-    return course, pages, feedback_pages(plain)
+    return (dnnkit_graded, {student: dnnkit_graded.feedback(student) for student in STUDENTS},
+            {student: nbgrader_graded.feedback(student) for student in STUDENTS})
 
 
 @pytest.mark.parametrize("student", STUDENTS)
 def test_dnnkit_grade_names_the_mistake_in_the_record_the_notebook_and_the_feedback(graded, student):
-    course, pages, _ = graded
+    shared, pages, _ = graded
+    course = shared.course
     function, _, mistake = STUDENTS[student]
     record = result_record(course, student)
     assert record["functions"][function]["diagnosis"]["mistake"] == mistake, record["functions"][function]
@@ -110,7 +112,7 @@ def test_the_visible_test_names_the_same_mistake_or_passes(student):
 
 
 def test_dnnkit_check_names_the_same_mistake(graded, monkeypatch, capsys):
-    course, _, _ = graded
+    course = graded[0].course
     student = "c2-dAL-hidden"
     function, _, mistake = STUDENTS[student]
     monkeypatch.setenv("DNNKIT_COURSE_ROOT", str(course.root))
@@ -120,7 +122,7 @@ def test_dnnkit_check_names_the_same_mistake(graded, monkeypatch, capsys):
 
 
 def test_a_diagnosis_reads_the_same_in_chinese(graded):
-    course, _, _ = graded
+    course = graded[0].course
     record = result_record(course, "c2-cache-typed")
     diagnosis = record["functions"]["L_model_backward"]["diagnosis"]
     text = checks.diagnosis_text(diagnosis, "zh", chinese())
@@ -129,10 +131,9 @@ def test_a_diagnosis_reads_the_same_in_chinese(graded):
 
 
 def test_the_report_counts_the_mistakes_found_by_behaviour(graded):
-    course, _, _ = graded
-    done = subprocess.run([sys.executable, "-m", "dnnkit.cli", "report", "step_by_step"], capture_output=True,
-                          text=True, env={**os.environ, "DNNKIT_COURSE_ROOT": str(course.root)})
+    shared = graded[0]
+    done = shared.run("report-step_by_step")  # `dnnkit report step_by_step` on the shared course
     assert done.returncode == 0, done.stderr
-    page = (course.root / "autograded" / "report-step_by_step.html").read_text()
+    page = (shared.course.root / "autograded" / "report-step_by_step.html").read_text()
     for _, _, mistake in STUDENTS.values():
         assert mistake in page, mistake

@@ -1,18 +1,20 @@
 """`dnnkit grade` on broken submissions: whatever a submission folder holds, the grader grades what it can, says
 what it did in the flags, gives every student exactly one row, and neither crashes nor hangs.
 
-One course, one student per case, one `dnnkit grade` run (then a second one, which must resume and change
-nothing). Each test checks one student's row: the exact points per function, the status, and a flag.
+One student per case, graded in the course the end-to-end modules share (shared_courses.py: one `dnnkit grade`
+run, then a second one, which must resume and change nothing). Each test checks one student's row: the exact
+points per function, the status, and a flag.
 Special files that stop or block the whole run (a FIFO, undecodable or folder "notebooks") are graded one by one
 (--student) in a second course, as is the timing of the huge notebook."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
+import io
 import json
 import os
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,34 +256,36 @@ CASES = {
 }
 
 
+SHARED_FEEDBACK = ()  # no feedback page is read here
+
+
+@contextlib.contextmanager
+def dnnkit_submissions(course):
+    """One student per case, for the course shared_courses.py grades with `dnnkit grade` (twice)."""
+    for student, make in CASES.items():
+        make(course, student)
+    yield {}
+
+
 @dataclass
 class Run:
     course: object
-    first: subprocess.CompletedProcess
-    second: subprocess.CompletedProcess
+    shared: object
+    first: object
+    second: object
     rows: dict[str, dict[str, str]]
     raw_rows: list[list[str]]
     csv_first: bytes
     csv_second: bytes
-    seconds: float
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Run:
-    course = grading_course(tmp_path_factory.mktemp("c") / "course")
-    for student, make in CASES.items():
-        make(course, student)
-    started = time.monotonic()
-    first = dnnkit_grade(course)
-    seconds = time.monotonic() - started
-    csv_path = course.root / "autograded" / f"grades-{ASSIGNMENT}.csv"
-    assert csv_path.is_file(), f"dnnkit grade wrote no CSV:\n{first.stdout}\n{first.stderr[-5000:]}"
-    csv_first = csv_path.read_bytes()
-    with open(csv_path, newline="") as handle:
-        raw_rows = list(csv.reader(handle))
-    rows = read_grades(course)
-    second = dnnkit_grade(course)
-    return Run(course, first, second, rows, raw_rows, csv_first, csv_path.read_bytes(), seconds)
+def run(dnnkit_graded) -> Run:
+    csv_first = dnnkit_graded.raw(f"grades-{ASSIGNMENT}.csv")
+    raw_rows = list(csv.reader(io.StringIO(csv_first.decode(), newline="")))
+    return Run(dnnkit_graded.course, dnnkit_graded, dnnkit_graded.run(f"grade-{ASSIGNMENT}"),
+               dnnkit_graded.run(f"grade-{ASSIGNMENT}-again"), read_grades(dnnkit_graded.course), raw_rows,
+               csv_first, dnnkit_graded.raw(f"grades-{ASSIGNMENT}-again.csv"))
 
 
 def row(run: Run, student: str) -> dict[str, str]:
@@ -318,7 +322,8 @@ def test_every_student_has_exactly_one_row(run):
     header, *body = run.raw_rows
     assert header == ["student_id", *NAMES, "timestamp", "raw_score", "late_submission_penalty", "score", "max_score",
                       "status", "flags", "diagnoses", "not_attempted"]
-    assert sorted(r[0] for r in body) == sorted(CASES)
+    assert run.shared.students(__name__) == sorted(CASES)
+    assert sorted(r[0] for r in body) == run.shared.everyone()  # the shared course's other students too
     assert all(len(r) == len(header) for r in body)
     assert all(r["status"] in ("graded", "incomplete", "missing") for r in run.rows.values())
 
@@ -330,7 +335,7 @@ def test_clean_submission_full_marks_no_flags(run):
 def test_second_run_resumes_and_changes_nothing(run):
     assert run.second.returncode == 0, run.second.stdout + run.second.stderr[-5000:]
     skipped = [line for line in run.second.stdout.splitlines() if "already graded" in line]
-    assert len(skipped) == len(CASES), run.second.stdout
+    assert len(skipped) == len(run.shared.everyone()), run.second.stdout
     assert run.csv_second == run.csv_first
 
 

@@ -3,6 +3,7 @@ its fix) by the visible test, by the hidden check, by `dnnkit grade` (result rec
 and in the feedback HTML; a correct answer or an unknown mistake gets no diagnosis."""
 from __future__ import annotations
 
+import contextlib
 import html
 import importlib.util
 
@@ -15,8 +16,7 @@ from dnnkit.mistakes import BEHAVIOURS, BY_NAME, CATALOG, rounds
 from dnnkit.solutions import load_solutions, reference_answers
 from dnnkit.student_cases import StudentCases
 from dnnkit.submissions import solved_notebook, write_submission
-from grading_support import (dnnkit_grade, executed_notebook, feedback_pages, grader_lines, grading_course, read_grades,
-                             result_record)
+from grading_support import executed_notebook, grader_lines, read_grades, result_record
 
 ASSIGNMENTS = list(FUNCTIONS)
 
@@ -206,28 +206,34 @@ def test_a_correct_answer_or_an_unknown_mistake_gets_no_diagnosis(student_cases)
     assert "Diagnosis" not in str(failure.value)
 
 
-# --- end to end: dnnkit grade and nbgrader generate_feedback, one submission per round of mistakes ----------
+# --- end to end: dnnkit grade and nbgrader generate_feedback (shared_courses.py), a submission per round ------
+
+
+@contextlib.contextmanager
+def dnnkit_submissions(course):
+    """Every catalog entry made in some submission (no two in one function), for the course shared_courses.py
+    grades with `dnnkit grade`."""
+    for assignment in ASSIGNMENTS:
+        for i, group in enumerate(rounds(FUNCTIONS[assignment])):
+            write_submission(course, assignment, f"round-{i}", solved_notebook(course, assignment, group))
+    yield {}
 
 
 @pytest.fixture(scope="module")
-def graded_rounds(tmp_path_factory, course_datasets):
-    """Every catalog entry made in some submission (no two in one function), graded by `dnnkit grade`."""
-    course = grading_course(tmp_path_factory.mktemp("diagnosis") / "course", course_datasets,
-                            assignments=ASSIGNMENTS)
-    made = {}
+def graded_rounds(dnnkit_graded, course_datasets):
+    """The shared course and {mistake: the student who made it}."""
     for assignment in ASSIGNMENTS:
-        for i, group in enumerate(rounds(FUNCTIONS[assignment])):
-            student = f"round-{i}"
-            write_submission(course, assignment, student, solved_notebook(course, assignment, group))
-            made.update({name: student for name in group})
-        done = dnnkit_grade(course, assignment)
+        done = dnnkit_graded.run(f"grade-{assignment}")
         assert done.returncode == 0, done.stderr[-3000:]
-    return course, made
+    made = {name: f"round-{i}" for assignment in ASSIGNMENTS
+            for i, group in enumerate(rounds(FUNCTIONS[assignment])) for name in group}
+    return dnnkit_graded, made
 
 
 @pytest.mark.slow
 def test_dnnkit_grade_names_every_mistake_in_its_records_csv_and_notebook(graded_rounds):
-    course, made = graded_rounds
+    shared, made = graded_rounds
+    course = shared.course
     assert set(made) == {m.name for m in CATALOG}
     for name, student in made.items():
         mistake = BY_NAME[name]
@@ -248,10 +254,10 @@ def test_dnnkit_grade_names_every_mistake_in_its_records_csv_and_notebook(graded
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_feedback_page_shows_the_diagnosis_and_fix(graded_rounds, assignment):
-    course, made = graded_rounds
+    shared, made = graded_rounds
     students = sorted({s for n, s in made.items() if assignment_of(BY_NAME[n].function) == assignment})
-    pages = feedback_pages(course, assignment)
-    assert set(students) <= set(pages)
+    assert students == shared.students(__name__, assignment)
+    pages = {student: shared.feedback(student, assignment) for student in students}  # nbgrader generate_feedback
     for student in students:
         page = html.unescape(pages[student])
         for name, by in made.items():

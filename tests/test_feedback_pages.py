@@ -5,10 +5,8 @@ disk and served by a real Jupyter server's /files/ (sandboxed, as a hub serves i
 TeX a student wrote cannot put a javascript: link into the page (MathJax's safe extension; without it, it can)."""
 from __future__ import annotations
 
-import os
+import contextlib
 import re
-import subprocess
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,8 +17,7 @@ import pytest
 from dnnkit import mathjax
 from dnnkit.cases import FUNCTIONS
 from dnnkit.gradebook import open_gradebook
-from dnnkit.nbgrader_cli import nbgrader
-from grading_support import dnnkit_grade, grading_course, submit
+from grading_support import submit
 from test_browser import LAUNCH_ARGS, Budget, browser, start_lab  # noqa: F401 (browser: Chromium fixture)
 
 pytestmark = pytest.mark.slow
@@ -67,21 +64,22 @@ def _with_hostile_tex(nb):
     nb.cells.append(nbformat.v4.new_markdown_cell(HOSTILE_TEX))
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    """ada (correct) and mallory (linear_forward wrong, and a markdown cell of hostile TeX), graded by
-    `dnnkit grade`; feedback and the report written."""
-    course = grading_course(tmp_path_factory.mktemp("feedback") / "course")
+@contextlib.contextmanager
+def dnnkit_submissions(course):
+    """ada (correct) and mallory (linear_forward wrong, and a markdown cell of hostile TeX), for the course
+    shared_courses.py grades with `dnnkit grade` (and writes the feedback and the report of)."""
     submit(course, "ada")
     submit(course, "mallory", answers={"linear_forward": "def linear_forward(A, W, b):\n    return A, (A, W, b)\n"},
            transform=_with_hostile_tex)
-    done = dnnkit_grade(course, ASSIGNMENT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    nbgrader(course.root, "generate_feedback", ASSIGNMENT, "--force")
-    report = subprocess.run([sys.executable, "-m", "dnnkit.cli", "report", ASSIGNMENT], capture_output=True, text=True,
-                            env={**os.environ, "DNNKIT_COURSE_ROOT": str(course.root)})
-    assert report.returncode == 0, report.stderr
-    return course
+    yield {}
+
+
+@pytest.fixture(scope="module")
+def course(dnnkit_graded):
+    for run in ("grade-step_by_step", "report-step_by_step"):
+        done = dnnkit_graded.run(run)
+        assert done.returncode == 0, done.stderr[-3000:]
+    return dnnkit_graded.course
 
 
 def feedback(course, student: str) -> Path:

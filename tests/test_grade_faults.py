@@ -1,8 +1,10 @@
 """`dnnkit grade` when things go wrong: hangs, crashes and kills cost only what they must, a killed run resumes
 without losing or redoing anything (and the next run removes what it left: hidden cases, cgroups), and no
-student's grade depends on another's submission."""
+student's grade depends on another's submission. The faults are graded in the shared course (shared_courses.py);
+a run that is killed, or needs settings of its own, grades a small course of its own."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -26,10 +28,13 @@ NAMES = FUNCTIONS["step_by_step"]
 FULL = 10 * len(NAMES)
 
 
-@pytest.fixture(scope="module")
-def faulty(tmp_path_factory):
-    course = grading_course(tmp_path_factory.mktemp("faults") / "course")
-    submit(course, "clean")
+SHARED_FEEDBACK = ()  # no feedback page is read here
+
+
+@contextlib.contextmanager
+def dnnkit_submissions(course):
+    """A clean submission and one per fault, for the course shared_courses.py grades with `dnnkit grade`."""
+    submit(course, "fault-free")
     submit(course, "sigint-proof-loop", answers={"linear_backward": answer(
         course, "linear_backward", before="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)",
         replace=("m = A_prev.shape[1]", "m = A_prev.shape[1]\n    while True:\n        pass"))})
@@ -47,19 +52,28 @@ def faulty(tmp_path_factory):
     submit(course, "memory-hog", answers={"linear_activation_backward": answer(
         course, "linear_activation_backward",
         replace=("linear_cache, activation_cache = cache", "hog = bytearray(2**33)"))})  # over the 2 GiB limit
-    started = time.monotonic()
-    done = dnnkit_grade(course)
-    return course, done, read_grades(course), time.monotonic() - started
+    yield {}
+
+
+FAULTS = ("fault-free", "sigint-proof-loop", "exits-in-function", "killed-in-function", "segfault-in-function",
+          "dies-defining", "hangs-defining", "memory-hog")
+
+
+@pytest.fixture(scope="module")
+def faulty(dnnkit_graded):
+    course = dnnkit_graded.course
+    return course, dnnkit_graded.run("grade-step_by_step"), read_grades(course), dnnkit_graded
 
 
 def test_every_submission_gets_a_row_and_exit_0(faulty):
-    course, done, rows, _ = faulty
+    course, done, rows, shared = faulty
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(rows) == 8
+    assert shared.students(__name__) == sorted(FAULTS)
+    assert sorted(rows) == shared.everyone()  # the shared course's other students too
 
 
 @pytest.mark.parametrize("student, lost, status, flag", [
-    ("clean", (), "graded", None),
+    ("fault-free", (), "graded", None),
     ("sigint-proof-loop", ("linear_backward",), "incomplete", "linear_backward: the process timed out"),
     ("exits-in-function", ("compute_cost",), "incomplete", "compute_cost: the process died"),
     ("killed-in-function", ("update_parameters",), "incomplete", "update_parameters: the process died"),
@@ -74,22 +88,24 @@ def test_a_fault_costs_only_its_function(faulty, student, lost, status, flag):
 
 
 def test_gradebook_matches_the_csv(faulty):
-    course, _, rows, _ = faulty
+    course, _, rows, shared = faulty
     book = function_scores(course.root, "step_by_step")
-    for student, row in rows.items():
+    for student in shared.students(__name__):
+        row = rows[student]
         assert {n: book[student][n] for n in NAMES} == scores(row, NAMES), student
 
 
 def test_the_clean_grade_does_not_depend_on_the_others(faulty, tmp_path):
     course, _, rows, _ = faulty
     alone = grading_course(tmp_path / "alone")
-    shutil.copytree(course.root / "submitted" / "clean", alone.root / "submitted" / "clean")
+    shutil.copytree(course.root / "submitted" / "fault-free", alone.root / "submitted" / "fault-free")
     assert dnnkit_grade(alone).returncode == 0
-    assert read_grades(alone)["clean"] == rows["clean"]
+    assert read_grades(alone)["fault-free"] == rows["fault-free"]
 
 
-def test_a_named_student_without_submission_is_missing(faulty):
-    course, _, _, _ = faulty
+def test_a_named_student_without_submission_is_missing(tmp_path):
+    course = grading_course(tmp_path / "course")
+    submit(course, "someone")  # graded by nobody: only the ghost is named
     done = dnnkit_grade(course, "step_by_step", "--student", "ghost")
     assert done.returncode == 0
     row = read_grades(course)["ghost"]

@@ -1,16 +1,16 @@
 """Plain nbgrader grading end to end: a correct submission scores full, an unchanged stub scores zero, and
 each typical mistake costs exactly its function's points and is named in the feedback; feedback shows no
-hidden test."""
+hidden test. Graded in the course shared_courses.py grades with plain `nbgrader autograde`."""
 from __future__ import annotations
+
+import contextlib
 
 import nbformat
 import pytest
 
 from dnnkit.cases import FUNCTIONS
-from dnnkit.course import Course
 from dnnkit.gradebook import function_scores
 from dnnkit.mistakes import CATALOG, rounds
-from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
 from grading_support import CALLS_THE_LOWEST_HELPER
 
@@ -22,13 +22,11 @@ def _assignment(function_name):
     return next(a for a, names in FUNCTIONS.items() if function_name in names)
 
 
-@pytest.fixture(scope="module")
-def graded(real_course):
-    """Autograde every catalogued mistake (a few per submission, never two in one function), plus a correct
-    submission and an unchanged stub."""
-    course = Course(real_course)
+@contextlib.contextmanager
+def nbgrader_submissions(course):
+    """Every catalogued mistake (a few per submission, never two in one function), plus a correct submission and
+    an unchanged stub, for the course shared_courses.py grades with plain `nbgrader autograde`."""
     for assignment in FUNCTIONS:
-        nbgrader(real_course, "generate_assignment", assignment, "--force")
         write_submission(course, assignment, "correct", solved_notebook(course, assignment))
         write_submission(course, assignment, "stub")
     for assignment in FUNCTIONS:
@@ -50,10 +48,18 @@ def graded(real_course):
         if gid in CALLS_THE_LOWEST_HELPER:
             cell.source = CALLS_THE_LOWEST_HELPER[gid]
     write_submission(course, "step_by_step", "skips-a-helper", skips)
-    for assignment in FUNCTIONS:
-        nbgrader(real_course, "autograde", assignment, "--force")
-        nbgrader(real_course, "generate_feedback", assignment, "--force")
-    return {assignment: function_scores(real_course, assignment) for assignment in FUNCTIONS}
+    yield {}
+
+
+@pytest.fixture(scope="module")
+def graded(nbgrader_graded, course_datasets):
+    """{assignment: {student: {function: points, "total": points}}} as the shared course's gradebook holds them."""
+    return {assignment: function_scores(nbgrader_graded.course.root, assignment) for assignment in FUNCTIONS}
+
+
+@pytest.fixture(scope="module")
+def course_root(nbgrader_graded):
+    return nbgrader_graded.course.root
 
 
 @pytest.mark.parametrize("assignment", list(FUNCTIONS))
@@ -62,9 +68,9 @@ def test_correct_submission_scores_full(graded, assignment):
     assert row == {**{name: POINTS for name in FUNCTIONS[assignment]}, "total": POINTS * len(FUNCTIONS[assignment])}
 
 
-def test_a_warning_on_stderr_does_not_zero_a_grade_cell(graded, real_course):
+def test_a_warning_on_stderr_does_not_zero_a_grade_cell(graded, course_root):
     assert graded["step_by_step"]["warns"]["total"] == POINTS * len(FUNCTIONS["step_by_step"])
-    notebook = nbformat.read(real_course / "autograded" / "warns" / "step_by_step" / "step_by_step.ipynb", 4)
+    notebook = nbformat.read(course_root / "autograded" / "warns" / "step_by_step" / "step_by_step.ipynb", 4)
     stderr = [o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "stream" and o.get("name") == "stderr"]
     assert not any("a warning printed on stderr" in text for text in stderr)  # IgnorePattern removed it
@@ -101,20 +107,22 @@ def test_a_mistake_costs_only_its_function(graded, mistake):
 
 
 @pytest.mark.parametrize("mistake", CATALOG, ids=[m.name for m in CATALOG])
-def test_the_feedback_names_the_mistake_and_its_fix(graded, real_course, mistake):
+def test_the_feedback_names_the_mistake_and_its_fix(graded, course_root, mistake):
     import html
 
     assignment = _assignment(mistake.function)
-    page = (real_course / "feedback" / _round_of(mistake) / assignment / f"{assignment}.html").read_text()
+    page = (course_root / "feedback" / _round_of(mistake) / assignment / f"{assignment}.html").read_text()
     assert f"Diagnosis: {mistake.says}." in html.unescape(page)
     assert f"How to fix it: {mistake.fix}." in html.unescape(page)
 
 
-def test_feedback_shows_no_hidden_test(graded, real_course):
-    pages = list((real_course / "feedback").rglob("*.html"))
+def test_feedback_shows_no_hidden_test(graded, course_root, nbgrader_graded):
+    pages = [course_root / "feedback" / student / assignment / f"{assignment}.html" for assignment in FUNCTIONS
+             for student in nbgrader_graded.students(__name__, assignment)]
+    assert all(page.is_file() for page in pages)
     # correct + stub per assignment, the rounds of mistakes, warns, skips-a-helper
     assert len(pages) == 2 * len(FUNCTIONS) + sum(len(rounds(names)) for names in FUNCTIONS.values()) + 2
-    failing = (real_course / "feedback" / _round_of(CATALOG[0]) / "step_by_step" / "step_by_step.html").read_text()
+    failing = (course_root / "feedback" / _round_of(CATALOG[0]) / "step_by_step" / "step_by_step.html").read_text()
     assert f"{CATALOG[0].function}, case" in failing  # the student is told which function and case failed
     for page in pages:
         html = page.read_text()

@@ -4,9 +4,11 @@ environment, sysconfig, site, /proc) shows only neutral ones in its autograded n
 interpreter was mounted at its host path, which sys.path, sysconfig, the stdlib's code objects, the venv's
 python link and its pyvenv.cfg all named.
 
-The same course grades both solved notebooks in the sandbox: the walls cost the runner nothing it needs."""
+The course the end-to-end modules share (shared_courses.py) grades the prober and a solved application in the
+sandbox: the walls cost the runner nothing it needs."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -18,7 +20,7 @@ import pytest
 from dnnkit.cases import FUNCTIONS
 from dnnkit.grading.leftovers import PREFIX
 from dnnkit.grading.sandbox import bubblewrap
-from grading_support import dnnkit_grade, expect_row, grading_course, read_grades, submit
+from grading_support import expect_row, read_grades, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bubblewrap() is None, reason="bubblewrap is not installed")]
 REPO = Path(__file__).resolve().parents[1]
@@ -72,16 +74,23 @@ def probe(nb):
     nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory, course_datasets):
-    base = tmp_path_factory.mktemp("paths")
-    course = grading_course(base / "course", course_datasets, assignments=("step_by_step", "application"))
+SHARED_FEEDBACK = ()  # no feedback page is read here
+
+
+@contextlib.contextmanager
+def dnnkit_submissions(course):
+    """The prober, and a solved application, for the course shared_courses.py grades with `dnnkit grade`."""
     submit(course, "prober", transform=probe)
     submit(course, "solved", assignment="application")
+    yield {}
+
+
+@pytest.fixture(scope="module")
+def graded(dnnkit_graded, course_datasets):
     for assignment in ("step_by_step", "application"):
-        done = dnnkit_grade(course, assignment)
+        done = dnnkit_graded.run(f"grade-{assignment}")
         assert done.returncode == 0, done.stderr[-2000:]
-    return course, base
+    return dnnkit_graded.course, dnnkit_graded.folder
 
 
 def host_paths(course, base) -> list[str]:

@@ -1,12 +1,14 @@
 """`dnnkit grade` against hostile submissions: students who try to get points for wrong answers, to read what
 only the grader may read, to carry hidden inputs out, to break out of the sandbox or to break the grader.
 
-One course, one student per attack (each attack sits in an otherwise correct submission, so every other
-function must still score 10), one `dnnkit grade` run. Each test checks one student's row: the exact points per
-function, the status, the flags, and what the attack itself printed into the executed notebook.
+One student per attack (each attack sits in an otherwise correct submission, so every other function must still
+score 10), graded in the course the end-to-end modules share (shared_courses.py: one `dnnkit grade` run, beside
+the other modules' students, whose rows the attacks must not touch). Each test checks one student's row: the
+exact points per function, the status, the flags, and what the attack itself printed into the executed notebook.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -27,8 +29,7 @@ from dnnkit.checks import load_plain
 from dnnkit.grading.records import record_path
 from dnnkit.grading.settings import read_settings as settings
 from dnnkit.gradebook import function_scores
-from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_html, grading_course,
-                             read_grades, scores, submit)
+from grading_support import answer, executed_notebook, grading_course, read_grades, scores, submit
 from grading_support import expect_row as expect
 
 pytestmark = pytest.mark.slow
@@ -957,9 +958,14 @@ def _hidden_numbers(course) -> set[str]:
     return numbers
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    course = grading_course(tmp_path_factory.mktemp("hostile") / "course")
+SHARED_FEEDBACK = ("h15-leak-across-restart",)  # the one feedback page read here
+
+
+@contextlib.contextmanager
+def dnnkit_submissions(course):
+    """The clean submission and every attack, for the course shared_courses.py grades with `dnnkit grade` (in
+    name order: zz-lone-surrogate comes last there too), with the listeners h17 aims at open while it is graded;
+    afterwards, what each listener's accept() gave."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -973,19 +979,27 @@ def hostile(tmp_path_factory):
     submit(course, "clean")
     for student, build in ATTACKS.items():
         build(course, student, ctx)
-    trace = tmp_path_factory.mktemp("trace")
-    started = time.monotonic()
-    done = dnnkit_grade(course, env={"DNNKIT_GRADE_TRACE": str(trace)})
-    elapsed = time.monotonic() - started
-    print(f"dnnkit grade: {elapsed:.0f} s for {len(ATTACKS) + 1} submissions")
+    accepted = {}
+    yield accepted
+    with listener, unix_listener:
+        for name, server in (("tcp", listener), ("unix", unix_listener)):
+            try:
+                server.accept()
+                accepted[name] = "a connection"
+            except OSError as err:
+                accepted[name] = type(err).__name__
+
+
+@pytest.fixture(scope="module")
+def hostile(dnnkit_graded):
+    course = dnnkit_graded.course
     try:
         rows = read_grades(course)
     except FileNotFoundError:
         rows = {}
-    yield SimpleNamespace(course=course, done=done, rows=rows, elapsed=elapsed, listener=listener, trace=trace,
-                          unix_listener=unix_listener, hidden=_hidden_numbers(course))
-    listener.close()
-    unix_listener.close()
+    return SimpleNamespace(course=course, done=dnnkit_graded.run("grade-step_by_step"), rows=rows,
+                           trace=dnnkit_graded.trace, hidden=_hidden_numbers(course), shared=dnnkit_graded,
+                           accepted=dnnkit_graded.facts_of(__name__))
 
 
 def limits(hostile):
@@ -1036,7 +1050,8 @@ def autograded_file(hostile, student) -> Path:
 
 def test_every_submission_gets_a_row_and_exit_0(hostile):
     assert hostile.done.returncode == 0, hostile.done.stderr[-3000:]
-    assert sorted(hostile.rows) == sorted(["clean", *ATTACKS])
+    assert hostile.shared.students(__name__) == sorted(["clean", *ATTACKS])
+    assert sorted(hostile.rows) == hostile.shared.everyone()  # the shared course's other students too
 
 
 def test_the_clean_submission_is_untouched_by_the_others(hostile):
@@ -1049,7 +1064,8 @@ def test_the_gradebook_is_intact_and_matches_the_csv(hostile):
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     book = function_scores(hostile.course.root, ASSIGNMENT)
-    for student, row in hostile.rows.items():
+    for student in hostile.shared.students(__name__):
+        row = row_of(hostile, student)
         if "grader error" in row["flags"]:  # never recorded; test_malformed_events_do_not_break_the_grader
             continue
         assert {n: book[student][n] for n in NAMES} == scores(row, NAMES), student
@@ -1208,7 +1224,7 @@ def test_hidden_inputs_do_not_survive_a_restart(hostile):
     assert stashed[0]["where"] == "stash.txt,/tmp/stash.txt,/dev/shm/stash.txt"
     assert "STASH none" in printed(hostile, student)
     in_notebook = leaks(hostile, autograded_file(hostile, student).read_text())
-    in_feedback = leaks(hostile, feedback_html(hostile.course, student))
+    in_feedback = leaks(hostile, hostile.shared.feedback(student))
     assert (in_notebook[:5], in_feedback[:5]) == ([], [])
 
 
@@ -1242,9 +1258,7 @@ def test_no_network(hostile):
     for label in ("tcp", "unix", "internet"):
         assert f"NET {label} failed" in text, label
     assert "CONNECTED" not in text
-    for listener in (hostile.listener, hostile.unix_listener):
-        with pytest.raises(BlockingIOError):
-            listener.accept()
+    assert hostile.accepted == {"tcp": "BlockingIOError", "unix": "BlockingIOError"}  # nothing waiting there
 
 
 def test_processes_and_memory_are_limited(hostile):
@@ -1387,13 +1401,13 @@ def test_invalid_unicode_in_outputs_does_not_stop_the_run(hostile):
     assert autograded_file(hostile, "zz-lone-surrogate").is_file()
 
 
-def test_a_slow_hand_over_of_the_inputs_does_not_cost_a_correct_submission(hostile, monkeypatch):
+def test_a_slow_hand_over_of_the_inputs_does_not_cost_a_correct_submission(tmp_path, monkeypatch):
     """Once a level is due the grader copies its inputs into the sandbox, and the runner reads them as
     soon as the file exists. A copy caught half-way (a busy disk: another submission filling it in parallel) must
     not kill a correct submission. Simulated in-process: a copy that pauses half-way through."""
     from dnnkit import cli
 
-    course = hostile.course
+    course = grading_course(tmp_path / "course")  # graded here, in this process: not in the shared course
     submit(course, "zz-slow-hand-over")
     real_copy = shutil.copy
 

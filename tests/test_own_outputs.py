@@ -3,14 +3,14 @@ outputs the student submitted, under a line that says so, under `dnnkit grade` a
 autograde`; the grader's shortened run (5 iterations) is never shown as theirs."""
 from __future__ import annotations
 
+import contextlib
 import json
 
 import nbformat
 import pytest
 
-from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.own_outputs import KEPT, TAG
-from grading_support import dnnkit_grade, executed_notebook, feedback_pages, grading_course, submit
+from grading_support import executed_notebook, submit
 
 pytestmark = pytest.mark.slow
 OWN = "Cost after iteration 2400: 0.048800 (MY OWN FULL RUN)"
@@ -33,21 +33,23 @@ def _with_own_outputs(nb):
     return nb
 
 
+@contextlib.contextmanager
+def _submission(course):
+    submit(course, "own-run", "application", transform=_with_own_outputs)
+    yield {}
+
+
+# in both courses shared_courses.py grades: by `dnnkit grade`, by plain `nbgrader autograde`
+dnnkit_submissions = nbgrader_submissions = _submission
+
+
 @pytest.fixture(scope="module")
-def courses(tmp_path_factory, course_datasets):
-    made = {}
-    for grader in ("dnnkit", "plain"):
-        course = grading_course(tmp_path_factory.mktemp(f"own-{grader}") / "course", datasets=course_datasets,
-                                assignments=("application",))
-        submit(course, "ada", "application", transform=_with_own_outputs)
-        if grader == "dnnkit":
-            done = dnnkit_grade(course, "application")
-            assert done.returncode == 0, done.stderr[-2000:]
-        else:
-            nbgrader(course.root, "autograde", "application")
-        made[grader] = (course, executed_notebook(course, "ada", "application"),
-                        feedback_pages(course, "application")["ada"])
-    return made
+def courses(dnnkit_graded, nbgrader_graded, course_datasets):
+    done = dnnkit_graded.run("grade-application")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {grader: (shared.course, executed_notebook(shared.course, "own-run", "application"),
+                     shared.feedback("own-run", "application"))
+            for grader, shared in (("dnnkit", dnnkit_graded), ("plain", nbgrader_graded))}
 
 
 @pytest.mark.parametrize("grader", ["dnnkit", "plain"])

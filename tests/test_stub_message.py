@@ -2,6 +2,7 @@
 still counts as not attempted: under plain nbgrader (0 points), `dnnkit grade` (its judge) and `dnnkit check`."""
 from __future__ import annotations
 
+import contextlib
 import linecache
 import re
 import shutil
@@ -16,9 +17,8 @@ from dnnkit import checks
 from dnnkit.cases import FUNCTIONS
 from dnnkit.cli import main
 from dnnkit.gradebook import open_gradebook
-from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import write_submission
-from grading_support import dnnkit_grade, grading_course, read_grades
+from grading_support import read_grades
 
 ASSIGNMENT = "step_by_step"
 NAMES = FUNCTIONS[ASSIGNMENT]
@@ -102,29 +102,35 @@ def test_the_untouched_release_shows_one_line_per_stub_in_a_kernel(tmp_path):
         assert error.ename == "AssertionError" and "is not implemented yet" in error.evalue, cell.outputs
 
 
+SHARED_FEEDBACK = ()  # no feedback page is read here
+
+
+@contextlib.contextmanager
+def _untouched(course):
+    """Student "untouched" hands in the release as it came."""
+    write_submission(course, ASSIGNMENT, "untouched")
+    yield {}
+
+
+# in both courses shared_courses.py grades: by `dnnkit grade`, by plain `nbgrader autograde`
+dnnkit_submissions = nbgrader_submissions = _untouched
+
+
 @pytest.fixture(scope="module")
-def untouched(tmp_path_factory):
-    """A course where student "stub" handed in the release as it came: graded by plain `nbgrader autograde` (on a
-    copy of the course) and by `dnnkit grade`."""
-    base = tmp_path_factory.mktemp("stubs")
-    course = grading_course(base / "course")
-    write_submission(course, ASSIGNMENT, "stub")
-    plain = base / "plain"
-    shutil.copytree(course.root, plain)
-    nbgrader(plain, "autograde", ASSIGNMENT, "--force")
-    graded = dnnkit_grade(course, ASSIGNMENT)
+def untouched(dnnkit_graded, nbgrader_graded):
+    graded = dnnkit_graded.run("grade-step_by_step")
     assert graded.returncode == 0, graded.stderr[-3000:]
-    return course, plain
+    return dnnkit_graded.course, nbgrader_graded.course.root
 
 
 @pytest.mark.slow
 def test_plain_nbgrader_scores_untouched_stubs_zero_and_shows_one_line(untouched):
     _, plain = untouched
     with open_gradebook(plain) as gb:
-        notebook = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "stub")
+        notebook = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "untouched")
         scores = {g.name: g.score for g in notebook.grades}
     assert scores == {f"test_{name}": 0.0 for name in NAMES}
-    nb = nbformat.read(plain / "autograded" / "stub" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    nb = nbformat.read(plain / "autograded" / "untouched" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     for name, cell in _example_cells(nb).items():
         (error,) = _errors(cell)
         assert len(error.traceback) == 1 and error.traceback[0].startswith(f"NotImplementedError: {name} is still"), \
@@ -134,10 +140,10 @@ def test_plain_nbgrader_scores_untouched_stubs_zero_and_shows_one_line(untouched
 @pytest.mark.slow
 def test_dnnkit_grade_and_check_call_untouched_stubs_not_attempted(untouched, capsys, monkeypatch):
     course, _ = untouched
-    row = read_grades(course)["stub"]
+    row = read_grades(course)["untouched"]
     assert row["not_attempted"].split(" | ") == list(NAMES) and float(row["score"]) == 0, row
     monkeypatch.setenv("DNNKIT_COURSE_ROOT", str(course.root))
-    notebook = course.root / "submitted" / "stub" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook = course.root / "submitted" / "untouched" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert main(["check", ASSIGNMENT, str(notebook)]) == 0
     out = capsys.readouterr().out
     for name in NAMES:

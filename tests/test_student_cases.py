@@ -4,6 +4,7 @@ computed on the grader's side; a submission that hard-codes the answers of hidde
 earlier grading run passes for nobody, under `dnnkit grade` and under plain `nbgrader autograde`."""
 from __future__ import annotations
 
+import contextlib
 import stat
 
 import numpy as np
@@ -16,7 +17,6 @@ from dnnkit.course import Course
 from dnnkit.gradebook import function_scores
 from dnnkit.grading.intake import submission_digest
 from dnnkit.hidden import student_of
-from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.secret import SECRET_FILE, course_secret, student_seed
 from dnnkit.solutions import load_solutions
 from dnnkit.student_cases import StudentCases
@@ -120,24 +120,39 @@ def _copier(course: Course, leaked: dict) -> str:
     return COPIER.format(answers=answers)
 
 
-@pytest.fixture(scope="module")
-def copied(tmp_path_factory):
+def _hand_in_copies(course: Course):
     """ann's first submission was graded and its hidden cases leaked (kernel state outlives a sandbox: a later
     run can read what an earlier one held). ann hands in a linear_forward that hard-codes their answers, and so
-    does bob."""
-    course = grading_course(tmp_path_factory.mktemp("copy") / "course")
+    does bob. Returns the leaked cases and that code."""
     first = submit(course, "ann").parent
     leaked = StudentCases(course, "step_by_step").for_student("ann", submission_digest(first))
     code = _copier(course, leaked)
+    for student in ("ann", "bob"):  # ann hands in again, bob copies
+        submit(course, student, answers={"linear_forward": code})
+    return leaked, code
+
+
+@pytest.fixture(scope="module")
+def copied(tmp_path_factory):
+    course = grading_course(tmp_path_factory.mktemp("copy") / "course")
+    leaked, code = _hand_in_copies(course)
     assert "dnn_checks" in code and answer(course, "linear_forward") not in code
     reference = load_solutions(course, "step_by_step")
     exec(code.replace("from dnn_checks import", "from dnnkit.checks import"), reference)
     # the attack is real: on the leaked cases themselves the copier gets every answer right
     failed, _ = checks.evaluate(reference["linear_forward"], "linear_forward", leaked["linear_forward"], reveal=False)
     assert failed == "" and len(leaked["linear_forward"]) >= 3
-    for student in ("ann", "bob"):  # ann hands in again, bob copies
-        submit(course, student, answers={"linear_forward": code})
     return course
+
+
+SHARED_FEEDBACK = ()  # no feedback page is read here
+
+
+@contextlib.contextmanager
+def nbgrader_submissions(course):
+    """The same copies, for the course shared_courses.py grades with plain `nbgrader autograde`."""
+    _hand_in_copies(course)
+    yield {}
 
 
 def test_dnnkit_grade_passes_leaked_answers_for_nobody(copied):
@@ -150,9 +165,8 @@ def test_dnnkit_grade_passes_leaked_answers_for_nobody(copied):
 
 
 @pytest.mark.slow
-def test_nbgrader_autograde_draws_the_same_per_submission_cases(copied):
-    nbgrader(copied.root, "autograde", "step_by_step", "--force")
-    table = function_scores(copied.root, "step_by_step")
+def test_nbgrader_autograde_draws_the_same_per_submission_cases(nbgrader_graded):
+    table = function_scores(nbgrader_graded.course.root, "step_by_step")
     assert table["ann"]["linear_forward"] == 0
     assert table["bob"]["linear_forward"] == 0
     assert table["ann"]["linear_backward"] == 10

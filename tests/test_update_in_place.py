@@ -3,14 +3,14 @@ version do) is told so, under `dnnkit grade` as in the visible test, and loses n
 copies them with `copy.deepcopy` runs without importing copy itself (the setup cell does)."""
 from __future__ import annotations
 
+import contextlib
 import html
 
 import pytest
 
 from dnnkit.checks import input_change_note
 from dnnkit.mistakes import BY_NAME
-from grading_support import (answer, dnnkit_grade, executed_notebook, expect_row, feedback_html, grader_lines,
-                             grading_course, read_grades, result_record, submit)
+from grading_support import answer, executed_notebook, expect_row, grader_lines, read_grades, result_record, submit
 
 pytestmark = pytest.mark.slow
 
@@ -18,9 +18,12 @@ TEMPLATE_COPY = "parameters = {name: np.copy(value) for name, value in params.it
 NOTE = input_change_note("update_parameters")
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = grading_course(tmp_path_factory.mktemp("in-place") / "course")
+SHARED_FEEDBACK = ("in-place",)  # the one feedback page read here
+
+
+@contextlib.contextmanager
+def dnnkit_submissions(course):
+    """For the course shared_courses.py grades with `dnnkit grade`."""
     in_place = answer(course, "update_parameters", replace=(TEMPLATE_COPY, "parameters = params"))
     submit(course, "in-place", answers={"update_parameters": in_place})
     submit(course, "in-place-arrays", answers={"update_parameters": answer(
@@ -31,9 +34,14 @@ def graded(tmp_path_factory):
                                                                                    "- grads")})
     submit(course, "deep-copy", answers={"update_parameters": answer(
         course, "update_parameters", replace=(TEMPLATE_COPY, "parameters = copy.deepcopy(params)"))})
-    done = dnnkit_grade(course)
+    yield {}
+
+
+@pytest.fixture(scope="module")
+def graded(dnnkit_graded):
+    done = dnnkit_graded.run("grade-step_by_step")
     assert done.returncode == 0, done.stderr[-3000:]
-    return course, read_grades(course)
+    return dnnkit_graded.course, read_grades(dnnkit_graded.course)
 
 
 def _visible_output(nb) -> str:
@@ -44,7 +52,7 @@ def _visible_output(nb) -> str:
 
 
 @pytest.mark.parametrize("student", ["in-place", "in-place-arrays"])
-def test_an_update_in_place_is_reported_and_keeps_its_points(graded, student):
+def test_an_update_in_place_is_reported_and_keeps_its_points(graded, dnnkit_graded, student):
     course, rows = graded
     expect_row(rows[student])  # full points, no flag
     function = result_record(course, student)["functions"]["update_parameters"]
@@ -55,7 +63,7 @@ def test_an_update_in_place_is_reported_and_keeps_its_points(graded, student):
                                                      f"cases pass\n{NOTE}\n"]
     assert _visible_output(nb) == f"update_parameters: all 2 public cases pass\n{NOTE}\n"
     if student == "in-place":
-        assert NOTE in html.unescape(feedback_html(course, student))
+        assert NOTE in html.unescape(dnnkit_graded.feedback(student))
 
 
 def test_a_wrong_update_in_place_gets_the_note_with_its_diagnosis(graded):
