@@ -3,13 +3,15 @@
 CPU seconds) and the ratio. Run: .venv/bin/python benchmarks/grading.py [--submissions 20]
 
 `--before CHECKOUT` also grades the same submissions with the dnnkit of another checkout (a git worktree of an
-older commit, say), in the same run, right after this one's: both ratios to plain nbgrader, side by side."""
+older commit, say), in the same run, right after this one's: both ratios to plain nbgrader, side by side. `--rounds N` grades with both N times in
+turns and shows the medians (a single run on a busy machine can be off by a quarter)."""
 from __future__ import annotations
 
 import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,35 +65,53 @@ def timed(command: list[str], cwd: Path, env: dict) -> tuple[float, str]:
     return elapsed, done.stdout + done.stderr
 
 
+def fresh(template: Course, folder: Path) -> Course:
+    """An ungraded copy of `template` (dnnkit grade resumes what a course already holds)."""
+    shutil.copytree(template.root, folder)
+    return Course(folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--before", type=Path, help="another checkout whose dnnkit grade is timed in the same run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --before: grade with both checkouts this many times, in turns (medians shown)")
     args = parser.parse_args()
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    grade = [sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step", "--workers", str(args.workers)]
+    kit_times, before_times, kit_cpu, before_cpu = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="dnnkit-bench-") as tmp:
         plain = make_course(Path(tmp) / "plain", args.submissions)
         kit = make_course(Path(tmp) / "kit", args.submissions)
+        old = make_course(Path(tmp) / "before", args.submissions, args.before.resolve()) if args.before else None
         startup, _ = timed([sys.executable, "-m", "nbgrader", "db", "student", "list"], plain.root, env)
         t_plain, _ = timed([sys.executable, "-m", "nbgrader", "autograde", "step_by_step"], plain.root, env)
-        t_kit, _ = timed([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step",
-                            "--workers", str(args.workers)], kit.root, {**env, "DNNKIT_COURSE_ROOT": str(kit.root)})
-        if args.before:
-            old = make_course(Path(tmp) / "before", args.submissions, args.before.resolve())
-            t_before, _ = timed([sys.executable, "-m", "dnnkit.cli", "grade", "step_by_step", "--workers",
-                                 str(args.workers)], old.root, {**env, "DNNKIT_COURSE_ROOT": str(old.root),
-                                                                "PYTHONPATH": str(args.before.resolve())})
+        for i in range(args.rounds if old else 1):
+            course = fresh(kit, Path(tmp) / f"kit-{i}")
+            kit_times.append(timed(grade, course.root, {**env, "DNNKIT_COURSE_ROOT": str(course.root)})[0])
+            kit_cpu.append(CPU[str(course.root)])
+            if old:
+                course = fresh(old, Path(tmp) / f"before-{i}")
+                before_times.append(timed(grade, course.root, {**env, "DNNKIT_COURSE_ROOT": str(course.root),
+                                                               "PYTHONPATH": str(args.before.resolve())})[0])
+                before_cpu.append(CPU[str(course.root)])
+    t_kit = statistics.median(kit_times)
     print(f"machine: {os.cpu_count()} cores; {args.submissions} step_by_step submissions")
     print(f"plain nbgrader autograde (serial):  {t_plain:7.1f} s   (of which ~{startup:.1f} s is nbgrader's start-up)")
-    print(f"dnnkit grade --workers {args.workers} (sandboxed): {t_kit:7.1f} s  ({CPU[str(kit.root)]:.1f} CPU-s; plain "
-          f"{CPU[str(plain.root)]:.1f} CPU-s)")
+    print(f"dnnkit grade --workers {args.workers} (sandboxed): {t_kit:7.1f} s  ({statistics.median(kit_cpu):.1f} CPU-s; "
+          f"plain {CPU[str(plain.root)]:.1f} CPU-s)")
     print(f"speed-up: {t_plain / t_kit:.2f}x  (goal: >= 2.5x on 2 cores)")
-    if args.before:
-        print(f"dnnkit grade of {args.before}: {t_before:7.1f} s ({CPU[str(old.root)]:.1f} CPU-s), speed-up "
+    if old:
+        t_before = statistics.median(before_times)
+        if args.rounds > 1:
+            print("rounds, this checkout / the other (s): "
+                  + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(kit_times, before_times)))
+        print(f"dnnkit grade of {args.before}: {t_before:7.1f} s ({statistics.median(before_cpu):.1f} CPU-s), speed-up "
               f"{t_plain / t_before:.2f}x; this checkout's ratio is {t_before / t_kit:.2f} times the other's "
-              f"({CPU[str(old.root)] / CPU[str(kit.root)]:.2f} in CPU time)")
+              f"({statistics.median(before_cpu) / statistics.median(kit_cpu):.2f} in CPU time)")
 
 
 if __name__ == "__main__":

@@ -82,6 +82,18 @@ def labelled(key: str, language: str | None, case: str, kind: str = "case", zh: 
 
 def flatten(obj, arrays: list) -> object:
     """The JSON layout of `obj`; every array or number is appended to `arrays` and named by its index."""
+    kind = type(obj)  # the common exact types first: abstract-class checks cost more than the rest of the walk
+    if kind is np.ndarray:
+        if obj.dtype.hasobject:
+            raise TypeError("arrays of Python objects are not plain data")
+        arrays.append(obj.copy(order="K"))  # as np.array(obj, copy=True) below: the same layout
+        return {"t": "array", "i": len(arrays) - 1}
+    if kind is tuple or kind is list:
+        return {"t": "tuple" if kind is tuple else "list", "v": [flatten(x, arrays) for x in obj]}
+    if kind is dict:
+        if not all(type(k) is str for k in obj):
+            raise TypeError("dict keys must be strings to be plain data")
+        return {"t": "dict", "v": [[k, flatten(v, arrays)] for k, v in obj.items()]}
     if obj is None:
         return {"t": "none"}
     if isinstance(obj, str):
@@ -275,11 +287,30 @@ def bound_arguments(helper: str, function, args, kwargs) -> list | None:
 
 def call_key(helper: str, function, args, kwargs) -> str:
     """A digest of a call's bound arguments ('' when they are not plain data or cannot be bound)."""
-    values = bound_arguments(helper, function, args, kwargs)
+    return values_key(bound_arguments(helper, function, args, kwargs))
+
+
+def values_key(values: list | None) -> str:
+    """call_key of arguments already bound (bound_arguments)."""
     try:
         return digest(values) if values is not None else ""
     except (Exception, RecursionError):  # an object that is not plain data
         return ""
+
+
+def copied(obj):
+    """A deep copy of `obj`: plain containers and arrays directly (the common case, and far quicker), anything
+    else by copy.deepcopy."""
+    kind = type(obj)
+    if kind is np.ndarray:
+        return obj.copy(order="K")
+    if kind is tuple or kind is list:
+        return kind(copied(x) for x in obj)
+    if kind is dict:
+        return {k: copied(v) for k, v in obj.items()}
+    if obj is None or kind in (str, int, float, bool):
+        return obj
+    return copy.deepcopy(obj)
 
 
 class UnexpectedCall(Exception):
@@ -311,15 +342,15 @@ def record_calls(function, args, dep_names) -> tuple[object, dict]:
     def recorder(name, original):
         def wrapper(*a, **kw):
             values = bound_arguments(name, original, a, kw)
-            key = call_key(name, original, a, kw)
-            passed = copy.deepcopy(values)
+            key = values_key(values)
+            passed = copied(values)
             out = original(*a, **kw)
-            deps[name].append([key, passed, copy.deepcopy(out)])
+            deps[name].append([key, passed, copied(out)])
             return out
         return wrapper
 
     with _swapped(namespace, {n: recorder(n, namespace[n]) for n in deps}):
-        result = function(*copy.deepcopy(args))
+        result = function(*copied(args))
     return result, deps
 
 
@@ -362,7 +393,7 @@ class _Answers:
         if i is None:
             return None
         if not self.sealed:
-            return i, copy.deepcopy(self.entries[i][2])
+            return i, copied(self.entries[i][2])
         sealed = np.asarray(self.entries[i][1], np.uint8)
         return i, unpack_plain((sealed ^ _keystream(key, sealed.size)).tobytes())
 
@@ -385,7 +416,7 @@ def run_case(function, case: dict, changes: list | None = None, calls: list | No
     call it matched (None: unmatched, then "args" holds its arguments, or "unbound" is True when they could not
     be bound to the helper's parameters), and how deep (0: called by `function` itself); calls of the helpers the
     course provides (PROVIDED_HELPERS) are logged too, with "provided" True, and go to them as usual."""
-    args = copy.deepcopy(case["args"])
+    args = copied(case["args"])
     before = _inputs_digest(args) if changes is not None else None
     try:
         return _call_case(function, case, args, calls)

@@ -66,11 +66,13 @@ def test_a_named_student_without_a_submission_is_graded_as_missing(course):
     assert [(s.student, s.folder.exists()) for s in plan.todo] == [("zed", False)]
 
 
-def test_here_grading_runs_in_as_many_threads_as_workers_and_nothing_goes_elsewhere(tmp_path):
+def test_here_grading_runs_in_twice_as_many_threads_as_workers_and_nothing_goes_elsewhere(tmp_path):
+    """Twice as many threads as sandboxes (Grading.slots bounds those: test_pipeline), so that sandboxes keep
+    running while other submissions are drawn, judged and recorded."""
     with batch.executors(None, 3, tmp_path) as (threads, remote):
-        assert isinstance(threads, ThreadPoolExecutor) and threads._max_workers == 3 and remote is None
+        assert isinstance(threads, ThreadPoolExecutor) and threads._max_workers == 6 and remote is None
     with batch.executors(None, 0, tmp_path) as (threads, _):
-        assert threads._max_workers == 1
+        assert threads._max_workers == 2
 
 
 def test_a_plain_tcp_scheduler_is_refused_before_anything_is_sent(tmp_path):

@@ -134,3 +134,31 @@ def test_a_failed_nbgrader_pass_is_recorded_without_its_notebook(grading):
     assert result.grader_error and result.notebook is None
     assert any(flag.startswith("grader error: could not record the grade") for flag in result.flags)
     assert [step for step, _ in steps.calls][-1] == "record"
+
+
+def test_slots_bound_the_sandboxes_running_at_once_and_the_gradebook_serves_one_thread(grading):
+    """With more threads than slots (batch.executors), at most `slots` sandboxes run at once, while the other
+    threads draw, judge and record; nbgrader's pass never runs in two threads at once."""
+    made, steps, root = grading
+    made.slots = threading.BoundedSemaphore(2)
+    running, most, in_pass, lock = [0], [0], [0], threading.Lock()
+
+    def busy(counter, seconds):
+        with lock:
+            counter[0] += 1
+            if counter is running:
+                most[0] = max(most[0], counter[0])
+            assert counter is running or counter[0] == 1, "two nbgrader passes at once"
+        threading.Event().wait(seconds)
+        with lock:
+            counter[0] -= 1
+
+    steps.run = lambda student, notebook, inputs: (busy(running, 0.05), RunState())[-1]
+    made.nbgrader_pass.run = lambda result, folder, master: busy(in_pass, 0.01)
+    students = [f"s{i}" for i in range(12)]
+    for student in students:
+        (root / "submitted" / student).mkdir()
+    with ThreadPoolExecutor(max_workers=6) as threads:
+        results = list(threads.map(lambda s: grade_one(submission(root, s), made), students))
+    assert [r.student for r in results] == students and not any(r.grader_error for r in results)
+    assert most[0] == 2  # reached, and never passed

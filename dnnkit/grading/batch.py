@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
@@ -106,6 +107,7 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
     broke = 0
     with contextlib.closing(sandbox), executors(scheduler, workers, course.root, sandboxed) as (threads, remote):
         grading.remote = remote
+        grading.slots = None if remote else threading.BoundedSemaphore(max(1, workers))
         runs = [threads.submit(grade_one, submission, grading) for submission in work.todo]
         with tqdm(total=len(runs), unit="submission", desc=f"grading {assignment}", file=sys.stderr,
                   disable=not runs) as bar:
@@ -159,12 +161,13 @@ def check_sandbox(sandboxed: bool, scheduler: str | None) -> None:
 
 @contextlib.contextmanager
 def executors(scheduler: str | None, workers: int, root, sandboxed: bool = True):
-    """(threads that run grade_one, where their sandboxed runs go): `workers` threads running the sandboxes
-    themselves, or, on a Dask cluster that shows the course's TLS certificate (cluster.py), one thread per
+    """(threads that run grade_one, where their sandboxed runs go): twice `workers` threads running the sandboxes
+    themselves, at most `workers` at once (Grading.slots), so that sandboxes keep running while other submissions
+    are drawn, judged and recorded; or, on a Dask cluster that shows the course's TLS certificate (cluster.py), one thread per
     cluster thread, each sending its runs through distributed's executor (a run whose worker dies is retried on
     another)."""
     if not scheduler:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
+        with ThreadPoolExecutor(max_workers=2 * max(1, workers)) as threads:
             yield threads, None
         return
     with cluster.connect(scheduler, root) as client:

@@ -7,11 +7,14 @@ take in (intake.py) -> run sandboxed (supervisor.py) -> judge (judge.py) -> nbgr
 the sandboxed run happens in that thread, or on a Dask worker when the run has a cluster (it takes and returns
 plain data: the repaired notebook and the level inputs in, a RunState out). The steps that hold the expected
 outputs or write the gradebook (drawing the hidden cases, judging, nbgrader's pass, the record) stay in this
-process and take turns, one thread at a time: the reference solutions' namespace and the gradebook serve one
-caller at a time.
+process and take turns: the reference solutions' namespace serves one caller at a time (drawing, judging), and so
+does the gradebook (nbgrader's pass, the record). `slots` bounds how many sandboxes run here at once; batch.py
+gives grade_one more threads than that, so that sandboxes keep running while other submissions are judged and
+recorded.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import traceback
@@ -51,7 +54,9 @@ class Grading:
     judge: Grader
     nbgrader_pass: NbgraderPass
     remote: Executor | None = None
-    trusted: threading.Lock = field(default_factory=threading.Lock)  # the grader's own steps, one at a time
+    references: threading.Lock = field(default_factory=threading.Lock)  # drawing and judging, one at a time
+    gradebook: threading.Lock = field(default_factory=threading.Lock)  # nbgrader's pass and the record, likewise
+    slots: threading.Semaphore | None = None  # how many sandboxes may run here at once (None: no bound)
 
     @classmethod
     def open(cls, course: Course, assignment: str, sandbox: SandboxRun) -> "Grading":
@@ -62,7 +67,8 @@ class Grading:
         """Run `notebook` in a sandbox, here or on the cluster, on its hidden cases' inputs only."""
         inputs = self.sandbox.inputs(hidden)  # the expected outputs stay in this process
         if self.remote is None:
-            return self.sandbox.run(student, notebook, inputs)
+            with self.slots or contextlib.nullcontext():
+                return self.sandbox.run(student, notebook, inputs)
         return self.remote.submit(self.sandbox.run, student, notebook, inputs).result()
 
 
@@ -72,15 +78,15 @@ def grade_one(submission: Submission, grading: Grading) -> SubmissionResult:
     student = submission.student
     try:
         taken = take_in(submission.folder, grading.release)
-        with grading.trusted:
+        with grading.references:
             hidden = grading.cases.for_student(student, submission.provenance.submission)
         ran = None if taken.notebook is None else grading.run_sandboxed(student, taken.notebook, hidden)
-        with grading.trusted:
+        with grading.references:
             result = grading.judge.finish(student, taken, ran, hidden)
     except Exception as err:
         result = _grader_failed(student, grading.assignment, err)
     result.provenance = submission.provenance
-    with grading.trusted:
+    with grading.gradebook:
         nbgrader_pass(result, submission.folder, grading)
         write_record(grading.course.root, result)  # last: a run killed before this grades the submission again
     result.notebook = None  # in autograded/ now; a batch's results stay small
