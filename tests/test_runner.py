@@ -105,3 +105,30 @@ def test_a_run_follows_the_plan_in_protocol_events(tmp_path):
     assert ended[protocol.NAME] == "linear_forward" and results["hidden"] == []
     assert results["public"] and all(case["ok"] for case in results["public"])
     assert [e[protocol.KIND] for e in said[-2:]] == [protocol.LEVEL_DONE, protocol.DONE]
+
+
+def test_the_helper_calls_reach_the_judge_as_run_case_logged_them(runner, monkeypatch):
+    """runner._calls_reported packs a case's call log into three parts (a table of ints, the helpers' names, the
+    arguments of the first unmatched calls); judge._calls gives back run_case's log, and nothing for a log in any
+    other form."""
+    from dnnkit.grading import judge
+
+    monkeypatch.setitem(sys.modules, "dnn_checks", checks)
+    W = checks.copied([[1.0, 2.0]])
+    logged = [{"helper": "linear_forward", "hit": 0, "depth": 0, "args": None, "unbound": False},
+              {"helper": "relu", "hit": None, "depth": 1, "args": [W], "unbound": False, "provided": True},
+              {"helper": "linear_forward", "hit": None, "depth": 0, "args": None, "unbound": True}]
+    logged += [{"helper": "sigmoid", "hit": None, "depth": 0, "args": [i], "unbound": False, "provided": True}
+               for i in range(protocol.MAX_CALLS)]
+    reported = checks.unpack_plain(checks.pack_plain(runner._calls_reported(logged)))
+    got = judge._calls({"calls": reported})
+    assert len(got) == protocol.MAX_CALLS
+    expected = [dict(call, provided=call.get("provided", False)) for call in logged[:protocol.MAX_CALLS]]
+    for call in expected[protocol.MAX_MISSED + 1:]:  # the first MAX_MISSED unmatched calls keep their arguments
+        call["args"] = None
+    assert got == expected
+    rows = reported["rows"].copy()
+    rows[0, 0] = 7  # a helper index past the names
+    for bad in ([["relu", -1, 0, None, False, True]], {**reported, "rows": rows},
+                {**reported, "rows": rows.astype(float)}, {**reported, "helpers": [1]}):
+        assert judge._calls({"calls": bad}) == []

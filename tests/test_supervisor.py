@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -142,3 +143,27 @@ def test_a_sandbox_is_handed_inputs_only_level_by_level():
     assert "EXPECTED-" not in text and "expected" not in text  # landed: the cases given here carry both
     assert all(set(case) == {"name", "args", "calls"} for level in inputs for function in level.values()
                for case in function["hidden"])
+
+
+def test_a_warm_spare_sandbox_is_started_only_for_a_submission_still_to_come(monkeypatch):
+    """batch.py says how many submissions are to start (to_start); a run started next takes a waiting spare, and
+    a finished run starts a spare only while more submissions are to come than spares wait (each spare costs a
+    Python start-up with numpy and IPython)."""
+    from dnnkit.grading.supervisor import SandboxRun
+
+    run = SandboxRun.__new__(SandboxRun)
+    run._lock, run._boxes, run._spares, run._warming = threading.Lock(), {}, [], 0
+    made = []
+    monkeypatch.setattr(run, "_new_box", lambda: made.append(f"box{len(made)}") or made[-1], raising=False)
+    run.to_start = 3
+    took = [run._take_box()]  # the first submission: no spare yet
+    run._warm_spare()  # its run is over: two more to come
+    run._warm_spare()  # a second finished run: one spare per submission to come, at most
+    took.append(run._take_box())
+    took.append(run._take_box())
+    run._warm_spare()
+    run._warm_spare()  # nothing more to come
+    assert sorted(took) == made == ["box0", "box1", "box2"] and run._spares == []  # none left over
+    run.to_start = None  # not told (dnnkit check, a cluster): a spare after every run, as before
+    run._warm_spare()
+    assert run._spares == ["box3"]

@@ -108,6 +108,7 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
     with contextlib.closing(sandbox), executors(scheduler, workers, course.root, sandboxed) as (threads, remote):
         grading.remote = remote
         grading.slots = None if remote else threading.BoundedSemaphore(max(1, workers))
+        sandbox.to_start = len(work.todo)  # a warm spare sandbox for each submission to come, none beyond
         runs = [threads.submit(grade_one, submission, grading) for submission in work.todo]
         with tqdm(total=len(runs), unit="submission", desc=f"grading {assignment}", file=sys.stderr,
                   disable=not runs) as bar:

@@ -17,12 +17,14 @@ import builtins
 import json
 
 import nbformat
+import numpy as np
 
 from .. import checks, own_outputs
 from ..cases import FUNCTIONS, function_of
 from ..course import Course
 from ..names import one_line
 from ..shipped import released_language
+from . import protocol
 from .intake import Intake
 from .records import FunctionResult, Status, SubmissionResult, Verdict
 from .supervisor import RunState
@@ -60,16 +62,23 @@ def _fault_fields(fault) -> dict:
 
 
 def _calls(got) -> list[dict]:
-    """The helper calls a case's result reports (runner._calls_reported), as run_case logs them; what is not in
-    that form is left out."""
+    """The helper calls a case's result reports (runner._calls_reported), as run_case logs them; nothing when they
+    are not in that form."""
     calls = got.get("calls") if isinstance(got, dict) else None
+    if not isinstance(calls, dict):
+        return []
+    helpers, rows, args = calls.get("helpers"), calls.get("rows"), calls.get("args")
+    if not (isinstance(helpers, list) and all(isinstance(h, str) for h in helpers) and isinstance(rows, np.ndarray)
+            and rows.dtype == np.int64 and rows.ndim == 2 and rows.shape[1] == 5 and isinstance(args, list)):
+        return []
+    given = {entry[0]: entry[1] for entry in args
+             if isinstance(entry, list) and len(entry) == 2 and type(entry[0]) is int and isinstance(entry[1], list)}
     logged = []
-    for call in calls if isinstance(calls, list) else []:
-        if isinstance(call, list) and len(call) == 6 and isinstance(call[0], str) and type(call[1]) is int \
-                and type(call[2]) is int:
-            logged.append({"helper": call[0], "hit": None if call[1] < 0 else call[1], "depth": call[2],
-                           "args": call[3] if isinstance(call[3], list) else None, "unbound": call[4] is True,
-                           "provided": call[5] is True})
+    for row, (helper, hit, depth, unbound, provided) in enumerate(rows[:protocol.MAX_CALLS].tolist()):
+        if not 0 <= helper < len(helpers):
+            return []
+        logged.append({"helper": helpers[helper], "hit": None if hit < 0 else hit, "depth": depth,
+                       "args": given.get(row), "unbound": unbound == 1, "provided": provided == 1})
     return logged
 
 

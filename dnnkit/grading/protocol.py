@@ -27,6 +27,10 @@ TEXT_CHARS = 200_000
 ERROR_CHARS = 2_000
 
 
+MAX_CALLS = 200  # helper calls reported per case; the arguments of at most MAX_MISSED unmatched ones
+MAX_MISSED = 16
+
+
 def level_file(level: int) -> str:
     """The inputs of one grading level, handed over once the levels before it are final."""
     return f"level-{level}.npz"

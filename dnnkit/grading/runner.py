@@ -73,29 +73,31 @@ def _wait_for(path, seconds):
         time.sleep(0.005)
 
 
-MAX_CALLS = 200  # helper calls reported per case; the arguments of at most MAX_MISSED unmatched ones
-MAX_MISSED = 16
 
 
 def _calls_reported(calls):
-    """The helper calls of one case as plain data: [helper, index of the recorded call it matched (-1: none),
-    depth, its arguments (only for the first unmatched calls, and only plain data), whether they could not be
-    bound to the helper's parameters, whether the helper is one the course provides]."""
+    """The helper calls of one case as plain data in few parts (the grader decodes every part):
+    {"helpers": [name, ...], "rows": int64 (n, 5) of [index into helpers, index of the recorded call it matched
+    (-1: none), depth, whether its arguments could not be bound to the helper's parameters, whether the helper is
+    one the course provides], "args": [[row, its arguments], ...] for the first unmatched calls (plain data only)}."""
     import dnn_checks
+    import numpy
 
-    reported, missed = [], 0
-    for call in calls[:MAX_CALLS]:
-        args = None
-        if call["hit"] is None and missed < MAX_MISSED:
+    helpers, rows, args, missed = [], [], [], 0
+    for row, call in enumerate(calls[:protocol.MAX_CALLS]):
+        helper = str(call["helper"])
+        if helper not in helpers:
+            helpers.append(helper)
+        if call["hit"] is None and missed < protocol.MAX_MISSED:
             missed += 1
             try:
                 dnn_checks.flatten(call["args"], [])
-                args = call["args"]
+                args.append([row, call["args"]])
             except BaseException:
-                args = None
-        reported.append([str(call["helper"]), -1 if call["hit"] is None else int(call["hit"]), int(call["depth"]), args,
-                         call.get("unbound") is True, call.get("provided") is True])
-    return reported
+                pass
+        rows.append([helpers.index(helper), -1 if call["hit"] is None else int(call["hit"]), int(call["depth"]),
+                     int(call.get("unbound") is True), int(call.get("provided") is True)])
+    return {"helpers": helpers, "rows": numpy.array(rows, dtype=numpy.int64).reshape(-1, 5), "args": args}
 
 
 def call_level(shell, grader, level, names):

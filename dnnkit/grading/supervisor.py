@@ -263,7 +263,8 @@ class SandboxRun:
         public, _ = checks.load_plain(self.release / "public_cases.npz")
         self.public = {name: _inputs_only(cases) for name, cases in public.items()}  # no expected output
         self.prewarm = True
-        self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
+        self.to_start: int | None = None  # submissions not yet started (batch.py sets it): no spare beyond them
+        self._lock, self._boxes, self._spares, self._warming = threading.Lock(), {}, [], 0
         leftovers.begin()
 
     def inputs(self, hidden_cases: dict) -> list[dict]:
@@ -343,10 +344,26 @@ class SandboxRun:
         return self.sandboxed and cgroup.available() is None
 
     def _take_box(self) -> Box:
-        """This thread's warm spare sandbox if it has one (never shared between students), else a new one."""
-        box = getattr(self._local, "spare", None)
-        self._local.spare = None
+        """A warm spare sandbox if one is waiting (each serves one submission, never a second), else a new one."""
+        with self._lock:
+            if self.to_start is not None:
+                self.to_start -= 1
+            box = self._spares.pop() if self._spares else None
         return box or self._new_box()
+
+    def _warm_spare(self) -> None:
+        """Start a sandbox for a submission still to come, unless enough are waiting or starting already."""
+        with self._lock:
+            if self.to_start is not None and self.to_start <= len(self._spares) + self._warming:
+                return
+            self._warming += 1
+        try:
+            box = self._new_box()
+        finally:
+            with self._lock:
+                self._warming -= 1
+        with self._lock:
+            self._spares.append(box)
 
     def _drop_box(self, box: Box) -> None:
         self._kill(box.process, box.channel)  # with its pid namespace: no process of that user id is left
@@ -365,12 +382,12 @@ class SandboxRun:
             self._drop_box(box)
 
     def __getstate__(self):  # sent to Dask workers: no live processes, no spares there
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_local", "_lock", "_boxes")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_boxes", "_spares", "_warming")}
         return {**state, "prewarm": False}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._local, self._lock, self._boxes = threading.local(), threading.Lock(), {}
+        self._lock, self._boxes, self._spares, self._warming = threading.Lock(), {}, [], 0
         leftovers.begin()
 
     @staticmethod
@@ -538,5 +555,5 @@ class SandboxRun:
             self._drop_box(box)
             trace.close()
         if self.prewarm:  # start the next submission's sandbox now, while the grader judges this one
-            self._local.spare = self._new_box()
+            self._warm_spare()
         return state

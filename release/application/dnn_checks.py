@@ -412,27 +412,34 @@ def _keystream(key: str, size: int) -> np.ndarray:
 
 
 def sealed_calls(deps: dict) -> dict:
-    """The recorded calls as the sandbox gets them: {helper: [[call id, sealed answer], ...]}, no arguments. The
-    id and the key that opens an answer both derive from the call's key (a digest of its arguments), by different
-    hashes: knowing the table gives neither the arguments nor the answers."""
+    """The recorded calls as the sandbox gets them, no arguments: {helper: {"ids": [call id, ...], "ends": int64
+    end of each sealed answer in "data", "data": uint8, the sealed answers one after the other}} (a few arrays per
+    helper, not one per call: the grader writes them for every submission). The id and the key that opens an
+    answer both derive from the call's key (a digest of its arguments), by different hashes: knowing the table
+    gives neither the arguments nor the answers."""
     sealed = {}
     for helper, entries in deps.items():
-        sealed[helper] = []
+        boxes = []
         for key, _, output in entries:
             data = np.frombuffer(pack_plain(output), np.uint8)
-            sealed[helper].append([_derived("call id", key).hex(), data ^ _keystream(key, data.size)])
+            boxes.append(data ^ _keystream(key, data.size))
+        sealed[helper] = {"ids": [_derived("call id", key).hex() for key, _, _ in entries],
+                          "ends": np.cumsum([box.size for box in boxes], dtype=np.int64),
+                          "data": np.concatenate(boxes) if boxes else np.zeros(0, np.uint8)}
     return sealed
 
 
 class _Answers:
-    """The recorded calls of one helper on one case, open (a case's "deps") or sealed (`sealed_calls`)."""
+    """The recorded calls of one helper on one case, open (a case's "deps": [[key, arguments, output], ...]) or
+    sealed (`sealed_calls`)."""
 
     def __init__(self, entries, sealed: bool):
         self.sealed = sealed
-        self.index = {}
-        for i, entry in enumerate(entries):
-            self.index.setdefault(entry[0], i)
         self.entries = entries
+        ids = entries["ids"] if sealed else [entry[0] for entry in entries]
+        self.index = {}
+        for i, call_id in enumerate(ids):
+            self.index.setdefault(call_id, i)
 
     def answer(self, key: str):
         """(index of the recorded call, its output) for a call with this key, or None."""
@@ -443,7 +450,8 @@ class _Answers:
             return None
         if not self.sealed:
             return i, copied(self.entries[i][2])
-        sealed = np.asarray(self.entries[i][1], np.uint8)
+        ends = self.entries["ends"]
+        sealed = np.asarray(self.entries["data"][int(ends[i - 1]) if i else 0:int(ends[i])], np.uint8)
         return i, unpack_plain((sealed ^ _keystream(key, sealed.size)).tobytes())
 
 
