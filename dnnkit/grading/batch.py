@@ -164,9 +164,9 @@ def check_sandbox(sandboxed: bool, scheduler: str | None) -> None:
 def executors(scheduler: str | None, workers: int, root, sandboxed: bool = True):
     """(threads that run grade_one, where their sandboxed runs go): twice `workers` threads running the sandboxes
     themselves, at most `workers` at once (Grading.slots), so that sandboxes keep running while other submissions
-    are drawn, judged and recorded; or, on a Dask cluster that shows the course's TLS certificate (cluster.py), one thread per
-    cluster thread, each sending its runs through distributed's executor (a run whose worker dies is retried on
-    another)."""
+    are drawn, judged and recorded; or, on a Dask cluster that shows the course's TLS certificate (cluster.py), one
+    thread per cluster thread, each sending its runs through distributed's executor (a run whose worker dies is
+    retried on another)."""
     if not scheduler:
         with ThreadPoolExecutor(max_workers=2 * max(1, workers)) as threads:
             yield threads, None

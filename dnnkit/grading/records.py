@@ -68,7 +68,8 @@ class FunctionResult:
     max_score: float = 0.0
 
     def feedback_in(self, language: str) -> str:
-        """The verdict line, then the diagnosis and its fix in `language` when a catalogued mistake matched (the verdict line is in the grader's language already)."""
+        """The verdict line (in the grader's language already), then the diagnosis and its fix in `language` when a
+        catalogued mistake matched."""
         advice = checks.diagnosis_text(self.diagnosis, language, chinese())
         return self.message + ("\n" + advice if advice else "")
 

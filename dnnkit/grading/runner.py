@@ -73,8 +73,6 @@ def _wait_for(path, seconds):
         time.sleep(0.005)
 
 
-
-
 def _calls_reported(calls):
     """The helper calls of one case as plain data in few parts (the grader decodes every part):
     {"helpers": [name, ...], "rows": int64 (n, 5) of [index into helpers, index of the recorded call it matched
