@@ -15,7 +15,7 @@ from dnnkit import DnnkitError, checks
 from dnnkit.cases import FUNCTIONS
 from dnnkit.course import Course
 from dnnkit.gradebook import function_scores
-from dnnkit.grading.intake import submission_digest
+from dnnkit.grading.records import submission_digest
 from dnnkit.hidden import student_of
 from dnnkit.secret import SECRET_FILE, course_secret, student_seed
 from dnnkit.solutions import load_solutions

@@ -23,7 +23,7 @@ import pytest
 from covert import CHANNELS
 from dnnkit import checks
 from dnnkit.cases import FUNCTIONS
-from dnnkit.grading.intake import submission_digest
+from dnnkit.grading.records import submission_digest
 from dnnkit.solutions import reference_answers
 from dnnkit.student_cases import StudentCases
 from grading_support import (answer, dnnkit_grade, executed_notebook, feedback_pages, grading_course, read_grades,

@@ -69,7 +69,8 @@ def plan(course: Course, assignment: str, named: list[str], force: bool) -> Plan
             if changed != "submission":
                 result.regraded[student] = Provenance.CHANGES[changed]
         result.todo.append(Submission(student, folder, now))
-    result.refused |= refused_ids(course, assignment)  # the CSV lists the whole class's, also under --student
+    if named:  # the CSV lists the whole class's refused ids, also under --student
+        result.refused |= refused_ids(course, assignment)
     return result
 
 

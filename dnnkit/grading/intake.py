@@ -20,7 +20,6 @@ from .. import own_outputs
 from ..course import Course
 from ..names import shown  # every name and text from the submission reaches flags through it
 from .records import MAX_NOTEBOOK_BYTES, Status, _regular_file, candidates, read_limited
-from .records import submission_digest  # noqa: F401 (intake's too: what was handed in, as a digest)
 from .released import cell_version, known_versions
 
 

@@ -490,10 +490,10 @@ def _call_case(function, case: dict, args: tuple, calls: list | None):
 
     def replayer(name, own, answers: _Answers):
         def wrapper(*a, **kw):
-            key = call_key(name, own, a, kw)
-            found = answers.answer(key)
+            values = bound_arguments(name, own, a, kw)
+            found = answers.answer(values_key(values))
             if calls is not None:
-                passed = None if found is not None else bound_arguments(name, own, a, kw)
+                passed = None if found is not None else values
                 calls.append({"helper": name, "hit": None if found is None else found[0], "depth": depth[0],
                               "args": passed, "unbound": found is None and passed is None})
             if found is not None:
