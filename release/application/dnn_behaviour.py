@@ -346,8 +346,9 @@ def fwd_caches(e: Evidence):
         return "fwd_caches_assigned", {"layers": L}
     if len(caches) == L and all(same(c, A[l]) for l, c in enumerate(caches, start=1)):
         return "fwd_caches_hold_A", {}
-    if isinstance(caches, list) and len(caches) == 2 * L and all(same(caches[2 * i], w[0]) and same(caches[2 * i + 1], w[1])
-                                    for i, w in enumerate(e.expected[1])):
+    if isinstance(caches, list) and len(caches) == 2 * L and all(
+            same(caches[2 * i], linear) and same(caches[2 * i + 1], activation)
+            for i, (linear, activation) in enumerate(e.expected[1])):
         return "fwd_caches_extended", {}
     return None
 
@@ -399,16 +400,17 @@ def _cost_formula(e: Evidence):
     first, second = np.sum(Y * np.log(AL)), np.sum((1 - Y) * np.log(1 - AL))
     other = np.sum((1 - Y) * (1 - np.log(1 - AL)))
     right = -(first + second) / m
+    whole = -(np.sum(Y) * np.sum(np.log(AL)) + np.sum(1 - Y) * np.sum(np.log(1 - AL))) / m
+    candidates = [(mistake, value, None) for mistake, value in (
+        ("cost_without_1_minus_y", -first / m), ("cost_without_1_over_m", -(first + second)),
+        ("cost_without_minus", (first + second) / m), ("cost_one_term_scaled", -first / m + second),
+        ("cost_one_term_scaled", -first / m - second), ("cost_one_minus_log", -(first + other) / m),
+        ("cost_log10", right / np.log(10)), ("cost_second_term_sign", -(first - second) / m),
+        ("cost_broadcast_outer", whole))]
     seconds = {"log(AL)": np.sum((1 - Y) * np.log(AL)), "1 - log(AL)": np.sum((1 - Y) * (1 - np.log(AL))),
                "log(1 - AL) without the factor (1 - Y)": np.sum(np.log(1 - AL)),
                "Y where 1 - Y belongs": np.sum(Y * np.log(1 - AL))}
-    candidates = tuple(("cost_second_term_wrong", -(first + term) / m, what) for what, term in seconds.items())
-    candidates = tuple((mistake, value, None) for mistake, value in (("cost_without_1_minus_y", -first / m), ("cost_without_1_over_m", -(first + second)),
-                  ("cost_without_minus", (first + second) / m), ("cost_one_term_scaled", -first / m + second),
-                  ("cost_one_term_scaled", -first / m - second), ("cost_one_minus_log", -(first + other) / m),
-                  ("cost_log10", right / np.log(10)), ("cost_second_term_sign", -(first - second) / m),
-                  ("cost_broadcast_outer", -(np.sum(Y) * np.sum(np.log(AL)) + np.sum(1 - Y) * np.sum(np.log(1 - AL))) / m))
-                       ) + candidates
+    candidates += [("cost_second_term_wrong", -(first + term) / m, what) for what, term in seconds.items()]
     value = float(got.ravel()[0])
     return [(mistake, {"what": what} if what else {}) for mistake, candidate, what in candidates  # a case can fit
             if not np.isclose(candidate, right, RTOL, ATOL) and np.isclose(value, candidate, RTOL, ATOL)]  # several
@@ -607,7 +609,8 @@ def bwd_calls(e: Evidence):
             continue
         if helper == "linear_activation_backward" and len(args) >= 3:
             dA, cache, activation = args[:3]
-            found = model.cache(layer, cache) or model.gradient(layer, dA) or model.activation_mistake(layer, activation)
+            found = (model.cache(layer, cache) or model.gradient(layer, dA)
+                     or model.activation_mistake(layer, activation))
         elif helper in DERIVATIVES and len(args) >= 2:
             dA, Z = args[:2]
             found = (model.cache(layer, Z, part=1) or model.gradient(layer, dA)
