@@ -1,12 +1,7 @@
-"""`dnnkit check ASSIGNMENT [NOTEBOOK]`: grade a self-learner's notebook (default: study/ASSIGNMENT/ASSIGNMENT.ipynb,
-the copy `dnnkit study` made) with the hidden checks of `dnnkit grade`, and print per graded function its points,
-the failing case, the diagnosis and the fix, then the total.
-
-The grading path is `dnnkit grade`'s own (dnnkit.grading), its first three steps: the notebook is taken in
-(intake), run by SandboxRun (in the bubblewrap sandbox where it can be used, without root in a user namespace of
-the learner's own; otherwise unsandboxed, said in one line: it is the learner's own code) on hidden cases drawn
-for the learner, and judged outside by Grader. No gradebook, record or CSV is written.
-Exit 0 whatever the score; 2 for bad input (a notebook that is not there)."""
+"""`dnnkit check ASSIGNMENT [NOTEBOOK]`: grade a self-learner's notebook (default: the copy `dnnkit study` made) on
+`dnnkit grade`'s own path (intake, SandboxRun, Grader) with hidden cases drawn for the learner, and print per
+graded function its points, the failing case, the diagnosis and the fix, then the total (docs/self-study.md).
+Nothing is recorded; exit 0 whatever the score, 2 for bad input."""
 from __future__ import annotations
 
 import contextlib
@@ -33,16 +28,17 @@ from .study import STUDY
 
 LEARNER = "self-study"  # the id the learner's hidden cases are drawn for (the same numbers on every check)
 
+
 def header(assignment: str, notebook: str, problem: str | None, language: str = "en") -> str:
-    """The first line (in "en+zh" two): the notebook checked and whether in the sandbox; `problem`: the catalog
-    key of why the sandbox cannot run (None: it can)."""
+    """The first line (in "en+zh" two): the notebook checked and whether in the sandbox (`problem`: None, or the
+    catalog key of why not)."""
     how = MESSAGES["sandboxed" if problem is None else "not sandboxed"]
     return say("check header", language, zh={"how": how[1]}, assignment=assignment, notebook=shown(notebook),
                how=how[0])
 
 
 def sandbox_warning(problem: str, language: str = "en") -> str:
-    """The warning that the notebook runs without the sandbox, and why (`problem`, a catalog key)."""
+    """The warning that the notebook runs without the sandbox, and why (a catalog key)."""
     return say("no sandbox", language, zh={"problem": MESSAGES[problem][1]}, problem=MESSAGES[problem][0])
 
 
@@ -60,7 +56,7 @@ def run(args) -> int:
     problem = sandbox_problem()
     if problem is not None:
         print(sandbox_warning(problem, language), file=sys.stderr)
-    print(header(args.assignment, display(course, notebook), problem, language), flush=True)
+    print(header(args.assignment, course.shown(notebook), problem, language), flush=True)
     release, judge = Release.of(course, args.assignment), Grader(course, args.assignment)
     sandbox = SandboxRun(course, args.assignment, limits, timeouts, sandboxed=problem is None)
     sandbox.prewarm = False  # one notebook: no spare sandbox to start for the next
@@ -89,16 +85,8 @@ def find_notebook(course: Course, assignment: str, given: str | None) -> Path:
         fix = f"give the path of your {assignment} notebook (default: {STUDY}/{assignment}/{assignment}.ipynb)"
     if not path.is_file():
         what = "not a file" if path.exists() else "no such notebook"
-        raise DnnkitError(f"{shown(display(course, path))}: {what}; {fix}")
+        raise DnnkitError(f"{shown(course.shown(path))}: {what}; {fix}")
     return path
-
-
-def display(course: Course, path: Path) -> str:
-    """`path` from the course folder when inside it, else as given."""
-    try:
-        return path.resolve().relative_to(course.root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def sandbox_problem() -> str | None:
@@ -116,18 +104,15 @@ def sandbox_problem() -> str | None:
 
 def points(master, assignment: str) -> dict[str, float]:
     """{function: the points of its graded test cell}, from the release notebook's nbgrader metadata."""
-    found = {}
-    for cell in master.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade"):
-            found[meta.get("grade_id")] = float(meta.get("points", 0) or 0)
+    metas = [cell.get("metadata", {}).get("nbgrader", {}) for cell in master.cells]
+    found = {meta.get("grade_id"): float(meta.get("points", 0) or 0) for meta in metas if meta.get("grade")}
     return {name: found.get(grade_id(name), 0.0) for name in FUNCTIONS[assignment]}
 
 
 def report(result, worth: dict[str, float], language: str = "en") -> list[str]:
-    """The lines printed: per function its points and verdict, then, for one that did not pass, what failed,
-    the diagnosis and its fix; the notes the grader made; the total; in `language` (the release's). Every line
-    is made inert: it holds what the notebook produced."""
+    """The lines printed, in `language`: per function its points and verdict (and for one that failed, the
+    feedback: case, diagnosis, fix), the grader's notes, the total. Each made inert (one_line): it holds what
+    the notebook produced."""
     width = max(len(name) for name in worth)
     score_width = max(len(f"{top:g}/{top:g}") for top in worth.values())
     lines, total = [], 0.0

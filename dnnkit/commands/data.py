@@ -4,7 +4,6 @@ folder of images (--from-folder)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from .. import DnnkitError
 from ..catdata import FILE_NAMES, SPLITS, DatasetError
@@ -32,14 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --from-folder: seed of the train/test split (default 0)")
 
 
-def _rel(path: Path, root: Path) -> str:
-    """`path` relative to the course root when inside it (e.g. datasets/train_catvnoncat.h5)."""
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _describe(info) -> str:
     path, kind = info.path, identify(info.path)
     if kind == "course":
@@ -53,38 +44,37 @@ def _describe(info) -> str:
 
 def run(args: argparse.Namespace) -> int:
     course = Course()
-    root, folder = course.root, course.datasets
-    present = {s: (folder / FILE_NAMES[s]).exists() for s in SPLITS}
+    folder = course.datasets
+    present = [s for s in SPLITS if (folder / FILE_NAMES[s]).exists()]
     if args.from_folder is None and (args.test_fraction is not None or args.seed is not None):
         raise DnnkitError("--test-fraction and --seed only apply with --from-folder DIR")
     if args.check and args.force:
         raise DnnkitError("--check never builds anything; drop --force (or --check)")
-    shown = _rel(folder, root)
+    shown = course.shown(folder)
     try:
         if args.course_files:
             install_course_files(args.course_files, folder)
             print(f"{shown}/: installed the course's files from {args.course_files}")
         elif args.from_folder:
-            existing = [s for s in SPLITS if present[s]]
-            if existing and not args.force:
-                path = folder / FILE_NAMES[existing[0]]
+            if present and not args.force:
+                path = folder / FILE_NAMES[present[0]]
                 kind = _KINDS.get(identify(path), "unknown origin")
-                raise DnnkitError(f"{_rel(path, root)}: already exists ({kind}); "
+                raise DnnkitError(f"{course.shown(path)}: already exists ({kind}); "
                                   "add --force to replace it with the set built from the folder")
             build_from_folder(args.from_folder, folder,
                               test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
                               seed=0 if args.seed is None else args.seed)
             print(f"{shown}/: built the data files from the images in {args.from_folder}")
-        elif args.force or (not args.check and not any(present.values())):
+        elif args.force or (not args.check and not present):
             build_standin(folder)
-            why = "rebuilt" if any(present.values()) else "the course's files are not installed; built"
+            why = "rebuilt" if present else "the course's files are not installed; built"
             print(f"{shown}/: {why} a STAND-IN (synthetic images, not the course's photos); "
                   "for the real files run \"dnnkit data --course-files DIR\"")
-        elif not args.check and not all(present.values()):
+        elif not args.check and len(present) == 1:
             checked_pair(folder, shown)  # one file without the other: the error names the missing one
         infos = verified_pair(folder, shown)
     except DatasetError as err:
         raise DnnkitError(str(err)) from None
     for info in infos.values():
-        print(f"{_rel(info.path, root)}: ok — {_describe(info)}")
+        print(f"{course.shown(info.path)}: ok — {_describe(info)}")
     return 0

@@ -1,18 +1,13 @@
-"""`dnnkit demo`: the whole path on demo students, in a course folder of its own: `demo/` in the course root.
-
-Each run removes the previous `demo/` (only one the demo made: it carries `demo/.dnnkit-demo`), copies into a
-new one what a course needs (nbgrader_config.py, source/, references/, the datasets' files; release/ too with
---skip-release), and runs every step there, with DNNKIT_COURSE_ROOT pointing at it and without DNNKIT_DB_URL (so
-its gradebook is demo/gradebook.db): datasets, release, submissions, `dnnkit grade` (plain nbgrader autograde
-where bubblewrap is missing), feedback, `nbgrader export`, an instructor report per assignment (`dnnkit report`),
-and a table of scores per student and function. The course's own gradebook and folders are never touched.
-`dnnkit demo --clean` (`make clean-demo`) removes `demo/`, and nothing else."""
+"""`dnnkit demo`: the whole path (data, release, submissions, grading, feedback, export, reports, a score table)
+on six demo students in `demo/`, a course folder of its own with its own SQLite gradebook; the course's own
+gradebook and folders are never touched (docs/commands.md#the-demo). `--clean` removes `demo/` and nothing else."""
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
 from pathlib import Path
+from unittest import mock
 
 from .. import DnnkitError
 from ..cases import FUNCTIONS
@@ -66,7 +61,7 @@ def run(args) -> int:
     make_demo_course(course, folder, with_release=args.skip_release)
     with demo_environment(folder):
         run_steps(Course(folder), args.skip_release)
-    print(outputs(course.root, folder))
+    print(outputs(folder))
     return 0
 
 
@@ -77,20 +72,14 @@ def demo_folder(course: Course) -> Path:
     return course.root / DEMO_FOLDER
 
 
-def check_ours(folder: Path) -> None:
-    """DnnkitError unless `folder` is absent or a folder the demo made: a real directory carrying MARKER."""
+def remove_demo(folder: Path) -> bool:
+    """Remove the demo's folder; whether there was one. DnnkitError, removing nothing, unless it is a real
+    directory carrying MARKER."""
     if not os.path.lexists(folder):
-        return
+        return False
     if folder.is_symlink() or not folder.is_dir() or not (folder / MARKER).is_file():
         raise DnnkitError(f"{DEMO_FOLDER}/ was not made by `dnnkit demo` (it has no {DEMO_FOLDER}/{MARKER}), so the "
                           f"demo neither uses nor removes it; move it out of the course folder first")
-
-
-def remove_demo(folder: Path) -> bool:
-    """Remove the demo's folder (after check_ours); returns whether there was one."""
-    check_ours(folder)
-    if not folder.exists():
-        return False
     shutil.rmtree(folder)
     return True
 
@@ -105,40 +94,26 @@ def make_demo_course(course: Course, folder: Path, with_release: bool) -> None:
     for name in COURSE_FOLDERS + (("release",) if with_release else ()):
         if (course.root / name).is_dir():
             shutil.copytree(course.root / name, folder / name, ignore=NOT_COPIED)
-    copied = copy_datasets(course.datasets, folder / "datasets")
+    # copies (links followed), not links: the sandbox sees only the demo's datasets/, and nothing the demo does
+    # reaches the course's
+    (folder / "datasets").mkdir()
+    copied = [name for name in DATASET_FILES if (course.datasets / name).is_file()]
+    for name in copied:
+        shutil.copyfile(course.datasets / name, folder / "datasets" / name)
     what = "copies of the course's datasets/ files" if copied else "empty: `dnnkit data` builds a stand-in there"
     print(f"{DEMO_FOLDER}/: a course folder of its own for the demo students; {DEMO_FOLDER}/datasets/: {what}")
-
-
-def copy_datasets(source: Path, target: Path) -> list[str]:
-    """Copy the course's data files that exist in `source` (links followed) into `target`; returns their names.
-    Copies, not links: the sandbox sees only the demo's datasets/, and nothing the demo does reaches the course's."""
-    target.mkdir()
-    copied = []
-    for name in DATASET_FILES:
-        if (source / name).is_file():
-            shutil.copyfile(source / name, target / name)
-            copied.append(name)
-    return copied
 
 
 @contextlib.contextmanager
 def demo_environment(folder: Path):
     """Inside: DNNKIT_COURSE_ROOT is `folder` and DNNKIT_DB_URL is unset (nbgrader_config.py then gives the demo's
-    own SQLite gradebook), for the steps run here and every process they start; both are restored afterwards."""
-    saved = {key: os.environ.get(key) for key in ("DNNKIT_COURSE_ROOT", "DNNKIT_DB_URL")}
-    if saved["DNNKIT_DB_URL"]:
+    own SQLite gradebook), for the steps run here and every process they start; the environment is restored
+    afterwards (mock.patch.dict)."""
+    if os.environ.get("DNNKIT_DB_URL"):
         print(f"DNNKIT_DB_URL is set: the demo ignores it and writes only its own {DEMO_FOLDER}/gradebook.db")
-    os.environ.pop("DNNKIT_DB_URL", None)
-    os.environ["DNNKIT_COURSE_ROOT"] = str(folder)
-    try:
+    with mock.patch.dict(os.environ, {"DNNKIT_COURSE_ROOT": str(folder)}):
+        os.environ.pop("DNNKIT_DB_URL", None)
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def dnnkit(*argv: str) -> None:
@@ -164,7 +139,11 @@ def run_steps(demo: Course, skip_release: bool) -> None:
     if not sandboxed:
         print("bubblewrap is not installed: grading with plain nbgrader autograde instead of dnnkit grade")
     for assignment in FUNCTIONS:
-        grade(demo, assignment, sandboxed)
+        if sandboxed:
+            dnnkit("grade", assignment, *(arg for student in DEMO_STUDENTS for arg in ("--student", student)))
+        else:
+            print(f"[in {DEMO_FOLDER}/] nbgrader autograde {assignment}")
+            nbgrader(demo.root, "autograde", assignment, "--student", "demo-*", "--force")
         nbgrader(demo.root, "generate_feedback", assignment, "--student", "demo-*", "--force")
     nbgrader(demo.root, "export", "--to", str(demo.root / "autograded" / "grades.csv"))
     for assignment in FUNCTIONS:
@@ -195,28 +174,19 @@ def write_demo_submissions(demo: Course) -> None:
           "the others with typical mistakes)")
 
 
-def grade(demo: Course, assignment: str, sandboxed: bool) -> None:
-    """Grade the demo students' `assignment`: `dnnkit grade`, or plain nbgrader autograde without bubblewrap."""
-    if sandboxed:
-        dnnkit("grade", assignment, *(arg for student in DEMO_STUDENTS for arg in ("--student", student)))
-    else:
-        print(f"[in {DEMO_FOLDER}/] nbgrader autograde {assignment}")
-        nbgrader(demo.root, "autograde", assignment, "--student", "demo-*", "--force")
-
-
-def outputs(course_root: Path, folder: Path) -> str:
+def outputs(folder: Path) -> str:
     """Where the demo's outputs are, one line each (only those written), as paths from the course root."""
-    rel = folder.relative_to(course_root).as_posix()
     where = [("autograded/<student>/<assignment>/", "the executed (autograded) notebooks"),
              *((f"autograded/grades-{a}.csv", "dnnkit grade's scores and flags") for a in FUNCTIONS),
              ("autograded/grades.csv", "nbgrader export"),
              *((f"autograded/report-{a}.html", "instructor report (open it in a browser)") for a in FUNCTIONS),
              ("feedback/<student>/<assignment>/<assignment>.html", "nbgrader generate_feedback"),
-             ("gradebook.db", "the demo's gradebook (formgrader sees it when JupyterLab is started in "
-                              f"{rel}/)")]
+             ("gradebook.db", f"the demo's gradebook (formgrader sees it when JupyterLab is started in "
+                              f"{DEMO_FOLDER}/)")]
     lines = [f"\nThe demo's outputs, in {folder} (the course's own gradebook and folders are untouched):"]
     for path, what in where:
         if "<" in path or (folder / path).exists():
-            lines.append(f"  {rel}/{path}: {what}")
-    lines.append(f"`make clean-demo` (`dnnkit demo --clean`) removes {rel}/; the next `make demo` starts it anew.")
+            lines.append(f"  {DEMO_FOLDER}/{path}: {what}")
+    lines.append(f"`make clean-demo` (`dnnkit demo --clean`) removes {DEMO_FOLDER}/; "
+                 "the next `make demo` starts it anew.")
     return "\n".join(lines)

@@ -1,10 +1,7 @@
-"""`dnnkit hub`: the course server, from one command, run as root in the course folder. JupyterHub (with
-configurable-http-proxy) serves the roster's students and the instructors, each an account on this machine;
-formgrader runs as a hub-managed service of the grader account, for the instructors' group only (nbgrader's
-documented JupyterHub setup). Before the hub starts it makes what is missing, and says what it changed: the group,
-the accounts, the course folder's owner and modes, nbgrader's exchange, each user's Jupyter settings, and the hub's
-configuration (jupyterhub_config.py in the hub's state folder). Settings: c.DnnkitHub in nbgrader_config.py
-(dnnkit.hub.settings); docs/hub.md."""
+"""`dnnkit hub`: the course server from one command, run as root in the course folder (docs/hub.md): it makes what
+is missing (group, accounts, the course folder's owner and modes, nbgrader's exchange, each user's Jupyter
+settings, jupyterhub_config.py), says what it changed, and starts JupyterHub, with formgrader as a service of
+the grader account for the instructors' group. Settings: c.DnnkitHub (dnnkit.hub.settings)."""
 from __future__ import annotations
 
 import os
@@ -43,13 +40,12 @@ def run(args) -> int:
     for line in lines:
         print(line)
     print(f"{len(students)} student(s), {len(settings.instructors)} instructor(s); hub configuration: {config}")
+    jupyterhub = str(Path(sys.prefix) / "bin" / "jupyterhub")
     if args.setup_only:
-        print(f"ready; start the hub with: {Path(sys.prefix) / 'bin' / 'jupyterhub'} -f {config} "
-              f"(or `dnnkit hub` again)")
+        print(f"ready; start the hub with: {jupyterhub} -f {config} (or `dnnkit hub` again)")
         return 0
     sys.stdout.flush()
     os.chdir(settings.state)
-    jupyterhub = str(Path(sys.prefix) / "bin" / "jupyterhub")
     os.execv(jupyterhub, [jupyterhub, "-f", str(config)])
 
 
@@ -82,8 +78,7 @@ def prepare(settings: HubSettings, root: Path, students: list[str], programs: hu
         lines += accounts.ensure_member(name, settings.group)
     lines += folders.course_folder(root, settings.grader, settings.group)
     lines += folders.exchange(Path(settings.exchange), settings.course_id, settings.grader, settings.group)
-    lines += userconfig.write_as(settings.grader, userconfig.files_for("grader", settings, str(root)))
-    for kind, names in (("instructor", settings.instructors), ("student", students)):
+    for kind, names in (("grader", [settings.grader]), ("instructor", settings.instructors), ("student", students)):
         for name in names:
             lines += userconfig.write_as(name, userconfig.files_for(kind, settings, str(root)))
     return lines

@@ -1,8 +1,6 @@
-"""`dnnkit release`: sync the generated helper files and reference caches, then run nbgrader
-generate_assignment for each assignment, so release/ is exactly what nbgrader makes of source/ (its markdown in
-the course's language, or --language's: dnnkit.language); then put the two data files (checked) from datasets/
-next to the application notebook, git-ignored there, so that they reach students with it (nbgrader
-release_assignment, a zip, `dnnkit study`)."""
+"""`dnnkit release`: sync the generated helper files and reference caches, then nbgrader generate_assignment for
+each assignment (in the course's language, or --language's), then the checked data pair from datasets/ beside the
+application notebook (git-ignored there), so that it reaches students with it."""
 from __future__ import annotations
 
 import shutil
@@ -31,8 +29,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help=f"assignments to release: {', '.join(FUNCTIONS)} (default: all)")
     parser.add_argument("--language", choices=LANGUAGES,
-                        help="language of the notebooks' text and messages, for this run (default: c.Dnnkit.language in "
-                             "nbgrader_config.py, else en)")
+                        help="language of the notebooks' text and messages, for this run (default: c.Dnnkit.language "
+                             "in nbgrader_config.py, else en)")
 
 
 def run(args) -> int:
@@ -80,21 +78,18 @@ def add_data(course: Course, assignment: str, data) -> None:
           f"({pair_kind(data[0])}; git-ignored there, handed out with the notebook)")
 
 
-def generate_keeping_old(course: Course, assignment: str, language: str | None = None) -> None:
-    """nbgrader generate_assignment (in `language`; None: the course's), the cells of the release before and after
-    it added to the release history (dnnkit.grading.released); if it fails (it empties release/ASSIGNMENT first),
-    the old release is put back, so a failed release never leaves students' folder half gone."""
+def generate_keeping_old(course: Course, assignment: str, language: str) -> None:
+    """nbgrader generate_assignment in `language`, the cells of the release before and after it added to the
+    release history (dnnkit.grading.released); if it fails (it empties release/ASSIGNMENT first), the old release
+    is put back, so a failed release never leaves students' folder half gone."""
     release = course.release(assignment)
     notebook = course.notebook(assignment, "release")
     if notebook.is_file():  # what students may have fetched: its cells are theirs to hand back unflagged
         remember(course.root, assignment, nbformat.read(notebook, as_version=4))
     with tempfile.TemporaryDirectory(prefix="dnnkit-release-") as keep:
-        saved = None
-        if release.is_dir():
-            saved = shutil.copytree(release, f"{keep}/{assignment}")
+        saved = shutil.copytree(release, f"{keep}/{assignment}") if release.is_dir() else None
         try:
-            override = [f"--Dnnkit.language={language}"] if language else []
-            nbgrader(course.root, "generate_assignment", assignment, "--force", *override)
+            nbgrader(course.root, "generate_assignment", assignment, "--force", f"--Dnnkit.language={language}")
             remember(course.root, assignment, nbformat.read(notebook, as_version=4))
         except DnnkitError as err:
             if saved is not None:

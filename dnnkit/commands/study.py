@@ -1,13 +1,6 @@
-"""`dnnkit study`: a self-learner's own copy of both assignments, in study/<assignment>/ (git-ignored).
-
-Copies what a student of the course gets (release/<assignment>/: the notebook, its helper files and, for the
-application, the two data files; from datasets/ when release/ has none, a stand-in built there when neither has
-them) without ever overwriting a file that exists: a later run, after a new release, adds the files that are
-new and leaves every one already there as it is, and says so in one line. Then JupyterLab starts in study/
-(`--no-lab` only prepares it). `dnnkit check ASSIGNMENT` grades the notebook there with the hidden checks.
-`--language` first releases both assignments in that language (as `dnnkit release --language` does) where
-release/ is in another, so the copies, their visible tests and `dnnkit check` speak it; files already in study/
-stay as they are."""
+"""`dnnkit study`: a self-learner's own copy of both assignments in study/<assignment>/ (git-ignored), never
+overwriting a file there, then JupyterLab in study/ (docs/self-study.md). `--language` first releases the
+assignments in that language where release/ is in another."""
 from __future__ import annotations
 
 import importlib.util
@@ -29,7 +22,6 @@ from . import release
 
 STUDY = "study"  # in the course root; git-ignored
 NOT_COPIED = ("__pycache__", ".ipynb_checkpoints")
-NOT_COPIED_SUFFIXES = (".pyc",)
 
 
 def add_arguments(parser) -> None:
@@ -72,19 +64,14 @@ def release_files(course: Course, assignment: str) -> dict[str, Path]:
     if not course.notebook(assignment, "release").is_file():
         raise DnnkitError(f"release/{assignment}/{assignment}.ipynb is missing; restore release/ "
                           f"(`git checkout release`) or run `dnnkit release {assignment}`")
-    files = {}
-    for path in sorted(release.rglob("*")):
-        relative = path.relative_to(release)
-        if (path.is_file() and not any(part in NOT_COPIED for part in relative.parts)
-                and not path.name.endswith(NOT_COPIED_SUFFIXES)):
-            files[relative.as_posix()] = path
-    return files
+    return {path.relative_to(release).as_posix(): path for path in sorted(release.rglob("*"))
+            if path.is_file() and path.suffix != ".pyc"
+            and not set(NOT_COPIED) & set(path.relative_to(release).parts)}
 
 
 def data_files(course: Course) -> dict[str, Path]:
-    """{name: file} of the data pair to add next to a notebook when release/ has none: datasets/'s (checked), or
-    a stand-in built there first (as `dnnkit data` does) when datasets/ has neither. A broken pair in datasets/
-    is said in one line and nothing is added."""
+    """{name: file} of the data pair for a notebook when release/ has none: datasets/'s (checked), else a
+    stand-in built there; {} (said in one line) for a broken pair."""
     try:
         pair = checked_pair(course.datasets)
     except DatasetError as err:
@@ -100,12 +87,11 @@ def data_files(course: Course) -> dict[str, Path]:
 def prepare(course: Course, folder: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Copy every file of both assignments that `folder` lacks; ({assignment: names added}, {assignment: names
     kept as they were})."""
-    added: dict[str, list[str]] = {}
-    kept: dict[str, list[str]] = {}
+    added: dict[str, list[str]] = {assignment: [] for assignment in FUNCTIONS}
+    kept: dict[str, list[str]] = {assignment: [] for assignment in FUNCTIONS}
     sources = {assignment: release_files(course, assignment) for assignment in FUNCTIONS}  # all checked first
     for assignment, files in sources.items():
         target = folder / assignment
-        added[assignment], kept[assignment] = [], []
         if assignment in DATA_ASSIGNMENTS and not all(name in files for name in DATASET_FILES):
             if all(os.path.lexists(target / name) for name in DATASET_FILES):
                 kept[assignment] += DATASET_FILES  # the learner's data: nothing to look for or build
@@ -119,9 +105,8 @@ def prepare(course: Course, folder: Path) -> tuple[dict[str, list[str]], dict[st
 
 
 def copy_if_absent(source: Path, target: Path) -> bool:
-    """Copy `source` to `target` unless something (a file, a folder, a link) is there already: never overwrites,
-    not even a file that appears meanwhile (the whole copy is linked into place, so no half file is left either).
-    Returns whether it copied."""
+    """Copy `source` to `target` unless something (a file, a folder, a link) is there; whether it copied. Never
+    overwrites, not even a file that appears meanwhile, and leaves no half file: the whole copy is linked in."""
     if os.path.lexists(target):
         return False
     tmp = target.with_name(f".{target.name}.{os.getpid()}.dnnkit-study.tmp")
@@ -145,18 +130,14 @@ def copy_if_absent(source: Path, target: Path) -> bool:
 
 
 def summary(added: dict[str, list[str]], kept: dict[str, list[str]]) -> str:
-    """One line: the files added to study/ (a whole assignment folder in a word), and how many of each folder's
-    were kept as they were."""
+    """One line: the files added to study/ (a whole folder in a word), and how many of each folder's were kept."""
     new, old = [], []
-    for assignment in added:
-        total = len(added[assignment]) + len(kept[assignment])
-        if added[assignment] and not kept[assignment]:
-            new.append(f"{assignment}/ (all {total} files)")
-        else:
-            new += [f"{assignment}/{name}" for name in added[assignment]]
+    for assignment, names in added.items():
+        total = len(names) + len(kept[assignment])
+        whole = f"{assignment}/ (all {total} files)"
+        new += [whole] if names and not kept[assignment] else [f"{assignment}/{name}" for name in names]
         if kept[assignment]:
-            old.append(f"{assignment}/ ({len(kept[assignment])} of {total} files)" if added[assignment]
-                       else f"{assignment}/ (all {total} files)")
+            old.append(f"{assignment}/ ({len(kept[assignment])} of {total} files)" if names else whole)
     line = f"{STUDY}/: added {', '.join(new)}" if new else f"{STUDY}/: nothing new to add"
     if old:
         line += (f"; kept the files you had, as they were: {', '.join(old)} (never overwritten: for the "
@@ -169,9 +150,8 @@ LOCALES = {"zh": "zh_CN", "en+zh": "zh_CN"}  # JupyterLab's own language (the zh
 
 
 def lab_command(folder: Path, language: str) -> list[str]:
-    """The command that starts JupyterLab for `folder`: for a language with Chinese, with user settings of its own
-    in `folder` (made once, never overwritten) that choose the zh-CN language pack, so that the learner's
-    settings elsewhere are left alone."""
+    """The command that starts JupyterLab for `folder`; for a language with Chinese, with user settings of its own
+    in `folder` (made once, never overwritten) choosing the zh-CN language pack, leaving the learner's alone."""
     command = [sys.executable, "-m", "jupyterlab"]
     locale = LOCALES.get(language)
     if locale is None:
@@ -187,7 +167,7 @@ def lab_command(folder: Path, language: str) -> list[str]:
     return [*command, f"--LabApp.user_settings_dir={settings}"]
 
 
-def start_lab(folder: Path, language: str = "en") -> int:
+def start_lab(folder: Path, language: str = "en") -> None:
     """Replace this process by JupyterLab, started in `folder` with this Python (see lab_command)."""
     if importlib.util.find_spec("jupyterlab") is None:
         raise DnnkitError(f"JupyterLab is not installed in this Python ({sys.executable}); install the student "
@@ -198,4 +178,3 @@ def start_lab(folder: Path, language: str = "en") -> int:
     sys.stderr.flush()
     os.chdir(folder)
     os.execv(sys.executable, command)
-    return 0  # not reached

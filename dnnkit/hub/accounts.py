@@ -1,7 +1,6 @@
-"""The hub's accounts on this machine: the roster's students, the instructors (instructor and TAs, in one group)
-and the grader account the formgrader service runs as. Missing accounts and the group are made with Debian's own
-tools (groupadd, useradd, chpasswd, usermod); an account that exists is never changed, except that an instructor
-or the grader is added to the instructors' group, and every change is returned as a line to print."""
+"""The hub's accounts (docs/hub.md): the roster's students, the instructors' group and accounts, the grader
+account. Missing ones are made with Debian's tools (groupadd, useradd, chpasswd, usermod); an existing account is
+never changed, except for joining the instructors' group. Each function returns the lines to print."""
 from __future__ import annotations
 
 import csv
@@ -40,30 +39,25 @@ def students(root: Path, roster_file: Path | None) -> list[str]:
     return ids
 
 
-def exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
 def ensure_group(name: str) -> list[str]:
     try:
         grp.getgrnam(name)
-        return []
     except KeyError:
         _run(["groupadd", name])
         return [f"group {name}: created"]
+    return []
 
 
 def ensure_account(name: str, settings: HubSettings, *, password: bool, group: str | None = None,
                    login: bool = True) -> tuple[list[str], str | None]:
     """Make account `name` when missing (its own home, mode 0700; `group` as its primary group, else one of its
-    own), with a random first password when `password`. Returns (lines to print, the password or None). An
-    account that exists is left as it is; only its home's mode is looked at."""
-    if exists(name):
+    own), with a random first password when `password`; (lines to print, the password or None). An existing
+    account is left as it is; only its home's mode is looked at."""
+    try:
         home = Path(pwd.getpwnam(name).pw_dir)
+    except KeyError:
+        home = None
+    if home is not None:
         lines = [f"account {name}: exists, left as it is"]
         try:
             if home.stat().st_mode & 0o007:
@@ -82,8 +76,8 @@ def ensure_account(name: str, settings: HubSettings, *, password: bool, group: s
     if password:
         secret = secrets.token_urlsafe(9)
         _run(["chpasswd"], stdin=f"{name}:{secret}\n")
-    return [f"account {name}: created, home {home}" + (" (first password in the hub's state folder)"
-                                                        if password else "")], secret
+    note = " (first password in the hub's state folder)" if password else ""
+    return [f"account {name}: created, home {home}{note}"], secret
 
 
 def ensure_member(name: str, group: str) -> list[str]:
@@ -95,8 +89,7 @@ def ensure_member(name: str, group: str) -> list[str]:
 
 
 def record_password(state: Path, name: str, password: str) -> None:
-    """Append a new account's first password to the state folder's NEW_PASSWORDS (root only) for the
-    instructor to hand out."""
+    """Append a new account's first password to the state folder's NEW_PASSWORDS (root only)."""
     path = state / NEW_PASSWORDS
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "a", newline="") as handle:

@@ -1,16 +1,7 @@
-"""The folders of a course on the hub, and who may enter them:
-- the course folder (source/, references/, release/, the gradebook, submissions, the course secret, and the
-  kit's checkout when the course is one): the grader account's and the instructors' group's (folders setgid, so
-  what is made in them stays the group's; a file only its owner may read, like the course secret, stays so).
-  The folder itself is 2770: other accounts cannot enter it, so nothing in it, made now or later, is theirs to
-  read. What is inside keeps its modes for others: `dnnkit grade`'s sandbox, which runs student code as an
-  account of its own, reaches release/ and datasets/ through its own mounts, not through the course folder;
-- nbgrader's exchange: its root world-writable with the sticky bit (nbgrader asks for rwx for all; the sticky bit
-  keeps one account from renaming or removing another's folders), the course's folder in it the grader's, with
-  the modes nbgrader's release gives them: inbound/ 2733 (students drop submissions in, cannot list them),
-  outbound/ 0755, feedback/ 0711;
-- the hub's state folder (its database, cookie secret, the first passwords): root only.
-Each function returns the lines to print for what it changed."""
+"""The hub's folders and who may enter them (docs/hub.md): the course folder (the grader's and the instructors'
+group's, 2770, so no other account enters it; `dnnkit grade`'s sandbox reaches release/ and datasets/ through its
+own mounts), nbgrader's exchange (root sticky and world-writable; the course's folders with the modes nbgrader's
+release gives them) and the hub's state folder (root only). Each function returns the lines to print."""
 from __future__ import annotations
 
 import grp

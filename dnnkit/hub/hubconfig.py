@@ -1,6 +1,5 @@
-"""The hub's jupyterhub_config.py, written by `dnnkit hub` into the hub's state folder at every start, with every
-value spelled out so that it reads as plain JupyterHub configuration. The administrator's own settings (an
-authenticator's client id and secret, TLS, ...) go in jupyterhub_config_local.py beside it, which it loads last."""
+"""The hub's jupyterhub_config.py, written by `dnnkit hub` into the hub's state folder at every start as plain
+JupyterHub configuration; it loads the administrator's jupyterhub_config_local.py beside it last."""
 from __future__ import annotations
 
 import datetime
@@ -22,8 +21,7 @@ class Programs:
 
 
 def render(settings: HubSettings, course_root: Path, students: list[str], programs: Programs) -> str:
-    s, course = settings, settings.course_id
-    state = s.state
+    s, course, state = settings, settings.course_id, settings.state
     users = sorted({*students, *s.instructors})
     service_url = f"http://127.0.0.1:{s.service_port}"
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,16 +1,8 @@
-"""Each hub user's own Jupyter configuration, in their home (nbgrader's documented way: the students' own
-nbgrader_config.py names the course and the exchange; extensions are turned off per user in their config):
-- students: nbgrader's Assignment List and Validate only (no Formgrader, no Create Assignment, no course list);
-- instructors and TAs: Assignment List, Validate and the course list, which leads to the course's formgrader
-  service (their own servers have no formgrader: the course folder is the service's);
-- the grader account: nbgrader_config.py pointing at the course folder, as nbgrader's JupyterHub page shows.
-What a user's server shows is a convenience, not a wall: a student who turns formgrader back on in their own
-server gets one that runs as them and sees nothing of the course. The walls are the folders' modes and the
-hub's scopes.
-
-The files are written by a process running as the user (never as root in a folder the user controls, where a
-planted link could send root's write elsewhere). A file that exists with other content is kept beside the new one
-as NAME.before-dnnkit."""
+"""Each hub user's own Jupyter settings in their home (docs/hub.md#what-students-see): nbgrader_config.py naming
+the course and the exchange (the grader's: the course folder), and nbgrader's extensions a student or an
+instructor does not get turned off. A convenience, not a wall. Written by a process running as the user: never as
+root in a folder the user controls, where a planted link could send root's write elsewhere. A file there with
+other content is kept as NAME.before-dnnkit."""
 from __future__ import annotations
 
 import json
