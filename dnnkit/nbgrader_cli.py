@@ -9,16 +9,13 @@ from pathlib import Path
 from . import DnnkitError
 
 
-def nbgrader(course_root: Path, *args: str, quiet: bool = True) -> subprocess.CompletedProcess:
+def nbgrader(course_root: Path, *args: str) -> subprocess.CompletedProcess:
     """Run `nbgrader ARGS` in the course folder; raise DnnkitError with nbgrader's last error line on failure."""
-    command = [sys.executable, "-m", "nbgrader", *args]
     # nbgrader runs `alembic` from PATH when it creates a gradebook: put this environment's scripts first
-    scripts = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
-    done = subprocess.run(command, cwd=course_root, capture_output=True, text=True, env=env)
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_root, capture_output=True, text=True,
+                          env=env)
     if done.returncode != 0:
         errors = [ln for ln in done.stderr.splitlines() if "ERROR" in ln or "Error" in ln] or [done.stderr[-300:]]
         raise DnnkitError(f"`nbgrader {' '.join(args)}` failed in {course_root}: {errors[-1].strip()}")
-    if not quiet:
-        sys.stderr.write(done.stderr)
     return done

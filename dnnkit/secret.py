@@ -1,14 +1,8 @@
-"""The course secret, and the per-student seeds of the hidden cases drawn from it.
-
-Hidden cases are drawn from hmac(secret, assignment/student/submission): the same submission gets the same
-numbers on every regrade, two students get different numbers, and so does every new submission of one student
-(its notebook or timestamp changed), so hidden inputs that leaked out of one grading run (kernel state outlives
-a process) are worthless for the next one. Without the secret nobody can compute them. The secret is
-`$DNNKIT_COURSE_SECRET`, else the file `.dnnkit/course-secret` in the course folder (git-ignored, never
-released), made on first use. Back it up: a new secret gives every student new hidden cases.
-"""
+"""The course secret ($DNNKIT_COURSE_SECRET, else .dnnkit/course-secret, made on first use) and the per-student
+seeds of the hidden cases drawn from it with hmac (docs/diagnosis.md)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -28,12 +22,8 @@ def course_secret(root: Path) -> bytes:
     path = Path(root) / SECRET_FILE
     if not path.exists():
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another grader made it meanwhile
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
+        with contextlib.suppress(FileExistsError):  # another grader made it meanwhile
+            with open(path, "x", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
                 handle.write(secrets.token_hex(32) + "\n")
     try:
         text = path.read_text().strip()

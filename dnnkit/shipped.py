@@ -1,8 +1,5 @@
-"""Files the kit writes into source/<assignment>/ so that nbgrader releases them to students.
-
-Each is generated from one original (a kit module, or step_by_step's own files), never edited by hand;
-`dnnkit release` rewrites them and a test checks they are in sync.
-"""
+"""Files the kit generates into source/<assignment>/ from one original each (a kit module, or step_by_step's own
+files), so that nbgrader releases them to students; `dnnkit release` rewrites them, a test checks they are in sync."""
 from __future__ import annotations
 
 import re
@@ -88,9 +85,8 @@ def english_checks(text: str) -> str:
 
 
 def released_language(course: Course, assignment: str) -> str:
-    """The language of the release students got: the LANGUAGE of release/ASSIGNMENT/dnn_checks.py (what its
-    visible tests speak), else the course's. The grader speaks it too, so its verdicts repeat a visible test's
-    words."""
+    """The language of the release students got (LANGUAGE of release/ASSIGNMENT/dnn_checks.py), else the course's.
+    The grader speaks it too, so its verdicts repeat a visible test's words."""
     try:
         found = LANGUAGE_LINE.findall((course.release(assignment) / "dnn_checks.py").read_text())
         return check_language(found[0]) if len(found) == 1 else course_language(course)
@@ -102,19 +98,18 @@ def shipped_files(course: Course, language: str | None = None) -> dict[Path, str
     """{path in source/: its required content} for every generated file, dnn_checks.py in `language` (None:
     the course's)."""
     checks = localized_checks(language or course_language(course))
-    activations = (course.source("step_by_step") / "activations.py").read_text()
-    # numeric_gradient, among the solutions in dnn_app_utils.py, needs these conversions
-    param_vectors = (course.source("step_by_step") / "param_vectors.py").read_text()
     behaviour = (PACKAGE / "behaviour.py").read_text()
+    steps, app = course.source("step_by_step"), course.source("application")
     return {
-        course.source("step_by_step") / "dnn_checks.py": checks,
-        course.source("application") / "dnn_checks.py": checks,
-        course.source("step_by_step") / "dnn_behaviour.py": behaviour,
-        course.source("application") / "dnn_behaviour.py": behaviour,
-        course.source("application") / "cat_data.py": (PACKAGE / "catdata.py").read_text(),
-        course.source("application") / "activations.py": activations,
-        course.source("application") / "param_vectors.py": param_vectors,
-        course.source("application") / "dnn_app_utils.py": _app_utils(course),
+        steps / "dnn_checks.py": checks,
+        app / "dnn_checks.py": checks,
+        steps / "dnn_behaviour.py": behaviour,
+        app / "dnn_behaviour.py": behaviour,
+        app / "cat_data.py": (PACKAGE / "catdata.py").read_text(),
+        app / "activations.py": (steps / "activations.py").read_text(),
+        # numeric_gradient, among the solutions in dnn_app_utils.py, needs these conversions
+        app / "param_vectors.py": (steps / "param_vectors.py").read_text(),
+        app / "dnn_app_utils.py": _app_utils(course),
     }
 
 

@@ -26,15 +26,11 @@ def solution_cells(notebook: Path, tags: tuple = (SETUP_TAG,)) -> list[tuple[str
                           "restore it from git") from None
     found = []
     for cell in cells:
-        if cell.get("cell_type") != "code":
-            continue
         meta = cell.get("metadata", {})
-        nbgrader = meta.get("nbgrader", {})
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        if set(tags) & set(meta.get("tags", [])) or nbgrader.get("solution"):
-            found.append((nbgrader.get("grade_id") if nbgrader.get("solution") else None,
-                          _MARKER_LINE.sub("", source)))
+        solution = meta.get("nbgrader", {}).get("solution")
+        if cell.get("cell_type") == "code" and (solution or set(tags) & set(meta.get("tags", []))):
+            grade_id = meta["nbgrader"].get("grade_id") if solution else None
+            found.append((grade_id, _MARKER_LINE.sub("", "".join(cell.get("source", "")))))
     if not found:
         raise DnnkitError(f"{notebook}: no solution cells found; is this a source notebook?")
     return found
@@ -49,16 +45,11 @@ def join_cells(cells: list[tuple[str | None, str]]) -> str:
     return "\n\n\n".join(code.strip("\n") for _, code in cells) + "\n"
 
 
-def solution_code(notebook: Path, tags: tuple = (SETUP_TAG,)) -> str:
-    """The code of `solution_cells` joined into one module."""
-    return join_cells(solution_cells(notebook, tags))
-
-
 def solution_digest(course: Course, assignment: str) -> str:
     """sha256 of what the reference outputs depend on: the solution code and the source folder's .py files (the
     shipped dnn_checks.py in its English form)."""
     folder = course.source(assignment)
-    h = hashlib.sha256(solution_code(course.notebook(assignment)).encode())
+    h = hashlib.sha256(join_cells(solution_cells(course.notebook(assignment))).encode())
     from .shipped import english_checks  # (shipped imports this module)
 
     for path in sorted(folder.glob("*.py")):

@@ -18,19 +18,17 @@ def solved_notebook(course: Course, assignment: str, mistakes: tuple[str, ...] =
         answers[mistake.function] = mistake.apply(answers[mistake.function])
     nb = nbformat.read(course.notebook(assignment, "release"), as_version=4)
     for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
-            cell.source = answers[grade_id]
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") in answers:
+            cell.source = answers[meta["grade_id"]]
     return nb
 
 
-def write_submission(course: Course, assignment: str, student: str, nb: nbformat.NotebookNode | None = None,
-                     root: Path | None = None) -> Path:
+def write_submission(course: Course, assignment: str, student: str, nb: nbformat.NotebookNode | None = None) -> Path:
     """Write `nb` (default: the untouched release notebook) as submitted/<student>/<assignment>/."""
     if nb is None:
         nb = nbformat.read(course.notebook(assignment, "release"), as_version=4)
-    folder = (root or course.root / "submitted") / student / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{assignment}.ipynb"
+    path = course.root / "submitted" / student / assignment / f"{assignment}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path

@@ -13,7 +13,7 @@ from dnnkit.cases import FUNCTIONS
 from dnnkit.course import DATASET_FILES, Course
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.shipped import out_of_sync
-from dnnkit.solutions import solution_code
+from dnnkit.solutions import join_cells, solution_cells
 
 COURSE = Course(REPO)
 
@@ -94,7 +94,7 @@ def test_every_graded_function_in_release_raises_not_implemented(assignment, mon
     monkeypatch.chdir(release)
     monkeypatch.syspath_prepend(str(release))
     namespace: dict = {}
-    exec(compile(solution_code(release / f"{assignment}.ipynb"), "release", "exec"), namespace)
+    exec(compile(join_cells(solution_cells(release / f"{assignment}.ipynb")), "release", "exec"), namespace)
     public_cases, _ = checks.load_plain(release / "public_cases.npz")
     for name in FUNCTIONS[assignment]:
         with pytest.raises(NotImplementedError):
@@ -131,7 +131,7 @@ def test_a_solution_that_deep_copies_runs_after_the_released_setup_cell(assignme
     monkeypatch.syspath_prepend(str(release))
     namespace: dict = {}
     try:
-        exec(compile(solution_code(release / f"{assignment}.ipynb"), "release", "exec"), namespace)
+        exec(compile(join_cells(solution_cells(release / f"{assignment}.ipynb")), "release", "exec"), namespace)
         assert namespace.get("copy") is copy  # the setup cell imported it
         if "update_parameters" in FUNCTIONS[assignment]:
             exec(compile(DEEP_COPYING_UPDATE, "student", "exec"), namespace)

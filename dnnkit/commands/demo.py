@@ -85,8 +85,7 @@ def remove_demo(folder: Path) -> bool:
 
 
 def make_demo_course(course: Course, folder: Path, with_release: bool) -> None:
-    """A new course folder `folder` holding copies of what the demo's steps read from `course`: nbgrader_config.py,
-    source/, references/ (release/ too when `with_release`) and the datasets' files. The marker comes first, so
+    """A new course folder `folder` with copies of what the steps read from `course`. The marker comes first, so
     that even a copy cut short can be removed by the next run."""
     folder.mkdir()
     (folder / MARKER).write_text(MARKER_TEXT)
@@ -106,9 +105,8 @@ def make_demo_course(course: Course, folder: Path, with_release: bool) -> None:
 
 @contextlib.contextmanager
 def demo_environment(folder: Path):
-    """Inside: DNNKIT_COURSE_ROOT is `folder` and DNNKIT_DB_URL is unset (nbgrader_config.py then gives the demo's
-    own SQLite gradebook), for the steps run here and every process they start; the environment is restored
-    afterwards (mock.patch.dict)."""
+    """Inside: DNNKIT_COURSE_ROOT is `folder` and DNNKIT_DB_URL is unset (so nbgrader_config.py gives the demo's
+    own SQLite gradebook), here and in every process started; restored afterwards."""
     if os.environ.get("DNNKIT_DB_URL"):
         print(f"DNNKIT_DB_URL is set: the demo ignores it and writes only its own {DEMO_FOLDER}/gradebook.db")
     with mock.patch.dict(os.environ, {"DNNKIT_COURSE_ROOT": str(folder)}):
@@ -117,8 +115,7 @@ def demo_environment(folder: Path):
 
 
 def dnnkit(*argv: str) -> None:
-    """Run `dnnkit ARGV` in the demo's folder (DNNKIT_COURSE_ROOT, set by demo_environment); DnnkitError if it
-    fails. Each step is announced, so that the paths it prints are read as the demo folder's."""
+    """Run `dnnkit ARGV` in the demo's folder, announced (its paths are the demo's); DnnkitError if it fails."""
     from ..cli import main as dnnkit_main
 
     command = "dnnkit " + " ".join(argv)
@@ -153,8 +150,8 @@ def run_steps(demo: Course, skip_release: bool) -> None:
 
 
 def record_assignments(demo: Course) -> None:
-    """With --skip-release: record the assignments (their grade cells) in the demo's new gradebook, which only
-    nbgrader generate_assignment does, writing its output aside so that the copied release/ is graded as it is."""
+    """With --skip-release: record the assignments in the demo's gradebook (only generate_assignment does that),
+    its output written aside so that the copied release/ is graded as it is."""
     try:
         for assignment in FUNCTIONS:
             nbgrader(demo.root, "generate_assignment", assignment, "--force",
