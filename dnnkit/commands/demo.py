@@ -180,10 +180,7 @@ def outputs(folder: Path) -> str:
              ("feedback/<student>/<assignment>/<assignment>.html", "nbgrader generate_feedback"),
              ("gradebook.db", f"the demo's gradebook (formgrader sees it when JupyterLab is started in "
                               f"{DEMO_FOLDER}/)")]
-    lines = [f"\nThe demo's outputs, in {folder} (the course's own gradebook and folders are untouched):"]
-    for path, what in where:
-        if "<" in path or (folder / path).exists():
-            lines.append(f"  {DEMO_FOLDER}/{path}: {what}")
-    lines.append(f"`make clean-demo` (`dnnkit demo --clean`) removes {DEMO_FOLDER}/; "
-                 "the next `make demo` starts it anew.")
-    return "\n".join(lines)
+    return "\n".join([
+        f"\nThe demo's outputs, in {folder} (the course's own gradebook and folders are untouched):",
+        *(f"  {DEMO_FOLDER}/{path}: {what}" for path, what in where if "<" in path or (folder / path).exists()),
+        f"`make clean-demo` (`dnnkit demo --clean`) removes {DEMO_FOLDER}/; the next `make demo` starts it anew."])

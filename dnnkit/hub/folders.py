@@ -17,17 +17,17 @@ EXCHANGE_ROOT_MODE = 0o1777
 EXCHANGE_COURSE_MODES = {"": 0o755, "inbound": 0o2733, "outbound": 0o755, "feedback": 0o711}
 
 
+def _name(lookup, number: int) -> str:
+    """The name `lookup` (pwd.getpwuid, grp.getgrgid) gives `number`, else the number."""
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
 def _describe(path: Path) -> str:
     info = path.lstat()
-    try:
-        owner = pwd.getpwuid(info.st_uid).pw_name
-    except KeyError:
-        owner = str(info.st_uid)
-    try:
-        group = grp.getgrgid(info.st_gid).gr_name
-    except KeyError:
-        group = str(info.st_gid)
-    return f"{owner}:{group} {stat.S_IMODE(info.st_mode):04o}"
+    return f"{_name(pwd.getpwuid, info.st_uid)}:{_name(grp.getgrgid, info.st_gid)} {stat.S_IMODE(info.st_mode):04o}"
 
 
 def course_folder(root: Path, grader: str, group: str) -> list[str]:

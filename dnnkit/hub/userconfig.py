@@ -45,17 +45,6 @@ print(json.dumps(done))
 """
 
 
-def nbgrader_config(settings: HubSettings, course_root: str | None = None) -> str:
-    lines = [f"# Written by `dnnkit hub` for the course {settings.course_id}: where nbgrader finds it.",
-             "c = get_config()"]
-    if course_root is not None:
-        lines.append(f"c.CourseDirectory.root = {course_root!r}")
-    else:
-        lines += [f"c.CourseDirectory.course_id = {settings.course_id!r}",
-                  f"c.Exchange.root = {settings.exchange!r}"]
-    return "\n".join(lines) + "\n"
-
-
 def extension_files(kind: str) -> dict[str, str]:
     """The server and lab extension settings of a `kind` ("student" or "instructor") of user."""
     offered = OFFERED[kind]
@@ -70,10 +59,13 @@ def extension_files(kind: str) -> dict[str, str]:
 
 
 def files_for(kind: str, settings: HubSettings, course_root: str) -> dict[str, str]:
-    """{path in the home: content} for a "student", an "instructor" or the "grader"."""
-    if kind == "grader":
-        return {".jupyter/nbgrader_config.py": nbgrader_config(settings, course_root)}
-    return {".jupyter/nbgrader_config.py": nbgrader_config(settings), **extension_files(kind)}
+    """{path in the home: content} for a "student", an "instructor" or the "grader" (whose nbgrader_config.py
+    points at the course folder, the others' at the course id and the exchange)."""
+    where = ([f"c.CourseDirectory.root = {course_root!r}"] if kind == "grader" else
+             [f"c.CourseDirectory.course_id = {settings.course_id!r}", f"c.Exchange.root = {settings.exchange!r}"])
+    config = "\n".join([f"# Written by `dnnkit hub` for the course {settings.course_id}: where nbgrader finds it.",
+                        "c = get_config()", *where]) + "\n"
+    return {".jupyter/nbgrader_config.py": config, **(extension_files(kind) if kind != "grader" else {})}
 
 
 def write_as(account: str, files: dict[str, str]) -> list[str]:
