@@ -111,8 +111,7 @@ def copy_if_absent(source: Path, target: Path) -> bool:
         return False
     tmp = target.with_name(f".{target.name}.{os.getpid()}.dnnkit-study.tmp")
     try:
-        shutil.copyfile(source, tmp)
-        shutil.copymode(source, tmp)
+        shutil.copy(source, tmp)  # the bytes and the mode
         try:
             os.link(tmp, target)
         except FileExistsError:
