@@ -1,15 +1,9 @@
-"""How a graded function went wrong, told from what it did rather than from the text of its code.
+"""How a graded function went wrong, told from what it did rather than from the text of its code
+(docs/diagnosis.md).
 
-Released to students as ``dnn_behaviour.py`` beside ``dnn_checks.py`` (``dnnkit release`` writes it), and used
-unchanged by the grader, so a visible test and a grade name the same mistake. Standalone: stdlib and numpy only.
-
-A rule reads one failing case: its arguments, its expected result and the calls the reference solution made on it
-(the case's ``deps``: arguments and answers), and what the student's function did there: its result or the
-exception it raised (and the provided helper it was raised in, if any) and the calls it made to the graded
-helpers (``run_case``'s log). It returns ``(mistake, fields)``: a mistake of the catalogue (``dnnkit/mistakes.py``)
-and the values its sentences name, or None. Fields are taken from the case and the reference only (layer numbers,
-parameter names and expected shapes), never from the student's values, so that a diagnosis of a hidden case
-carries nothing out of the sandbox.
+Shipped to students as ``dnn_behaviour.py`` (stdlib and numpy only) and used unchanged by the grader, so a visible
+test and a grade name the same mistake. A rule's fields come from the case and the reference only, never from the
+student's values, so that a diagnosis of a hidden case carries nothing out of the sandbox.
 """
 from __future__ import annotations
 
@@ -108,11 +102,9 @@ def rule(*functions: str):
 
 def explain(function_name: str, cases: list, outcomes: list, failed) -> tuple[str, dict] | None:
     """The mistake that explains the most failing cases (`failed(case, outcome)` tells one, by the checks' own
-    comparison), and its fields where it was first found: each rule may find several on a case, each counts once
-    per case; ties go to the earlier case, then the earlier rule. A mistake of GENERAL is chosen only when no other
-    is found. None when no rule explains any failing case."""
-    votes: dict[str, list] = {}  # mistake: [cases it explains, order of its first finding, its fields]
-    order = 0
+    comparison), and its fields where it was first found: each counts once per case; ties go to the one found
+    first. A mistake of GENERAL is chosen only when no other is found. None when no rule explains any case."""
+    votes: dict[str, list] = {}  # mistake: [cases it explains, its fields], in the order first found
     for case, outcome in zip(cases, outcomes):
         if not failed(case, outcome):
             continue
@@ -125,14 +117,12 @@ def explain(function_name: str, cases: list, outcomes: list, failed) -> tuple[st
             for mistake, fields in ([found] if isinstance(found, tuple) else found or []):
                 if mistake not in seen:
                     seen.add(mistake)
-                    order += 1
-                    vote = votes.setdefault(mistake, [0, order, fields])
-                    vote[0] += 1
+                    votes.setdefault(mistake, [0, fields])[0] += 1
     specific = {name: vote for name, vote in votes.items() if name not in GENERAL} or votes
     if not specific:
         return None
-    name = min(specific, key=lambda n: (-specific[n][0], specific[n][1]))
-    return name, specific[name][2]
+    name = max(specific, key=lambda n: specific[n][0])  # the first found of equals
+    return name, specific[name][1]
 
 
 GENERAL = ("raised_in_a_provided_helper", "name_never_set")
@@ -140,18 +130,14 @@ GENERAL = ("raised_in_a_provided_helper", "name_never_set")
 
 # -- the activations' derivatives (the course's relu_backward and sigmoid_backward) ---------------------------
 
-def _derivative(activation: str, Z):
-    Z = np.asarray(Z, dtype=float)
-    if activation == "relu":
-        return (Z > 0).astype(float)
-    s = 1 / (1 + np.exp(-Z))
-    return s * (1 - s)
-
-
 def _dZ(activation: str, dA, Z):
     """dA * g'(Z), as relu_backward or sigmoid_backward computes it (with numpy's broadcasting), or None."""
     try:
-        return np.asarray(dA, dtype=float) * _derivative(activation, Z)
+        dA, Z = np.asarray(dA, dtype=float), np.asarray(Z, dtype=float)
+        if activation == "relu":
+            return dA * (Z > 0).astype(float)
+        s = 1 / (1 + np.exp(-Z))
+        return dA * (s * (1 - s))
     except ValueError:
         return None
 
@@ -160,11 +146,8 @@ def _dZ(activation: str, dA, Z):
 
 @rule("initialize_parameters", "initialize_parameters_deep")
 def init_layer_missing(e: Evidence):
-    if not isinstance(e.value, dict):
-        return None
-    missing = sorted(k for k in e.expected if k not in e.value)
     last = len(e.expected) // 2
-    if missing and set(missing) == {f"W{last}", f"b{last}"}:
+    if isinstance(e.value, dict) and {k for k in e.expected if k not in e.value} == {f"W{last}", f"b{last}"}:
         return "last_layer_not_initialized", {"layer": last}
     return None
 
@@ -173,19 +156,16 @@ def init_layer_missing(e: Evidence):
 def init_loop_too_far(e: Evidence):
     if e.error_type == "IndexError" and not e.inside:
         return "init_loop_too_far", {}
-    if isinstance(e.value, dict):
-        last = len(e.expected) // 2
-        if f"W{last + 1}" in e.value or "W0" in e.value:
-            return "init_layer_numbers_off", {}
+    if isinstance(e.value, dict) and {f"W{len(e.expected) // 2 + 1}", "W0"} & set(e.value):
+        return "init_layer_numbers_off", {}
     return None
 
 
 @rule("initialize_parameters", "initialize_parameters_deep")
 def init_draws(e: Evidence):
     """Right shapes and scale, zero biases, other numbers: the draws are not the course's (seed, order)."""
-    if not isinstance(e.value, dict) or set(e.value) != set(e.expected):
-        return None
-    if not all(np.shape(e.value[k]) == np.shape(e.expected[k]) for k in e.expected):
+    if not isinstance(e.value, dict) or set(e.value) != set(e.expected) or \
+            not all(np.shape(e.value[k]) == np.shape(e.expected[k]) for k in e.expected):
         return None
     weights = [k for k in e.expected if k.startswith("W")]
     if all(same(e.value[k], e.expected[k]) for k in e.expected if k.startswith("b")) and \
@@ -220,17 +200,12 @@ def init_shapes(e: Evidence):
 
 # -- linear_activation_forward, L_model_forward ------------------------------------------------------------
 
-def _unbound_call(e: Evidence, helper: str, parameters: str):
-    """A call of `helper` whose arguments could not be bound to the course's parameters."""
-    for call in e.made(helper):
-        if call.get("hit") is None and call.get("args") is None and call.get("unbound"):
-            return "call_with_wrong_arguments", {"helper": helper, "parameters": parameters}
-    return None
-
-
 @rule("linear_activation_forward")
 def laf_linear_forward_arguments(e: Evidence):
-    return _unbound_call(e, "linear_forward", "A_prev, W, b")
+    """A call of linear_forward whose arguments could not be bound to its parameters."""
+    if any(c.get("hit") is None and c.get("args") is None and c.get("unbound") for c in e.made("linear_forward")):
+        return "call_with_wrong_arguments", {"helper": "linear_forward", "parameters": "A_prev, W, b"}
+    return None
 
 
 @rule("linear_activation_forward")
@@ -250,7 +225,7 @@ def laf_cache_layout(e: Evidence):
             return "cache_order_swapped", {}
     if same(got_cache, Z) or same(got_cache, (A_prev, W, b)):
         return "laf_cache_one_part", {}
-    if same(got_cache, (A_prev, W, b, Z)) or same(got_cache, [A_prev, W, b, Z]):
+    if same(got_cache, (A_prev, W, b, Z)):  # `same` takes a list for a tuple
         return "laf_cache_flat", {}
     return None
 
@@ -258,12 +233,9 @@ def laf_cache_layout(e: Evidence):
 def _forward_names(e: Evidence):
     """What L_model_forward's reference computed on this case: X, the layers' A and Z, and the parameters."""
     X, parameters = e.args
-    layers = e.recorded("linear_activation_forward")
-    A = {0: X}
-    Z = {}
-    for l, (args, answer) in enumerate(layers, start=1):
-        A[l], Z[l] = answer[0], answer[1][1]
-    return X, parameters, len(layers), A, Z
+    layers = list(enumerate(e.recorded("linear_activation_forward"), start=1))
+    A = {0: X} | {l: answer[0] for l, (_, answer) in layers}
+    return X, parameters, len(layers), A, {l: answer[1][1] for l, (_, answer) in layers}
 
 
 @rule("L_model_forward")
@@ -275,10 +247,8 @@ def fwd_layer_count(e: Evidence):
     if missing and int(missing[1]) == L + 1 and made == L:  # L = len(parameters) runs on into layer L + 1, and so
         return [("fwd_L_counts_the_keys", {"layers": L}),  # may layer numbers written in: each counts
                 ("fwd_layers_written_in", {})]
-    if missing and int(missing[1]) > L:
-        return "fwd_layers_written_in", {}
     calls = e.made("linear_activation_forward")
-    if calls and not e.raised and len(calls) != L:
+    if (missing and int(missing[1]) > L) or (calls and not e.raised and len(calls) != L):
         return "fwd_layers_written_in", {}
     return None
 
@@ -287,11 +257,9 @@ def fwd_layer_count(e: Evidence):
 def fwd_calls(e: Evidence):
     """A call of linear_activation_forward (or linear_forward) with the wrong input, weights or activation."""
     X, parameters, L, A, Z = _forward_names(e)
-    calls = e.made("linear_activation_forward") or e.made("linear_forward")
     helper = "linear_activation_forward" if e.made("linear_activation_forward") else "linear_forward"
     weights = [(f"W{j}", parameters.get(f"W{j}")) for j in range(1, L + 1)]
-    for k, call in enumerate(calls):
-        layer = k + 1
+    for layer, call in enumerate(e.made(helper), start=1):
         if call.get("hit") is not None or layer > L:
             continue
         if call.get("args") is None:
@@ -356,9 +324,7 @@ def fwd_caches(e: Evidence):
 @rule("L_model_forward")
 def fwd_caches_hold_themselves(e: Evidence):
     caches = part(e.value, 1)
-    if isinstance(caches, list) and any(c is caches for c in caches):
-        return "fwd_caches_appended_to_itself", {}
-    if e.error_type == "RecursionError":
+    if (isinstance(caches, list) and any(c is caches for c in caches)) or e.error_type == "RecursionError":
         return "fwd_caches_appended_to_itself", {}
     return None
 
@@ -371,8 +337,7 @@ def cost_sum_with_two_terms(e: Evidence):
         return "cost_second_term_as_axis", {}
     if e.error_type == "ValueError" and "not aligned" in e.error and not e.inside:
         return "cost_dot_of_two_rows", {}
-    got = _numbers(e.value) if not isinstance(e.value, (tuple, list)) else None
-    if got is None and e.value is not _NONE and not isinstance(e.value, (tuple, list, dict, str)):
+    if e.value is not _NONE and not isinstance(e.value, (tuple, list, dict, str)):
         try:
             if not np.all(np.isfinite(np.asarray(e.value, dtype=float))):
                 return "cost_not_finite", {}
@@ -382,12 +347,8 @@ def cost_sum_with_two_terms(e: Evidence):
 
 
 @rule("compute_cost")
+@np.errstate(all="ignore")
 def cost_formula(e: Evidence):
-    with np.errstate(all="ignore"):
-        return _cost_formula(e)
-
-
-def _cost_formula(e: Evidence):
     AL, Y = (np.asarray(a, dtype=float) for a in e.args)
     if isinstance(e.value, tuple):
         return "cost_is_a_tuple", {}
