@@ -8,6 +8,7 @@ student's values, so that a diagnosis of a hidden case carries nothing out of th
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -64,7 +65,9 @@ def part(value, *path):
 # -- the evidence of one case ------------------------------------------------------------------------------------
 
 class Evidence:
-    """One failing case and what the function did on it (see the module's docstring)."""
+    """One failing case (its args, expected result and the reference's calls, `deps`) and what the function did on
+    it: its value or the exception it raised (and the provided helper it was raised in), and its calls to the graded
+    helpers (run_case's log)."""
 
     def __init__(self, case: dict, outcome: dict):
         self.args, self.expected = case["args"], case["expected"]
@@ -189,8 +192,7 @@ def init_shapes(e: Evidence):
         if name.startswith("W") and shape == want.shape[::-1]:
             return "init_W_transposed", {"name": name, "shape": want.shape}
         if e.args and isinstance(e.args[0], list):  # the deep version: layer_dims
-            dims = e.args[0]
-            if name.startswith("W") and len(shape) == 2 and shape[0] == dims[1] != want.shape[0]:
+            if name.startswith("W") and len(shape) == 2 and shape[0] == e.args[0][1] != want.shape[0]:
                 return "init_rows_of_layer_one", {"name": name, "shape": want.shape}
         elif name in ("W2", "b2") and len(shape) == 2 and shape[0] == 1 != want.shape[0]:
             return "init_output_size_typed_in", {"name": name, "shape": want.shape}
@@ -231,17 +233,17 @@ def laf_cache_layout(e: Evidence):
 
 
 def _forward_names(e: Evidence):
-    """What L_model_forward's reference computed on this case: X, the layers' A and Z, and the parameters."""
+    """What L_model_forward's reference computed on this case: L, and the layers' A (A[0] = X) and Z."""
     X, parameters = e.args
     layers = list(enumerate(e.recorded("linear_activation_forward"), start=1))
     A = {0: X} | {l: answer[0] for l, (_, answer) in layers}
-    return X, parameters, len(layers), A, {l: answer[1][1] for l, (_, answer) in layers}
+    return len(layers), A, {l: answer[1][1] for l, (_, answer) in layers}
 
 
 @rule("L_model_forward")
 def fwd_layer_count(e: Evidence):
     """The loop's range written as numbers: as many layers whatever the network, or a layer it does not have."""
-    X, parameters, L, A, Z = _forward_names(e)
+    L, _, _ = _forward_names(e)
     missing = re.search(r"'[Wb](\d{1,2})'", e.error) if e.error_type == "KeyError" else None
     made = len(e.made("linear_activation_forward")) or len(e.made("linear_forward"))
     if missing and int(missing[1]) == L + 1 and made == L:  # L = len(parameters) runs on into layer L + 1, and so
@@ -256,7 +258,8 @@ def fwd_layer_count(e: Evidence):
 @rule("L_model_forward")
 def fwd_calls(e: Evidence):
     """A call of linear_activation_forward (or linear_forward) with the wrong input, weights or activation."""
-    X, parameters, L, A, Z = _forward_names(e)
+    parameters = e.args[1]
+    L, A, Z = _forward_names(e)
     helper = "linear_activation_forward" if e.made("linear_activation_forward") else "linear_forward"
     weights = [(f"W{j}", parameters.get(f"W{j}")) for j in range(1, L + 1)]
     for layer, call in enumerate(e.made(helper), start=1):
@@ -298,11 +301,9 @@ def fwd_loop_variable(e: Evidence):
 
 @rule("L_model_forward")
 def fwd_caches(e: Evidence):
-    X, parameters, L, A, Z = _forward_names(e)
+    L, A, _ = _forward_names(e)
     caches = part(e.value, 1)
-    if caches is _NONE or not same(part(e.value, 0), part(e.expected, 0)):
-        return None
-    if not isinstance(caches, (list, tuple)):
+    if not isinstance(caches, (list, tuple)) or not same(part(e.value, 0), part(e.expected, 0)):
         return None
     if len(caches) == 0:
         return "fwd_caches_empty", {"layers": L}
@@ -394,14 +395,12 @@ def lb_parts(e: Evidence):
     dZ = np.asarray(dZ, dtype=float)
     m = dZ.shape[1]
     want_dA, want_dW, want_db = e.expected
-    got = e.value
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
+    if not isinstance(e.value, (tuple, list)) or len(e.value) != 3:
         return None
-    dA_prev, dW, db = got
+    dA_prev, dW, db = e.value
     found = []
-    n = dZ.shape[0]
     A_prev, W = np.asarray(A_prev, dtype=float), np.asarray(W, dtype=float)
-    for k in {n, A_prev.shape[0]} - {m}:
+    for k in {dZ.shape[0], A_prev.shape[0]} - {m}:
         if same(dW, np.asarray(want_dW) * m / k) or same(db, np.asarray(want_db) * m / k):
             found.append(("lb_m_from_the_wrong_axis", {}))
     if not same(dW, want_dW) and same(dW, np.transpose(want_dW)) and np.shape(want_dW)[0] != np.shape(want_dW)[1]:
@@ -458,6 +457,8 @@ def lab_calls(e: Evidence):
 # -- L_model_backward ---------------------------------------------------------------------------------------
 
 DERIVATIVES = {"relu_backward": "relu", "sigmoid_backward": "sigmoid"}
+PARAMETERS = {"linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache",
+              "relu_backward": "dA, cache", "sigmoid_backward": "dA, cache"}
 
 
 class _Backward:
@@ -471,9 +472,12 @@ class _Backward:
         self.dA = {self.L - i: args[0] for i, (args, _) in enumerate(layers)}  # what each layer is given
         self.dAL = self.dA.get(self.L)
         AL = self.AL
-        self.wrong_dAL = [("AL", AL), ("AL - Y", AL - Y), ("one_term", -(Y / AL) - (1 - Y) / (1 - AL)),
-                          ("one_term", Y / AL + (1 - Y) / (1 - AL)), ("minus", Y / AL - (1 - Y) / (1 - AL)),
-                          ("over_m", None if self.dAL is None else np.asarray(self.dAL) / AL.shape[1])]
+        self.wrong_dAL = [  # (the mistake, the dA it hands the output layer)
+            (("bwd_AL_for_dAL", {}), AL), (("bwd_dZ_shortcut_as_dAL", {}), AL - Y),
+            (("bwd_dAL_one_term_sign", {}), -(Y / AL) - (1 - Y) / (1 - AL)),
+            (("bwd_dAL_one_term_sign", {}), Y / AL + (1 - Y) / (1 - AL)),
+            (("dAL_wrong_sign", {}), Y / AL - (1 - Y) / (1 - AL)),
+            (("bwd_dAL_over_m", {}), None if self.dAL is None else np.asarray(self.dAL) / AL.shape[1])]
 
     def activation(self, layer: int) -> str:
         return "sigmoid" if layer == self.L else "relu"
@@ -505,13 +509,7 @@ class _Backward:
         other = next((j for j in range(1, self.L + 1) if j != layer and same(given, self.dA[j])), None)
         if other is not None:
             return "bwd_gradient_of_another_layer", {"layer": layer, "given": other}
-        if layer == self.L:
-            wrong = find(given, self.wrong_dAL)
-            if wrong is not None:
-                return {"AL": ("bwd_AL_for_dAL", {}), "AL - Y": ("bwd_dZ_shortcut_as_dAL", {}),
-                        "one_term": ("bwd_dAL_one_term_sign", {}), "minus": ("dAL_wrong_sign", {}),
-                        "over_m": ("bwd_dAL_over_m", {})}[wrong]
-        return None
+        return find(given, self.wrong_dAL) if layer == self.L else None
 
     def activation_mistake(self, layer: int, activation) -> tuple | None:
         if activation in ("relu", "sigmoid") and activation != self.activation(layer):
@@ -523,15 +521,15 @@ class _Backward:
         """Why `dZ`, handed to linear_backward for `layer`, is not that layer's dZ (made from which dA, through
         which derivative)."""
         Z = self.caches[layer - 1][1]
-        names = [(f"dA{j}", self.dA[j]) for j in range(self.L, 0, -1)] + self.wrong_dAL
+        dAs = [self.dA[j] for j in range(self.L, 0, -1)] + [dA for _, dA in self.wrong_dAL]
+        dAs = [dA for dA in dAs if dA is not None]
         right = self.activation(layer)
         for activation in (right, "sigmoid" if right == "relu" else "relu"):
-            for _, given in names:
-                if given is not None and same(dZ, _dZ(activation, given, Z)):
+            for given in dAs:
+                if same(dZ, _dZ(activation, given, Z)):
                     return self.gradient(layer, given) or self.activation_mistake(layer, activation)
-        for _, given in names:
-            if given is not None and same(dZ, given):
-                return "bwd_derivative_skipped", {"layer": layer}
+        if any(same(dZ, given) for given in dAs):
+            return "bwd_derivative_skipped", {"layer": layer}
         return None
 
 
@@ -546,7 +544,7 @@ def bwd_calls(e: Evidence):
     current, derivative = model.L, False  # the layer being worked on; whether its derivative was taken
     for call in e.calls:
         helper = call.get("helper")
-        if helper not in ("linear_activation_backward", "linear_backward", *DERIVATIVES):
+        if helper not in PARAMETERS:
             continue
         if helper in DERIVATIVES:  # a layer's work done by hand: its derivative, then linear_backward
             if derivative:
@@ -564,9 +562,7 @@ def bwd_calls(e: Evidence):
             continue
         if args is None:
             if call.get("unbound"):
-                return "call_with_wrong_arguments", {"helper": helper, "parameters": {
-                    "linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache"}.get(
-                    helper, "dA, cache")}
+                return "call_with_wrong_arguments", {"helper": helper, "parameters": PARAMETERS[helper]}
             continue
         if helper == "linear_activation_backward" and len(args) >= 3:
             dA, cache, activation = args[:3]
@@ -600,7 +596,7 @@ def bwd_keys(e: Evidence):
     if expected == got:
         return None
     L = len(e.args[2])
-    if {k.lower() for k in got} == {k.lower() for k in expected} and got != expected:
+    if {k.lower() for k in got} == {k.lower() for k in expected}:
         return "bwd_lower_case_keys", {}
     shifted = {f"dA{l}" for l in range(1, L + 1)} | {k for k in expected if not k.startswith("dA")}
     if got == shifted or (f"dA{L}" in got and "dA0" not in got):
@@ -612,9 +608,7 @@ def bwd_keys(e: Evidence):
 
 @rule("update_parameters")
 def upd_keys(e: Evidence):
-    if e.error_type != "KeyError":
-        return None
-    found = re.search(r"'([A-Za-z]+)(\d{1,2})'", e.error)
+    found = re.search(r"'([A-Za-z]+)(\d{1,2})'", e.error) if e.error_type == "KeyError" else None
     if not found:
         return None
     letters, number, layers = found[1], int(found[2]), len(e.args[0]) // 2
@@ -635,17 +629,15 @@ def upd_steps(e: Evidence):
     if not isinstance(e.value, dict):
         return None
     L = len(params) // 2
-    untouched, steps = [], {}
+    untouched, steps = set(), Counter()  # layers with W or b unchanged; {steps taken: parameters that took them}
     for l in range(1, L + 1):
         for name in (f"W{l}", f"b{l}"):
             got, old, grad = part(e.value, name), params[name], grads["d" + name]
             if got is _NONE:
                 continue
             if same(got, old):
-                untouched.append(l)
-            for count in range(2, L + 2):
-                if same(got, old - count * rate * grad):
-                    steps.setdefault(count, []).append(name)
+                untouched.add(l)
+            steps.update(count for count in range(2, L + 2) if same(got, old - count * rate * grad))
             if name.startswith("W") and same(got, old - rate * grad - rate * grads[f"db{l}"]):
                 return "upd_W_with_db", {"layer": l}
             if name.startswith("W") and same(got, old + rate * grad):
@@ -667,14 +659,13 @@ def upd_steps(e: Evidence):
         return "upd_b_not_updated", {}
     if len(untouched_W) == L and not untouched_b:
         return "upd_W_not_updated", {}
-    untouched = sorted(set(untouched))
-    if L == 2 and untouched == [2]:  # with two layers, both read the same: each case counts for both
+    if L == 2 and untouched == {2}:  # with two layers, both read the same: each case counts for both
         return [("last_layer_not_updated", {"layer": L}), ("upd_first_layer_only", {})]
-    if untouched == [L]:
+    if untouched == {L}:
         return "last_layer_not_updated", {"layer": L}
-    if L > 1 and untouched == list(range(2, L + 1)):
+    if L > 1 and untouched == set(range(2, L + 1)):
         return "upd_first_layer_only", {}
-    if steps and L > 1 and any(len(names) == 2 * L for names in steps.values()):
+    if L > 1 and 2 * L in steps.values():
         return "upd_nested_loop", {"layers": L}
     return None
 
