@@ -610,31 +610,3 @@ def for_function(function: str) -> tuple[Mistake, ...]:
                        or (m.function == "*init*" and function.startswith("initialize_parameters")))
     return tuple(m for m in CATALOG if m.function == function) + behaviours
 
-
-def _calls(function: str) -> set[str]:
-    """The graded functions `function` calls, directly or through others."""
-    from .cases import DEPENDENCIES
-
-    found: set[str] = set()
-    for helper in DEPENDENCIES.get(function, ()):
-        found |= {helper} | _calls(helper)
-    return found
-
-
-def rounds(functions) -> list[tuple[str, ...]]:
-    """The catalog's mistakes of `functions` grouped so that each group can be made in one submission and each
-    of its mistakes still shows as if made alone in a correct solution: no two mistakes of one function, and
-    none in a function that another function of the group calls (a visible test runs a helper the reference
-    never called with the student's own helper, which would then be wrong too)."""
-    groups: list[list[str]] = []
-    for function in functions:
-        for mistake in (m for m in for_function(function) if m.edits):  # only an edit can be made
-            for group in groups:
-                others = {BY_NAME[name].function for name in group}
-                if all(function != other and function not in _calls(other) and other not in _calls(function)
-                       for other in others):
-                    group.append(mistake.name)
-                    break
-            else:
-                groups.append([mistake.name])
-    return [tuple(g) for g in groups]
