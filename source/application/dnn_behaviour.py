@@ -47,19 +47,17 @@ def _numbers(value):
     return array if np.all(np.isfinite(array)) else None
 
 
-def find(value, named) -> str | None:
+def find(value, named):
     """The name of the first of `named` ((name, value) pairs) that `value` equals."""
     return next((name for name, other in named if other is not None and same(value, other)), None)
 
 
-def part(value, *path):
-    """value[path[0]][path[1]]..., or _NONE where it has no such part."""
-    for key in path:
-        try:
-            value = value[key]
-        except (KeyError, IndexError, TypeError, ValueError):
-            return _NONE
-    return value
+def part(value, key):
+    """value[key], or _NONE where it has no such part."""
+    try:
+        return value[key]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return _NONE
 
 
 # -- the evidence of one case ------------------------------------------------------------------------------------
@@ -363,7 +361,7 @@ def cost_formula(e: Evidence):
     other = np.sum((1 - Y) * (1 - np.log(1 - AL)))
     right = -(first + second) / m
     whole = -(np.sum(Y) * np.sum(np.log(AL)) + np.sum(1 - Y) * np.sum(np.log(1 - AL))) / m
-    candidates = [(mistake, value, None) for mistake, value in (
+    candidates = [(mistake, {}, value) for mistake, value in (
         ("cost_without_1_minus_y", -first / m), ("cost_without_1_over_m", -(first + second)),
         ("cost_without_minus", (first + second) / m), ("cost_one_term_scaled", -first / m + second),
         ("cost_one_term_scaled", -first / m - second), ("cost_one_minus_log", -(first + other) / m),
@@ -372,10 +370,10 @@ def cost_formula(e: Evidence):
     seconds = {"log(AL)": np.sum((1 - Y) * np.log(AL)), "1 - log(AL)": np.sum((1 - Y) * (1 - np.log(AL))),
                "log(1 - AL) without the factor (1 - Y)": np.sum(np.log(1 - AL)),
                "Y where 1 - Y belongs": np.sum(Y * np.log(1 - AL))}
-    candidates += [("cost_second_term_wrong", -(first + term) / m, what) for what, term in seconds.items()]
+    candidates += [("cost_second_term_wrong", {"what": what}, -(first + term) / m) for what, term in seconds.items()]
     value = float(got.ravel()[0])
-    return [(mistake, {"what": what} if what else {}) for mistake, candidate, what in candidates  # a case can fit
-            if not np.isclose(candidate, right, RTOL, ATOL) and np.isclose(value, candidate, RTOL, ATOL)]  # several
+    return [(mistake, fields) for mistake, fields, candidate in candidates  # a case can fit several
+            if not np.isclose(candidate, right, RTOL, ATOL) and np.isclose(value, candidate, RTOL, ATOL)]
 
 
 # -- linear_backward, linear_activation_backward --------------------------------------------------------------
