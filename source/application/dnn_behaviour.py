@@ -243,11 +243,11 @@ def fwd_layer_count(e: Evidence):
     """The loop's range written as numbers: as many layers whatever the network, or a layer it does not have."""
     L, _, _ = _forward_names(e)
     missing = re.search(r"'[Wb](\d{1,2})'", e.error) if e.error_type == "KeyError" else None
-    made = len(e.made("linear_activation_forward")) or len(e.made("linear_forward"))
+    calls = e.made("linear_activation_forward")
+    made = len(calls) or len(e.made("linear_forward"))
     if missing and int(missing[1]) == L + 1 and made == L:  # L = len(parameters) runs on into layer L + 1, and so
         return [("fwd_L_counts_the_keys", {"layers": L}),  # may layer numbers written in: each counts
                 ("fwd_layers_written_in", {})]
-    calls = e.made("linear_activation_forward")
     if (missing and int(missing[1]) > L) or (calls and not e.raised and len(calls) != L):
         return "fwd_layers_written_in", {}
     return None
@@ -455,7 +455,7 @@ def lab_calls(e: Evidence):
 # -- L_model_backward ---------------------------------------------------------------------------------------
 
 DERIVATIVES = {"relu_backward": "relu", "sigmoid_backward": "sigmoid"}
-PARAMETERS = {"linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache",
+PARAMETERS = {"linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache",  # the helpers read
               "relu_backward": "dA, cache", "sigmoid_backward": "dA, cache"}
 
 
