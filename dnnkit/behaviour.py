@@ -455,7 +455,8 @@ def lab_calls(e: Evidence):
 # -- L_model_backward ---------------------------------------------------------------------------------------
 
 DERIVATIVES = {"relu_backward": "relu", "sigmoid_backward": "sigmoid"}
-PARAMETERS = {"linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache",  # the helpers read
+# the helpers whose calls bwd_calls reads, with their parameters
+PARAMETERS = {"linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache",
               "relu_backward": "dA, cache", "sigmoid_backward": "dA, cache"}
 
 

@@ -432,8 +432,9 @@ BEHAVIOURS = (
             "layer {layer}'s dZ is its dA: the activation's derivative is skipped",
             "dZ = relu_backward(dA, activation_cache) (sigmoid_backward for the output layer) before linear_backward, "
             "or call linear_activation_backward",
-            ("第 {layer} 层的 dZ 就是它的 dA：跳过了激活函数的导数", "在 linear_backward 之前先算 dZ = relu_backward(dA, "
-             "activation_cache)（输出层用 sigmoid_backward），或者调用 linear_activation_backward")),
+            ("第 {layer} 层的 dZ 就是它的 dA：跳过了激活函数的导数",
+             "在 linear_backward 之前先算 dZ = relu_backward(dA, activation_cache)（输出层用 sigmoid_backward），"
+             "或者调用 linear_activation_backward")),
     Mistake("bwd_reads_a_key_not_yet_stored", "L_model_backward", "a dA key is read before any layer stored it: the "
             "keys are written with one numbering and read with another",
             'store layer l\'s dA_prev as grads["dA" + str(l - 1)] and read layer l\'s dA as grads["dA" + str(l)]',
@@ -487,8 +488,9 @@ BEHAVIOURS = (
             "the loop's variable belongs), so only a network the size of the notebook's example works",
             "L = len(parameters) // 2; loop for l in range(1, L) over the hidden layers, then the output layer with "
             'parameters["W" + str(L)] and parameters["b" + str(L)]',
-            ("层是手工编号的（该写 L 或循环变量的地方写了数字），所以只有和笔记本例子一样大的网络才能通过", "L = len(parameters) // 2；用 for l in range(1, L) "
-             '循环各隐藏层，然后用 parameters["W" + str(L)] 和 parameters["b" + str(L)] 计算输出层')),
+            ("层是手工编号的（该写 L 或循环变量的地方写了数字），所以只有和笔记本例子一样大的网络才能通过",
+             'L = len(parameters) // 2；用 for l in range(1, L) 循环各隐藏层，'
+             '然后用 parameters["W" + str(L)] 和 parameters["b" + str(L)] 计算输出层')),
     Mistake("fwd_caches_extended", "L_model_forward", "caches holds each cache's two parts one after the other (caches "
             "+ cache, or extend): each layer's cache must be one item, the pair",
             "caches.append(cache), which adds the pair as one item",
