@@ -232,7 +232,7 @@ def laf_cache_layout(e: Evidence):
 
 def _forward_names(e: Evidence):
     """What L_model_forward's reference computed on this case: L, and the layers' A (A[0] = X) and Z."""
-    X, parameters = e.args
+    X, _ = e.args
     layers = list(enumerate(e.recorded("linear_activation_forward"), start=1))
     A = {0: X} | {l: answer[0] for l, (_, answer) in layers}
     return len(layers), A, {l: answer[1][1] for l, (_, answer) in layers}
@@ -483,10 +483,8 @@ class _Backward:
 
     def layer_of(self, given, part=None) -> int | None:
         """The layer whose cache (or its part 0, the linear cache, or 1, Z) `given` is."""
-        for j, cache in enumerate(self.caches):
-            if same(given, cache if part is None else cache[part]):
-                return j + 1
-        return None
+        return next((j for j, cache in enumerate(self.caches, start=1)
+                     if same(given, cache if part is None else cache[part])), None)
 
     def cache(self, layer: int, given, part=None):
         """Why `given` is not `layer`'s cache (or its part): (mistake, fields) or None."""
