@@ -1,25 +1,12 @@
-"""nbgrader's own autograde pass over a judged submission: the one way verdicts enter the gradebook.
-
-`dnnkit grade` runs nbgrader's `Autograde` converter on each judged submission, with the course's
-nbgrader_config.py and every preprocessor it configures, except that `TrustedVerdicts` takes the place of
-nbgrader's `Execute` step: instead of running the student's code (the sandbox did), it writes the outputs the
-sandbox reported and, into each graded test cell, the judge's verdict. nbgrader's own steps then do the rest:
-restoring locked cells from the gradebook (sanitize pass), the points of each grade cell from its metadata
-(`SaveAutoGrades`: an error output scores 0, none scores the cell's points), manual grades and
-`needs_manual_grade`, the timestamp read from `timestamp.txt`, the late penalty of the configured
-`LateSubmissionPlugin`, and the autograded notebook in `autograded/<student>/<assignment>/`.
-
-nbgrader reads the submission from a staging folder inside the grader-only `.dnnkit/`, holding only the
-notebook the sandbox ran (as intake repaired it) and a `timestamp.txt` that parses: never a student's other
-files, which nbgrader would copy into autograded/ and feedback/ (links included).
-
-Also here, for both autograde passes (nbgrader_config.py): `LimitOutput`, nbgrader's, which also bounds the
-length of a line; the one limit on what a notebook's outputs keep.
+"""nbgrader's own autograde pass over a judged submission, the one way verdicts enter the gradebook: nbgrader's
+`Autograde` with the course's configuration, `TrustedVerdicts` in the place of its `Execute` step; and the kit's
+`LimitOutput`, the one limit on what a notebook's outputs keep (docs/grading-path.md, step 7).
 """
 from __future__ import annotations
 
 import copy
 import logging
+import logging.handlers
 import secrets
 import shutil
 import stat
@@ -59,8 +46,8 @@ class TrustedVerdicts(Preprocessor):
     it 0; otherwise the cell's points)."""
 
     def __init__(self, result: SubmissionResult, language: str = "en", **kwargs):
-        super().__init__(**kwargs)
-        self.result, self.language, self.enabled = result, language, True
+        super().__init__(enabled=True, **kwargs)
+        self.result, self.language = result, language
 
     def preprocess(self, nb, resources):
         executed = self.result.notebook
@@ -105,33 +92,28 @@ class LimitOutput(NbgraderLimitOutput):
                          for line in text.split("\n"))
 
 
+_COMPILED: dict = {}  # schema version: its validator, the schema checked against the meta-schema once
+
+
 class _SchemaCheckedOnce(BaseMetadataValidator):
-    """nbgrader's cell validation with its JSON schema compiled once: `jsonschema.validate` checks the schema
-    itself against the meta-schema on every call, which was a third of the whole nbgrader pass (two checks of
-    every cell of every submission). Same schema, same rules, same first error."""
+    """nbgrader's cell validation with its JSON schema compiled once (`jsonschema.validate` checks the schema on
+    every call: a third of the nbgrader pass). Same schema, same rules, same first error."""
 
     def validate_cell(self, cell) -> None:
         meta = cell.metadata.get("nbgrader")
         if meta is None or meta.get("schema_version", 0) != self.schema_version:
             return super().validate_cell(cell)  # nothing to check, or nbgrader's own schema-version error
-        error = best_match(_compiled(self.schema_version, self.schema).iter_errors(meta))
+        if self.schema_version not in _COMPILED:
+            validator = validators.validator_for(self.schema)
+            validator.check_schema(self.schema)
+            _COMPILED[self.schema_version] = validator(self.schema)
+        error = best_match(_COMPILED[self.schema_version].iter_errors(meta))
         if error is not None:
             raise error
 
 
 class _Validator(MetadataValidator, _SchemaCheckedOnce):
     """nbgrader's MetadataValidator (its checks of grade ids and cell types unchanged), schema compiled once."""
-
-
-_COMPILED: dict = {}  # schema version: its compiled validator
-
-
-def _compiled(version: int, schema: dict):
-    if version not in _COMPILED:
-        validator = validators.validator_for(schema)
-        validator.check_schema(schema)
-        _COMPILED[version] = validator(schema)
-    return _COMPILED[version]
 
 
 class CheckCellMetadataOnce(CheckCellMetadata):
@@ -206,17 +188,6 @@ def _submission_secret(folder: Path) -> str | None:
     return text if 0 < len(text) <= MAX_TIMESTAMP_BYTES and all(c in "0123456789abcdef" for c in text) else None
 
 
-class _Errors(logging.Handler):
-    """Keeps nbgrader's error lines for a one-line message (its log is otherwise left quiet)."""
-
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 class NbgraderPass:
     """nbgrader's autograde pass for the submissions of one assignment (used by one thread)."""
 
@@ -224,9 +195,8 @@ class NbgraderPass:
         self.root, self.assignment = root, assignment
         self.config = course_config(root)
         self.language = released_language(Course(root), assignment)
-        steps = list(Autograde.autograde_preprocessors.default())
-        configured = self.config.get("Autograde", {}).get("autograde_preprocessors", steps)
-        self.steps = list(configured)
+        default = Autograde.autograde_preprocessors.default()
+        self.steps = list(self.config.get("Autograde", {}).get("autograde_preprocessors", default))
         if not any(_is_execute(step) for step in self.steps):
             raise DnnkitError("nbgrader_config.py: c.Autograde.autograde_preprocessors has no Execute step for "
                               "dnnkit grade to take the place of; keep nbgrader's Execute in that list")
@@ -255,11 +225,6 @@ class NbgraderPass:
         self.read_back(result)
 
     def _autograde(self, result: SubmissionResult, stage: Path) -> None:
-        with warnings.catch_warnings():  # nbgrader's own gradebook calls make SQLAlchemy warn about autoflush
-            warnings.simplefilter("ignore", category=SAWarning)
-            self._convert(result, stage)
-
-    def _convert(self, result: SubmissionResult, stage: Path) -> None:
         coursedir = CourseDirectory(config=self.config)
         coursedir.root = str(self.root)
         coursedir.submitted_directory = str(stage)
@@ -269,12 +234,16 @@ class NbgraderPass:
         converter.autograde_preprocessors = [TrustedVerdicts(result, self.language) if _is_execute(step)
                                              else _kit_step(step) for step in self.steps]
         converter.sanitize_preprocessors = [_kit_step(step) for step in converter.sanitize_preprocessors]
-        errors = _Errors()
+        errors = logging.handlers.BufferingHandler(capacity=10**6)  # nbgrader's error lines, for a one-line message
+        errors.setLevel(logging.ERROR)
         self.log.addHandler(errors)
         try:
-            converter.start()
+            with warnings.catch_warnings():  # nbgrader's own gradebook calls make SQLAlchemy warn about autoflush
+                warnings.simplefilter("ignore", category=SAWarning)
+                converter.start()
         except Exception as err:
-            why = next((line for line in errors.lines if "Error" in line or "error" in line), None) or str(err)
+            lines = [record.getMessage() for record in errors.buffer]
+            why = next((line for line in lines if "Error" in line or "error" in line), None) or str(err)
             raise DnnkitError(one_line(f"nbgrader's autograde failed: {why.splitlines()[-1] if why else err}"))
         finally:
             self.log.removeHandler(errors)
