@@ -1,11 +1,5 @@
-"""The Dask path, authenticated: the course's own TLS certificate, and a client that uses nothing else.
-
-Anyone who can reach a plain tcp:// scheduler can submit work to it (its workers run as root, so that they can
-sandbox) or pose as it and receive the submissions and hidden cases the grader sends. So `dnnkit grade
---scheduler` only talks to a tls:// scheduler, with distributed's mutual TLS: the scheduler, every worker and
-the grader show a certificate signed by the course's authority, and accept only peers who do. `dnnkit certs`
-makes that authority and one certificate for all three roles in the grader-only `.dnnkit/tls/` (files mode
-0600); the authority's key is thrown away once it has signed, so nobody can sign another certificate with it.
+"""The Dask path, authenticated: the course's own TLS certificate (`dnnkit certs`, in the grader-only `.dnnkit/tls/`)
+and a client that talks to a tls:// scheduler only, with distributed's mutual TLS (docs/threat-model-local.md).
 """
 from __future__ import annotations
 

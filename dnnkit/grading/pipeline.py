@@ -1,16 +1,6 @@
-"""One submission from submitted/ to the gradebook: `grade_one`, the steps in order.
-
-take in (intake.py) -> run sandboxed (supervisor.py) -> judge (judge.py) -> nbgrader pass (nbgrader_pipeline.py)
--> record (records.py)
-
-`Grading` is what every submission of one `dnnkit grade` run shares. grade_one runs in one of batch.py's threads;
-the sandboxed run happens in that thread, or on a Dask worker when the run has a cluster (it takes and returns
-plain data: the repaired notebook and the level inputs in, a RunState out). The steps that hold the expected
-outputs or write the gradebook (drawing the hidden cases, judging, nbgrader's pass, the record) stay in this
-process and take turns: the reference solutions' namespace serves one caller at a time (drawing, judging), and so
-does the gradebook (nbgrader's pass, the record). `slots` bounds how many sandboxes run here at once; batch.py
-gives grade_one more threads than that, so that sandboxes keep running while other submissions are judged and
-recorded.
+"""One submission from submitted/ to the gradebook, `grade_one`: take in (intake.py) -> run sandboxed
+(supervisor.py) -> judge (judge.py) -> nbgrader pass (nbgrader_pipeline.py) -> record (records.py); and `Grading`,
+what the submissions of one run share (docs/grading-path.md says which steps take turns, and why).
 """
 from __future__ import annotations
 

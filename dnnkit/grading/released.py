@@ -50,9 +50,7 @@ def history(root: Path, assignment: str) -> dict[str, set[tuple[str, str]]]:
 
 def remember(root: Path, assignment: str, nb) -> None:
     """Add the versions of released notebook `nb` to the assignment's history."""
-    known = history(root, assignment)
-    for gid, version in versions(nb).items():
-        known.setdefault(gid, set()).add(version)
+    known = known_versions(root, assignment, nb)
     path = _path(root, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
