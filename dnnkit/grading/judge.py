@@ -18,7 +18,7 @@ from ..course import Course
 from ..names import one_line
 from ..shipped import released_language
 from . import protocol
-from .intake import Intake
+from .intake import Intake, _valid_text
 from .records import FunctionResult, Status, SubmissionResult, Verdict
 from .supervisor import RunState
 
@@ -33,17 +33,6 @@ def _told(visible_error, text: str) -> bool:
     helper answers and return them as its 'answer'. Text the cells already printed carries none of them."""
     return isinstance(visible_error, str) and bool(text) and (
         visible_error == text or visible_error.startswith(text + "\n"))
-
-
-def _visible_errors(nb, state: RunState) -> dict[str, str]:
-    """{function: the error message its visible test cell reported while the cells ran} (cells that failed)."""
-    errors = {}
-    for i, cell in enumerate(nb.cells):
-        name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
-        error = state.cell_outputs.get(i, {}).get("error")
-        if name is not None and isinstance(error, dict) and isinstance(error.get("evalue"), str):
-            errors[name] = error["evalue"]
-    return errors
 
 
 def _fault_fields(fault) -> dict:
@@ -161,7 +150,9 @@ class Grader:
                 f.message = checks.say("not graded", self.language, function=f.name, status=english,
                                        zh={"status": chinese})
             return result
-        visible_errors = _visible_errors(nb, state)
+        tests = {i: name for i, cell in enumerate(nb.cells) if i in state.cell_outputs  # the visible tests that ran
+                 and (name := function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))) in result.functions}
+        errors = {name: state.cell_outputs[i].get("error") for i, name in tests.items()}
         for name in names:
             if name in state.function_faults:
                 f, fault = result.functions[name], state.function_faults[name]
@@ -170,24 +161,19 @@ class Grader:
                                        self.language, function=name, **_fault_fields(fault))
                 result.status = Status.INCOMPLETE
             elif name in state.results:
-                result.functions[name] = self.judge(name, state.results[name], hidden_cases,
-                                                    visible_errors.get(name, ""))
+                error = errors.get(name)
+                told = error["evalue"] if isinstance(error, dict) and isinstance(error.get("evalue"), str) else ""
+                result.functions[name] = self.judge(name, state.results[name], hidden_cases, told)
         if state.cell_faults:
             result.status = Status.INCOMPLETE
-        self._visible_results(nb, state, result)
+        for i, name in tests.items():
+            function = result.functions[name]
+            function.visible_passed = state.cell_outputs[i].get("error") is None
+            if function.visible_passed and not function.public_passed and function.verdict is Verdict.FAILED:
+                result.flags.append(f"{name}: possible tampering: its visible test passed in the notebook, "
+                                    "but the same public cases fail when checked outside it")
         result.notebook = self._executed_notebook(nb, state)
         return result
-
-    @staticmethod
-    def _visible_results(nb, state: RunState, result: SubmissionResult) -> None:
-        for i, cell in enumerate(nb.cells):
-            name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
-            if name in result.functions and i in state.cell_outputs:
-                function = result.functions[name]
-                function.visible_passed = state.cell_outputs[i].get("error") is None
-                if function.visible_passed and not function.public_passed and function.verdict is Verdict.FAILED:
-                    result.flags.append(f"{name}: possible tampering: its visible test passed in the notebook, "
-                                        "but the same public cases fail when checked outside it")
 
     def _cell_fault(self, fault) -> str:
         """What a skipped cell's error says, in the release's language."""
@@ -230,8 +216,8 @@ class Grader:
 
 
 def _text(value) -> str:
-    """A reported text as a string a notebook file can hold (JSON can carry lone surrogates)."""
-    return str(value).encode("utf-8", errors="replace").decode("utf-8")
+    """A reported text as a string a notebook file can hold."""
+    return _valid_text(str(value))
 
 
 def _is_image(kind: str, value: str) -> bool:
