@@ -23,6 +23,7 @@ from .sandbox import bubblewrap, rootless, rootless_problem, rootless_warning
 from .settings import read_settings
 from .supervisor import SandboxRun
 
+
 @dataclass
 class Plan:
     """What one `dnnkit grade` run does."""
