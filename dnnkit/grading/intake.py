@@ -104,7 +104,7 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
     major = data.get("nbformat")
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
-    except (Exception, RecursionError) as err:
+    except Exception as err:  # RecursionError included
         return None, [f"{name} cannot be read as a notebook ({type(err).__name__}); nothing could be graded"]
     if major == 4:
         return nb, []
@@ -125,8 +125,7 @@ def _cleaned(nb, flags: list[str]) -> nbformat.NotebookNode:
         if kind not in ("code", "markdown", "raw") or not isinstance(source, str):
             flags.append("a cell of unknown type or with a non-text source was dropped")
             continue
-        new = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-               "raw": nbformat.v4.new_raw_cell}[kind](source)
+        new = getattr(nbformat.v4, f"new_{kind}_cell")(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         if _grade_id(cell) is not None:
             new.metadata.nbgrader = copy.deepcopy(metadata["nbgrader"])
@@ -251,18 +250,15 @@ class ReleasedCells(_FromRelease, OverwriteCells):
 
     def _restored(self, gid: str, nb) -> list:
         """The released cell `gid` as it is put back (none: a solution that another cell defines)."""
+        defines = re.compile(rf"^\s*def\s+{re.escape(gid)}\s*\(", re.M)
         if not self.released[gid].metadata.nbgrader.get("solution"):
             self.flags.append(f"locked cell {gid} was deleted; restored")
-        elif any(_code_defines(cell, gid) for cell in nb.cells if cell.cell_type == "code"):
+        elif any(defines.search(cell.source) for cell in nb.cells if cell.cell_type == "code"):
             self.flags.append(f"solution cell {gid} was deleted; graded the cell that defines {gid}")
             return []
         else:
             self.flags.append(f"solution cell {gid} was deleted")
         return [copy.deepcopy(self.released[gid])]
-
-
-def _code_defines(cell, function_name: str) -> bool:
-    return re.search(rf"^\s*def\s+{re.escape(function_name)}\s*\(", cell.source, re.M) is not None
 
 
 def repaired(nb, release: Release) -> tuple[nbformat.NotebookNode, list[str]]:

@@ -1,7 +1,6 @@
-"""The judge: every verdict, decided outside the sandbox from what the supervisor took from the runner, with the
-comparisons of dnnkit.checks (those of the students' visible tests) and the catalogued mistakes; and the executed
-notebook rebuilt from the runner's outputs, known fields only (docs/grading-path.md, step 6). Points are nbgrader's.
-"""
+"""The judge: every verdict, decided outside the sandbox from what the runner reported, with the comparisons of
+the students' visible tests (dnnkit.checks) and the catalogued mistakes; and the executed notebook rebuilt from the
+runner's outputs, known fields only. Points are nbgrader's."""
 from __future__ import annotations
 
 import base64
@@ -42,8 +41,7 @@ def _fault_fields(fault) -> dict:
 
 
 def _calls(got) -> list[dict]:
-    """The helper calls a case's result (a dict) reports (runner._calls_reported), as run_case logs them; nothing
-    when they are not in that form."""
+    """The helper calls a case's result reports (runner._calls_reported) as run_case logs them, or [] if malformed."""
     calls = got.get("calls")
     if not isinstance(calls, dict):
         return []
@@ -60,11 +58,6 @@ def _calls(got) -> list[dict]:
         logged.append({"helper": helpers[helper], "hit": None if hit < 0 else hit, "depth": depth,
                        "args": given.get(row), "unbound": unbound == 1, "provided": provided == 1})
     return logged
-
-
-def _inside(got) -> str:
-    """Where a case's exception was raised, if one of the provided helpers or numpy (a fixed vocabulary)."""
-    return got["inside"] if got.get("inside") in (*checks.PROVIDED_HELPERS, "numpy") else ""
 
 
 class Grader:
@@ -96,7 +89,9 @@ class Grader:
                 changed = changed or got.get("changed") is True
                 if got.get("ok") is not True:
                     error = str(got.get("error", ""))
-                    outcomes.append({"raises": error, "inside": _inside(got), "calls": _calls(got)})
+                    # where it was raised, if in a provided helper or numpy (a fixed vocabulary)
+                    inside = got["inside"] if got.get("inside") in (*checks.PROVIDED_HELPERS, "numpy") else ""
+                    outcomes.append({"raises": error, "inside": inside, "calls": _calls(got)})
                     raised = error.split(":")[0]
                     # only a built-in exception's name: the message, and a class the student named, are theirs
                     builtin = getattr(builtins, raised, None)
@@ -139,9 +134,9 @@ class Grader:
     def finish(self, student: str, taken: Intake, state: RunState | None, hidden_cases: dict) -> SubmissionResult:
         """The verdicts on one submission: what intake made of it, what its sandboxed run reported (None when
         nothing could run) and the hidden cases it ran on."""
-        result = SubmissionResult(student, self.assignment, flags=[*taken.flags, *(state.flags if state else [])])
         names = FUNCTIONS[self.assignment]
-        result.functions = {n: FunctionResult(n) for n in names}
+        result = SubmissionResult(student, self.assignment, flags=[*taken.flags, *(state.flags if state else [])],
+                                  functions={n: FunctionResult(n) for n in names})
         nb = taken.notebook
         if nb is None or state is None:
             result.status = taken.status if taken.status is not Status.GRADED else Status.INCOMPLETE

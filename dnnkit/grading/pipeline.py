@@ -74,7 +74,10 @@ def grade_one(submission: Submission, grading: Grading) -> SubmissionResult:
         with grading.references:
             result = grading.judge.finish(student, taken, ran, hidden)
     except Exception as err:
-        result = _grader_failed(student, grading.assignment, err)
+        print_traceback()
+        result = SubmissionResult(student, grading.assignment, Status.INCOMPLETE,
+                                  functions={n: FunctionResult(n) for n in FUNCTIONS[grading.assignment]})
+        result.add_grader_error(f"{type(err).__name__}: {err}")
     result.provenance = submission.provenance
     with grading.gradebook:
         nbgrader_pass(result, submission.folder, grading)
@@ -97,14 +100,6 @@ def nbgrader_pass(result: SubmissionResult, folder: Path, grading: Grading) -> N
         print_traceback()
         result.add_grader_error(f"could not record the grade: {type(err).__name__}: {err}")
         result.notebook = None
-
-
-def _grader_failed(student: str, assignment: str, err: Exception) -> SubmissionResult:
-    print_traceback()
-    result = SubmissionResult(student, assignment, status=Status.INCOMPLETE)
-    result.add_grader_error(f"{type(err).__name__}: {err}")
-    result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
-    return result
 
 
 def print_traceback() -> None:

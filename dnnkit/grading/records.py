@@ -1,8 +1,6 @@
-"""The result of grading one submission: the trusted grader's verdicts and nbgrader's scores, its grader-only JSON
-record (`.dnnkit/results/<assignment>/<student>.json`, docs/layout.md), its CSV row, and the digests that say when to
-grade again. No nbgrader import: a hidden test cell under plain `nbgrader autograde` digests the submission from
-here (dnnkit/hidden.py).
-"""
+"""The result of grading one submission (the trusted grader's verdicts, nbgrader's scores), its grader-only JSON
+record, its CSV row, and the digests that say when to grade again. No nbgrader import: a hidden test cell under
+plain `nbgrader autograde` digests the submission from here (dnnkit/hidden.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -78,8 +76,7 @@ class Provenance:
                "references": "the reference caches changed"}
 
     def changed_since(self, old: "Provenance") -> str | None:
-        """The first field that differs from `old` ("submission", "release" or "references"; CHANGES says it
-        in words), or None."""
+        """The first field that differs from `old` (a key of CHANGES), or None."""
         return next((name for name in self.CHANGES if getattr(old, name) != getattr(self, name)), None)
 
 
