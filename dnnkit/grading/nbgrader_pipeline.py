@@ -131,9 +131,8 @@ class CheckCellMetadataOnce(CheckCellMetadata):
 
 
 def verdict_outputs(visible: list, function: FunctionResult, points: float, language: str = "en") -> list:
-    """A graded test cell's outputs: what its visible test printed (an error or standard error shown as plain
-    text: only the trusted verdict decides the points), then the verdict with the cell's points, in `language`
-    (the release's)."""
+    """A graded test cell's outputs: what its visible test printed (an error as plain text: only the trusted verdict
+    decides the points), then the verdict with the cell's points, in `language` (the release's)."""
     outputs = []
     for output in visible:
         if output.output_type == "error":
@@ -154,8 +153,7 @@ def verdict_outputs(visible: list, function: FunctionResult, points: float, lang
 
 
 def _timestamp(folder: Path, flags: list[str]) -> str | None:
-    """The submission's timestamp.txt as nbgrader would read it, or None (missing, or flagged as unusable:
-    nbgrader itself would stop on it)."""
+    """The submission's timestamp.txt as nbgrader would read it, or None (missing, or flagged: nbgrader would stop)."""
     path = folder / "timestamp.txt"
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
@@ -176,8 +174,7 @@ def _timestamp(folder: Path, flags: list[str]) -> str | None:
 
 
 def _submission_secret(folder: Path) -> str | None:
-    """The submission_secret.txt `nbgrader submit` wrote (hex digits; nbgrader's release_feedback needs it in the
-    feedback folder), or None when it is missing or anything else than a short regular file of hex digits."""
+    """The submission_secret.txt `nbgrader submit` wrote, or None unless it is a short regular file of hex digits."""
     try:
         if not stat.S_ISREG((folder / "submission_secret.txt").lstat().st_mode):
             return None
@@ -204,20 +201,18 @@ class NbgraderPass:
         self.log.propagate, self.log.level = False, logging.ERROR
 
     def run(self, result: SubmissionResult, submitted: Path, master) -> None:
-        """Grade `result` through nbgrader: stage the notebook that ran (or, when nothing could run, the
-        released one with every function not graded) and the timestamp, run Autograde, then read back what
-        the gradebook recorded."""
+        """Stage the notebook that ran (the released one if nothing could) and its timestamp, run nbgrader's
+        Autograde on it, then read back what the gradebook recorded."""
         stage = STAGE / secrets.token_hex(8)
         folder = self.root / stage / result.student / self.assignment
         folder.mkdir(parents=True)
         try:
             nb = result.notebook if result.notebook is not None else master
             nbformat.write(nb, folder / f"{self.assignment}.ipynb")
-            timestamp = _timestamp(submitted, result.flags) if submitted.is_dir() else None
-            if timestamp:
+            if submitted.is_dir() and (timestamp := _timestamp(submitted, result.flags)):
                 (folder / "timestamp.txt").write_text(timestamp + "\n")
-            secret = _submission_secret(submitted) if submitted.is_dir() else None
-            if secret:  # nbgrader's release_feedback files the feedback under it, for the student's fetch
+            # nbgrader's release_feedback files the feedback under the secret, for the student's fetch
+            if submitted.is_dir() and (secret := _submission_secret(submitted)):
                 (folder / "submission_secret.txt").write_text(secret)
             self._autograde(result, stage)
         finally:
@@ -225,12 +220,9 @@ class NbgraderPass:
         self.read_back(result)
 
     def _autograde(self, result: SubmissionResult, stage: Path) -> None:
-        coursedir = CourseDirectory(config=self.config)
-        coursedir.root = str(self.root)
-        coursedir.submitted_directory = str(stage)
-        coursedir.assignment_id, coursedir.student_id = self.assignment, result.student
-        converter = Autograde(coursedir=coursedir, config=self.config, log=self.log)
-        converter.force = True
+        coursedir = CourseDirectory(config=self.config, root=str(self.root), submitted_directory=str(stage),
+                                    assignment_id=self.assignment, student_id=result.student)
+        converter = Autograde(coursedir=coursedir, config=self.config, log=self.log, force=True)
         converter.autograde_preprocessors = [TrustedVerdicts(result, self.language) if _is_execute(step)
                                              else _kit_step(step) for step in self.steps]
         converter.sanitize_preprocessors = [_kit_step(step) for step in converter.sanitize_preprocessors]
