@@ -96,9 +96,8 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
     for student in work.unchanged:
         print(one_line(f"{shown(student)}: already graded (use --force to regrade)"))
     if work.regraded:
-        reasons = sorted(set(work.regraded.values()))
-        print(f"dnnkit grade: grading {len(work.regraded)} submission(s) again: {'; '.join(reasons)} since they "
-              "were graded")
+        print(f"dnnkit grade: grading {len(work.regraded)} submission(s) again: "
+              f"{'; '.join(sorted(set(work.regraded.values())))} since they were graded")
     known = roster(course.root)
     broke = 0
     with contextlib.closing(sandbox), executors(scheduler, workers, course.root, sandboxed) as (threads, remote):
@@ -159,9 +158,8 @@ def check_sandbox(sandboxed: bool, scheduler: str | None) -> None:
 
 @contextlib.contextmanager
 def executors(scheduler: str | None, workers: int, root, sandboxed: bool = True):
-    """(threads that run grade_one, where their sandboxed runs go): twice `workers` threads, sandboxes here (at
-    most `workers` at once: Grading.slots); or one thread per cluster thread, with distributed's executor (a run
-    whose worker dies is retried on another)."""
+    """(threads that run grade_one, where their sandboxed runs go): twice `workers` threads, sandboxes here; or one
+    thread per cluster thread, with distributed's executor (a run whose worker dies is retried on another)."""
     if not scheduler:
         with ThreadPoolExecutor(max_workers=2 * max(1, workers)) as threads:
             yield threads, None

@@ -47,7 +47,6 @@ def make_certificates(root: Path, force: bool = False) -> Path:
     course = f"dnnkit course {Path(root).resolve().name}"
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{course} authority")])
-    ca_id = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
 
     def build(subject, public_key):
         return (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(public_key)
@@ -64,7 +63,7 @@ def make_certificates(root: Path, force: bool = False) -> Path:
     member = (build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{course} grading cluster")]),
                     key.public_key())
               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_id), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
                                                     ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
               .add_extension(x509.SubjectAlternativeName([x509.DNSName("dnnkit-grading")]), critical=False)
@@ -98,7 +97,8 @@ def security(root: Path, roles: tuple[str, ...] = ("client",)):
         if problem:
             raise DnnkitError(f"{path}: refused as the course's Dask certificate: {problem}; make new ones with "
                               "`dnnkit certs --force` as the grading account")
-    pairs = {f"tls_{role}_{part}": str(folder / name) for role in roles for part, name in (("cert", CERT), ("key", KEY))}
+    pairs = {f"tls_{role}_{part}": str(folder / name)
+             for role in roles for part, name in (("cert", CERT), ("key", KEY))}
     return Security(require_encryption=True, tls_ca_file=str(folder / CA), **pairs)
 
 

@@ -1,7 +1,5 @@
-"""The grades CSV of `dnnkit grade`, as an nbgrader export plugin (`GradesCsv`): `dnnkit grade` writes it after each
-batch, and `nbgrader export --exporter=dnnkit.grading.grades_csv.GradesCsv --assignment ASSIGNMENT` again at any
-time, for instance after grading by hand in formgrader. Its rows are the result records (records.py) with the
-scores the gradebook holds when it is written."""
+"""The grades CSV of `dnnkit grade`, an nbgrader export plugin (`GradesCsv`) that `nbgrader export` can also run:
+the result records' rows with the scores the gradebook holds when it is written."""
 from __future__ import annotations
 
 import csv
@@ -37,9 +35,8 @@ def refused_ids(course: Course, assignment: str, students=None) -> dict[str, str
 
 
 class GradesCsv(ExportPlugin):
-    """The grades CSV of one `--assignment` (autograded/grades-ASSIGNMENT.csv unless `--to`): a row per result
-    record, with the gradebook's scores now; a `refused` row, 0 points, per folder whose name is not a usable
-    student id. `--student` keeps only those rows."""
+    """The grades CSV of one `--assignment` (autograded/grades-ASSIGNMENT.csv unless `--to`; `--student` keeps those
+    rows): a row per result record, and a `refused` row, 0 points, per folder whose name is not a student id."""
 
     refused = Dict(help="{id: why} refused besides the folders' (dnnkit grade: the --student names it refused)")
     written = None  # where the last export went

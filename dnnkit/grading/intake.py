@@ -113,9 +113,8 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
 
 
 def _cleaned(nb, flags: list[str]) -> nbformat.NotebookNode:
-    """The notebook with each cell rebuilt from the fields a cell may have: its type, source and nbgrader metadata
-    (a dict with a text grade id, else dropped), and for an ordinary code cell tagged `own-outputs` that tag and
-    its outputs (own_outputs.py); no other metadata, outputs or attachments."""
+    """The notebook with each cell rebuilt from its type, source and well-formed nbgrader metadata only (and, for an
+    ordinary code cell tagged `own-outputs`, that tag and its outputs: own_outputs.py)."""
     cells = []
     for cell in nb.cells:
         if not isinstance(cell, dict):
@@ -151,10 +150,8 @@ class _FromRelease:
 
 
 class FirstCopyGraded(_FromRelease, DeduplicateIds):
-    """nbgrader's DeduplicateIds, keeping the first copy of a released cell and dropping the others: nbgrader keeps
-    the last one's metadata and runs the earlier copies as ordinary cells, so a copy pasted below a solution would
-    be the one graded. Every cell with a released grade id counts (nbgrader's test, the grade/solution/locked
-    flags, is the student's to remove)."""
+    """nbgrader's DeduplicateIds keeping the first copy of a released cell (nbgrader keeps the last: a copy pasted
+    below a solution would be graded); any cell with a released grade id counts, whatever its flags say."""
 
     def preprocess(self, nb, resources):
         self.grade_ids, self.copies = set(), set()
@@ -186,10 +183,8 @@ class ReleasedKernelspec(_FromRelease, OverwriteKernelspec):
 
 
 class ReleasedCells(_FromRelease, OverwriteCells):
-    """nbgrader's OverwriteCells, asking the released notebook what it asks the gradebook (so hidden tests never
-    come back into a notebook that will run); the kit first puts back the whole of a cell's metadata (nbgrader fixes
-    only some fields). A grade id the release lacks makes an ordinary cell. Every missing nbgrader cell comes back
-    where it was released (nbgrader: grade cells only), but a deleted solution whose function another cell defines."""
+    """nbgrader's OverwriteCells asking the release, not the gradebook (hidden tests never enter a notebook that will
+    run), a cell's whole metadata put back first; every missing nbgrader cell restored where it was released."""
 
     add_missing_cells = Bool(True)
 

@@ -69,9 +69,8 @@ class Grader:
         self.language = released_language(course, assignment)  # a verdict repeats its visible test's words
 
     def judge(self, name: str, results, hidden_cases: dict, visible_error: str = "") -> FunctionResult:
-        """One function's verdict on its returned values, and the catalogued mistake they match. `visible_error`:
-        what its visible test cell reported in the cells ('' if nothing); a failed public case is told in full
-        only as far as that told it (_told)."""
+        """One function's verdict on its returned values, and the catalogued mistake they match; `visible_error`
+        is what its visible test cell reported ('' if nothing), which bounds what a verdict tells (_told)."""
         verdict, language = FunctionResult(name), self.language
         if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
             verdict.verdict, verdict.message = Verdict.FAILED, checks.say("unreadable results", language)
@@ -103,8 +102,8 @@ class Grader:
                     if failure is None and group == "public" and _told(visible_error, checks.labelled(
                             "raised", language, case["name"], function=name, error=error)):
                         raised = one_line(error.splitlines()[0][:RAISED_CHARS]) if error.strip() else raised
-                    what = {"error": raised} if raised else {
-                        "error": checks.MESSAGES["an exception"][0], "zh": {"error": checks.MESSAGES["an exception"][1]}}
+                    english, chinese = checks.MESSAGES["an exception"]
+                    what = {"error": raised} if raised else {"error": english, "zh": {"error": chinese}}
                     failure = failure or checks.labelled("grader raised", language, case["name"], kind=kind,
                                                           function=name, **what)
                     continue

@@ -41,9 +41,8 @@ MAX_TIMESTAMP_BYTES = 200
 
 
 class TrustedVerdicts(Preprocessor):
-    """In place of nbgrader's Execute: each code cell gets the outputs the sandbox reported for it, and each
-    graded test cell, instead, its verdict (an error output when the function did not pass, so nbgrader gives
-    it 0; otherwise the cell's points)."""
+    """In place of nbgrader's Execute: each code cell gets the outputs the sandbox reported, and each graded test
+    cell its verdict (an error output, which nbgrader scores 0, unless the function passed)."""
 
     def __init__(self, result: SubmissionResult, language: str = "en", **kwargs):
         super().__init__(enabled=True, **kwargs)
