@@ -50,9 +50,8 @@ class GradesCsv(ExportPlugin):
         refused = {**refused_ids(course, assignment), **self.refused}
         text = self.csv_text(course, assignment, refused, {str(s) for s in self.student})
         if self.to:
-            with open(self.to, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
-                handle.write(text)
             self.written = Path(self.to)
+            self.written.write_text(text, encoding="utf-8", errors="backslashreplace", newline="")
         else:
             self.written = write_kit_file(course.root / "autograded", f"grades-{assignment}.csv", text)
             if self.written.name != f"grades-{assignment}.csv":

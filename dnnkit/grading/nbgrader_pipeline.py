@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import copy
-import logging
 import logging.handlers
 import secrets
 import shutil
@@ -22,8 +21,7 @@ from jsonschema import validators
 from jsonschema.exceptions import best_match
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
-from nbgrader.preprocessors import CheckCellMetadata, Execute
-from nbgrader.preprocessors import LimitOutput as NbgraderLimitOutput
+from nbgrader.preprocessors import CheckCellMetadata, Execute, LimitOutput as NbgraderLimitOutput
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from traitlets import Integer
