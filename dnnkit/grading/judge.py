@@ -73,8 +73,7 @@ class Grader:
         is what its visible test cell reported ('' if nothing), which bounds what a verdict tells (_told)."""
         verdict, language = FunctionResult(name), self.language
         if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
-            verdict.verdict, verdict.message = Verdict.FAILED, checks.say("unreadable results", language)
-            return verdict
+            return FunctionResult(name, Verdict.FAILED, checks.say("unreadable results", language))
         outcomes, failure, changed = [], None, False
         for group, expected_cases in (("public", self.public[name]), ("hidden", hidden_cases[name])):
             got_cases, kind = results[group], f"{group} case"
