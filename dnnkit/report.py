@@ -1,24 +1,13 @@
-"""The instructor report of one assignment: `dnnkit grade`'s result records (dnnkit.grading.records, or, without
-any, the gradebook's scores in the same types) summed up in one self-contained HTML page with embedded PNG plots,
-rendered from templates/dnnkit_report/index.html.j2.
-
-Records are untrusted text: student ids, flags and messages may come from hostile submissions, so the template
-escapes every value (Jinja's autoescape), and a record that cannot be read is skipped (a warning, and a line on
-the page); so is a record whose name is not an acceptable student id (dnnkit.names), its name shown escaped.
-Scores are the gradebook's at the time the page is written (manual grades and late penalties included), as in
-`nbgrader export`; "Where the points went" explains every point a submission lost (each function's, a grade
-given by hand, the late penalty), and its formula is typeset by MathJax carried inline (dnnkit.mathjax).
-
-The page speaks the language of the release (dnnkit.shipped.released_language, as the grader does), its fixed
-texts from the kit's catalog (dnnkit.texts). The plots' titles and labels are in Chinese only where matplotlib
-has a font with Chinese glyphs (cjk_font); otherwise they stay English rather than draw empty boxes."""
+"""The instructor report of one assignment, autograded/report-ASSIGNMENT.html: `dnnkit grade`'s result records
+(or, without any, the gradebook's scores in the same types) summed up in one self-contained page with embedded PNG
+plots, rendered from templates/dnnkit_report in the release's language (docs/diagnosis.md, docs/languages.md)."""
 from __future__ import annotations
 
 import base64
 import functools
 import io
+import contextlib
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -29,14 +18,16 @@ from pathlib import Path
 import jinja2
 import numpy as np
 from markupsafe import Markup, escape
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import DnnkitError, mathjax
 from .cases import FUNCTIONS
 from .checks import MESSAGES, say, term
 from .course import Course
-from .gradebook import ByHand, Scores
+from .gradebook import ByHand, Scores, roster, submission_scores
 from .grading.grades_csv import write_kit_file
 from .grading.records import RECORDS, FunctionResult, SubmissionResult, Verdict, read_record, recorded_students
 from .mistakes import chinese
@@ -96,21 +87,13 @@ def read_records(root: Path, assignment: str) -> tuple[list[SubmissionResult], l
     return results, unreadable
 
 
-def gradebook_results(root: Path, assignment: str) -> dict[str, Scores]:
-    """{student: Scores} of every submission the nbgrader gradebook holds. A SQLite gradebook that does not
-    exist yet is not created."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .gradebook import gradebook_exists, roster, submission_scores
-
-    if not gradebook_exists(root):
-        return {}
+def gradebook_scores(root: Path, assignment: str, students: list[str] | None) -> dict[str, Scores]:
+    """{student: Scores} for `students` (None: the roster) from the nbgrader gradebook, which is not created."""
     try:
-        table = submission_scores(root, assignment, sorted(roster(root)))
+        return submission_scores(root, assignment, sorted(roster(root)) if students is None else students)
     except SQLAlchemyError as err:
         raise DnnkitError(f"nbgrader_config.py's gradebook cannot be read ({type(err).__name__}); "
                           "check c.CourseDirectory.db_url (or DNNKIT_DB_URL)") from None
-    return {student: scores for student, scores in table.items() if scores.submitted}
 
 
 def from_gradebook(assignment: str, student: str, scores: Scores) -> SubmissionResult:
@@ -128,17 +111,15 @@ def from_gradebook(assignment: str, student: str, scores: Scores) -> SubmissionR
 def collect(root: Path, assignment: str, language: str | None = None) -> Report:
     """The report's data: the result records with the gradebook's scores applied, or the gradebook's scores
     alone when no record can be read; in `language` (None: the release's, as the grader speaks it)."""
-    from .gradebook import submission_scores
-
     language = language or released_language(Course(root), assignment)
     results, unreadable = read_records(root, assignment)
+    table = gradebook_scores(root, assignment, [result.student for result in results] if results else None)
     if results:
-        table = submission_scores(root, assignment, [result.student for result in results])
         for result in results:
             if result.student in table:
                 result.apply(table[result.student])
         return Report(assignment, "records", results, unreadable, language, table)
-    table = gradebook_results(root, assignment)
+    table = {student: scores for student, scores in table.items() if scores.submitted}
     if table:
         results = [from_gradebook(assignment, student, scores) for student, scores in table.items()]
         return Report(assignment, "gradebook", results, unreadable, language, table)
@@ -221,8 +202,6 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQu
 
 def fontconfig_chinese() -> list[str]:
     """The files of the fonts fontconfig has for Chinese (`fc-list :lang=zh`), none without fontconfig."""
-    if shutil.which("fc-list") is None:
-        return []
     try:
         listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
@@ -235,20 +214,13 @@ def cjk_font() -> str | None:
     """The family of a font with Chinese glyphs that matplotlib draws with, or None. matplotlib's font list is
     cached (~/.cache/matplotlib) and may be older than the font, so fontconfig's Chinese fonts are added to it
     when it knows none."""
-    from matplotlib import font_manager
-
-    def known() -> dict:
-        return {font.name: font.fname for font in font_manager.fontManager.ttflist}
-
-    families = known()
-    found = [family for family in CJK_FAMILIES if family in families]
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    found = [family for family in CJK_FAMILIES if family in known]
     if not found:
         for path in fontconfig_chinese():
-            try:
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
                 font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-        added = {family for family in known() if family not in families}
+        added = {font.name for font in font_manager.fontManager.ttflist} - known
         found = [family for family in CJK_FAMILIES if family in added] or sorted(added)
     return found[0] if found else None
 
@@ -358,12 +330,6 @@ def hand_texts(report: Report, sub: SubmissionResult) -> dict[str, str]:
             for name, function in sub.functions.items() if name in by_hand}
 
 
-def lost_reason(function: FunctionResult, language: str) -> str:
-    """Why an autograded function lost its points: its verdict, and the catalogued mistake when one matched."""
-    return verdict_word(function.verdict, language) + (": " + function.diagnosis["mistake"] if function.diagnosis
-                                                       else "")
-
-
 def points_rows(report: Report) -> list[dict]:
     """One row per submission that lost a point, was late or was graded by hand: the points each autograded
     function lost (functions with the same reason together), the grades given by hand, the late penalty. The
@@ -378,7 +344,10 @@ def points_rows(report: Report) -> list[dict]:
         for name, function in sub.functions.items():
             if name in hands or function.score >= function.max_score:
                 continue
-            names, total = groups.get(why := lost_reason(function, language), ([], 0.0))
+            why = verdict_word(function.verdict, language)  # and the catalogued mistake when one matched
+            if function.diagnosis:
+                why += ": " + function.diagnosis["mistake"]
+            names, total = groups.get(why, ([], 0.0))
             groups[why] = ([*names, name], total + function.max_score - function.score)
         lost = [say("lost", language, functions=", ".join(names), points=f"{total:g}", why=why)
                 for why, (names, total) in groups.items()]
