@@ -196,34 +196,32 @@ def _single_block(fragment: str, note: str = "") -> str:
     return _cleaner().clean(f"<div>{body}</div>")
 
 
-def _note(phrases: list[str]) -> str:
+def _note(phrases) -> str:
     """A visible line heading a sanitized cell or output: what was removed."""
     return f"<p><em>[{html.escape('dnnkit: ' + '; '.join(phrases), quote=False)}]</em></p>"
 
 
-def sanitize_markdown(source: str, attachments: dict | None = None) -> tuple[str, list[str]]:
+def sanitize_markdown(source: str, attachments: dict | None = None) -> tuple[str, tuple[str, ...]]:
     """(markdown to keep, phrases) for one markdown text: the source itself when it holds no raw HTML and its
     rendering is safe, else its sanitized rendering as one HTML block, headed by a note of what was removed."""
     if attachments or len(source) > 20000:  # only short texts without pictures are kept in the cache
         return _sanitize_markdown(source, attachments)
-    kept, phrases = _sanitize_markdown_cached(source)  # the released cells recur in every submission
-    return kept, list(phrases)
+    return _sanitize_markdown_cached(source)  # the released cells recur in every submission
+
+
+def _sanitize_markdown(source: str, attachments: dict | None) -> tuple[str, tuple[str, ...]]:
+    renderer = _Renderer(escape=False, exclude_anchor_links=True, attachments=attachments or {})
+    rendered = MarkdownWithMath(renderer=renderer).render(source)
+    cleaned = _cleaner().clean(rendered)
+    phrases = tuple(_removed(rendered, cleaned))
+    if not phrases and (not renderer.raw_html or source.strip() == cleaned.strip()):
+        return source, ()                  # safe markdown, or already its own sanitized rendering
+    return _single_block(cleaned, _note(phrases) if phrases else ""), phrases
 
 
 @functools.lru_cache(maxsize=4096)
 def _sanitize_markdown_cached(source: str) -> tuple[str, tuple[str, ...]]:
-    kept, phrases = _sanitize_markdown(source, None)
-    return kept, tuple(phrases)
-
-
-def _sanitize_markdown(source: str, attachments: dict | None) -> tuple[str, list[str]]:
-    renderer = _Renderer(escape=False, exclude_anchor_links=True, attachments=attachments or {})
-    rendered = MarkdownWithMath(renderer=renderer).render(source)
-    cleaned = _cleaner().clean(rendered)
-    phrases = _removed(rendered, cleaned)
-    if not phrases and (not renderer.raw_html or source.strip() == cleaned.strip()):
-        return source, []                  # safe markdown, or already its own sanitized rendering
-    return _single_block(cleaned, _note(phrases) if phrases else ""), phrases
+    return _sanitize_markdown(source, None)
 
 
 def sanitize_html(fragment: str) -> tuple[str, list[str]]:

@@ -1,14 +1,6 @@
-"""The catalog of every fixed text a student or an instructor reads, in every course language: one entry
-{key: (English, Chinese)} per text, grouped by who shows it. Texts are looked up with `dnnkit.checks.say` (a line
-or paragraph; in "en+zh" the English line, then the Chinese) and `checks.term` (a heading, label or word; in
-"en+zh" "English / Chinese"): the one lookup, which ships to students inside dnn_checks.py.
-
-STUDENT is what a released dnn_checks.py says by itself (the visible tests, the stub line): `dnnkit release`
-writes it into that file (dnnkit.shipped), which depends on the standard library and numpy only. Everything else
-is said by the kit: the grader's verdicts and faults, `dnnkit check`, the instructor report, the feedback page.
-
-One English term has one Chinese wherever it appears (tests/test_texts.py). Standard library only.
-"""
+"""The catalog of every fixed text a student or an instructor reads: {key: (English, Chinese)}, one table per who
+shows it, looked up with `dnnkit.checks.say` and `checks.term`; `dnnkit release` writes STUDENT into dnn_checks.py.
+Standard library only (docs/messages.md)."""
 from __future__ import annotations
 
 # ---- the visible tests and the stub line (dnn_checks.py) --------------------------------------------------
