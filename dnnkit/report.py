@@ -36,7 +36,6 @@ from .shipped import released_language
 
 PASSED, NOT_RUN, NOT_ATTEMPTED = Verdict.PASSED, Verdict.NOT_RUN, Verdict.NOT_ATTEMPTED
 # every other verdict (failed, timed out, crashed, ...) is a failure
-UNMATCHED = MESSAGES["unmatched"][0]
 TEMPLATE = "dnnkit_report/index.html.j2"
 
 
@@ -55,13 +54,14 @@ class Report:
         return self.gradebook.get(sub.student) or Scores()
 
 
-def status_word(status: str, language: str) -> str:
-    """A submission's status in `language`; anything that is not a status as it is."""
-    return term(f"status {status}", language) if f"status {status}" in MESSAGES else status
+def word(kind: str, value: str, language: str) -> str:
+    """A submission's status or a function's verdict (`kind`) in `language`; one the catalog lacks as it is."""
+    return term(f"{kind} {value}", language) if f"{kind} {value}" in MESSAGES else value
 
 
-def verdict_word(verdict: str, language: str) -> str:
-    return term(f"verdict {verdict}", language) if f"verdict {verdict}" in MESSAGES else verdict
+def failed(function: FunctionResult) -> bool:
+    """Whether `function` failed: timed out, crashed and other verdicts count; a stub left alone does not."""
+    return function.verdict not in (PASSED, NOT_ATTEMPTED, NOT_RUN)
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -132,49 +132,40 @@ def collect(root: Path, assignment: str, language: str | None = None) -> Report:
 # ---- aggregating -----------------------------------------------------------------------------------------
 
 def verdict_counts(report: Report) -> dict[str, Counter]:
-    """{function: Counter(passed=, failed=, not attempted=, not run=)}; timed out, crashed and other verdicts
-    count as failed; a stub left alone is not attempted, not a failure."""
+    """{function: Counter(passed=, failed=, not attempted=, not run=)}, every failure counted as failed."""
     counts = {name: Counter({PASSED: 0, Verdict.FAILED: 0, NOT_ATTEMPTED: 0, NOT_RUN: 0})
               for name in FUNCTIONS[report.assignment]}
     for sub in report.submissions:
         for name, function in sub.functions.items():
-            counts[name][function.verdict if function.verdict in (PASSED, NOT_ATTEMPTED, NOT_RUN)
-                         else Verdict.FAILED] += 1
+            counts[name][Verdict.FAILED if failed(function) else function.verdict] += 1
     return counts
 
 
 def frequent_mistakes(report: Report, top: int = 3) -> list[tuple[str, str, str, str, int]]:
-    """[(function, mistake, says, fix, students)]: the `top` most frequent diagnosed mistakes per function,
-    then one UNMATCHED row for its failures without a diagnosis."""
+    """[(function, mistake, says, fix, students)] in the report's language: the `top` most frequent diagnosed
+    mistakes per function, then one row for its failures no known mistake matched."""
     rows = []
     for name in FUNCTIONS[report.assignment]:
-        mistakes, texts, unmatched = Counter(), {}, 0
-        for sub in report.submissions:
-            function = sub.functions[name]
-            if function.verdict in (PASSED, NOT_ATTEMPTED, NOT_RUN):
-                continue
-            if function.diagnosis is None:
-                unmatched += 1
-            else:
-                mistakes[function.diagnosis["mistake"]] += 1
-                texts.setdefault(function.diagnosis["mistake"], function.diagnosis)
-        for mistake, count in sorted(mistakes.items(), key=lambda item: (-item[1], item[0]))[:top]:
-            rows.append((name, mistake, texts[mistake]["says"], texts[mistake]["fix"], count))
-        if unmatched:
-            rows.append((name, UNMATCHED, "", "", unmatched))
+        failures = [sub.functions[name] for sub in report.submissions if failed(sub.functions[name])]
+        diagnoses = {}  # mistake: the first diagnosis of it
+        for function in failures:
+            if function.diagnosis:
+                diagnoses.setdefault(function.diagnosis["mistake"], function.diagnosis)
+        counts = Counter(function.diagnosis["mistake"] for function in failures if function.diagnosis)
+        for mistake, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]:
+            rows.append((name, mistake, *explained(diagnoses[mistake], report.language), count))
+        if unmatched := sum(function.diagnosis is None for function in failures):
+            rows.append((name, say("unmatched", report.language), "", "", unmatched))
     return rows
 
 
-def diagnosed(mistake: str, says: str, fix: str, language: str) -> tuple[str, str, str]:
-    """A frequent mistake's row texts in `language`: its name as it is, what it says and its fix in the catalog's
-    Chinese where it has them (the records hold the English)."""
-    if mistake == UNMATCHED and not says:
-        return say("unmatched", language), says, fix
-    zh = chinese().get(mistake)
+def explained(diagnosis: dict, language: str) -> tuple[str, str]:
+    """What a diagnosed mistake says and its fix in `language`: the records hold the English, the catalog the
+    Chinese (where it has the mistake)."""
+    zh = chinese().get(diagnosis["mistake"])
     if language == "en" or zh is None:
-        return mistake, says, fix
-    return mistake, *(zh[key] if language == "zh" else f"{text}\n{zh[key]}"
-                      for key, text in (("says", says), ("fix", fix)))
+        return diagnosis["says"], diagnosis["fix"]
+    return tuple(zh[key] if language == "zh" else f"{diagnosis[key]}\n{zh[key]}" for key in ("says", "fix"))
 
 
 def summary(report: Report) -> str:
@@ -183,8 +174,8 @@ def summary(report: Report) -> str:
     statuses = Counter(sub.status for sub in subs)
     counted = [("graded", statuses.pop("graded", 0)), ("incomplete", statuses.pop("incomplete", 0)),
                *sorted(statuses.items())]
-    parts = {language: separator.join(say("status count", language, count=count, status=status_word(status, language))
-                                      for status, count in counted)
+    parts = {language: separator.join(say("status count", language, count=count,
+                                          status=word("status", status, language)) for status, count in counted)
              for language, separator in (("en", ", "), ("zh", "，"))}
     scores = [sub.score for sub in subs]
     top = max(sub.max_score for sub in subs)
@@ -294,7 +285,7 @@ def mark(function: FunctionResult, language: str = "en", hand: str = "") -> tupl
     """A function's mark as (css class, symbol, tooltip): the tooltip is the verdict (in `language`) and its
     message; given `hand` (what a grade given by hand changed), the mark ends in ✎ and the tooltip starts with it."""
     css, symbol = MARKS.get(function.verdict, ("bad", "✗"))
-    tip = verdict_word(function.verdict, language) + ("：" if language == "zh" else ": ") + function.message
+    tip = word("verdict", function.verdict, language) + ("：" if language == "zh" else ": ") + function.message
     if hand:
         symbol, tip = symbol + "✎", hand.replace("\n", " / ") + "; " + tip
     return css, symbol, tip
@@ -344,7 +335,7 @@ def points_rows(report: Report) -> list[dict]:
         for name, function in sub.functions.items():
             if name in hands or function.score >= function.max_score:
                 continue
-            why = verdict_word(function.verdict, language)  # and the catalogued mistake when one matched
+            why = word("verdict", function.verdict, language)  # and the catalogued mistake when one matched
             if function.diagnosis:
                 why += ": " + function.diagnosis["mistake"]
             names, total = groups.get(why, ([], 0.0))
@@ -378,13 +369,12 @@ def render(report: Report) -> str:
     """The whole page (plots embedded as data URIs)."""
     language, counts = report.language, verdict_counts(report)
     students = sorted(report.submissions, key=lambda s: s.student)
-    mistakes = [(f, *diagnosed(m, says, fix, language), n) for f, m, says, fix, n in frequent_mistakes(report)]
     in_language = {name: functools.partial(function, language=language)
-                   for name, function in (("say", say), ("term", term), ("status_word", status_word), ("mark", mark))}
+                   for name, function in (("say", say), ("term", term), ("word", word), ("mark", mark))}
     return environment().get_template(TEMPLATE).render(
         report=report, students=students, attention=[s for s in students if s.flags or s.status != "graded"],
-        summary=summary(report), counts=counts, mistakes=mistakes, points=points_rows(report),
-        verdicts={v: verdict_word(v, language) for v in (PASSED, Verdict.FAILED, NOT_ATTEMPTED, NOT_RUN)},
+        summary=summary(report), counts=counts, mistakes=frequent_mistakes(report), points=points_rows(report),
+        verdicts={v: word("verdict", v, language) for v in (PASSED, Verdict.FAILED, NOT_ATTEMPTED, NOT_RUN)},
         hand_texts=functools.partial(hand_texts, report), histogram=histogram(report),
         pass_rate_chart=pass_rate_chart(report, counts), mathjax=Markup(mathjax.script_tags("tex2jax_process")),
         **in_language)
