@@ -9,7 +9,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
-from .cases import FUNCTIONS, function_of, grade_id
+from .cases import FUNCTIONS, function_of
 
 
 def course_config(root: Path):
@@ -117,20 +117,15 @@ def roster(root: Path) -> set[str]:
 
 
 def function_scores(root: Path, assignment: str) -> dict[str, dict[str, float] | None]:
-    """{student: {function: score, ..., "total": score} or None if not graded} for `assignment`."""
-    table: dict[str, dict[str, float] | None] = {}
-    with open_gradebook(root) as gb:
-        for student in sorted(s.id for s in gb.students):
-            try:
-                notebook = gb.find_submission_notebook(assignment, assignment, student)
-            except MissingEntry:
-                table[student] = None
-                continue
-            by_cell = {grade.name: grade.score for grade in notebook.grades}
-            row = {name: by_cell.get(grade_id(name), 0.0) for name in FUNCTIONS[assignment]}
-            row["total"] = sum(row.values())
-            table[student] = row
-    return table
+    """{student: {function: score, ..., "total": score} or None if not graded} for `assignment`, every student on
+    the roster."""
+    students = sorted(roster(root))
+    rows: dict[str, dict[str, float] | None] = dict.fromkeys(students)
+    for student, scores in submission_scores(root, assignment, students).items():
+        if scores.submitted:
+            row = {name: scores.functions.get(name, (0.0, 0.0))[0] for name in FUNCTIONS[assignment]}
+            rows[student] = {**row, "total": sum(row.values())}
+    return rows
 
 
 def format_table(assignment: str, table: dict) -> str:

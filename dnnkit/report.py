@@ -19,7 +19,6 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -202,9 +201,8 @@ def fontconfig_chinese() -> list[str]:
 
 @functools.cache
 def cjk_font() -> str | None:
-    """The family of a font with Chinese glyphs that matplotlib draws with, or None. matplotlib's font list is
-    cached (~/.cache/matplotlib) and may be older than the font, so fontconfig's Chinese fonts are added to it
-    when it knows none."""
+    """The family of a font with Chinese glyphs that matplotlib draws with, or None. fontconfig's Chinese fonts are
+    added when matplotlib knows none: its font list is cached (~/.cache/matplotlib) and may be older than the font."""
     known = {font.name for font in font_manager.fontManager.ttflist}
     found = [family for family in CJK_FAMILIES if family in known]
     if not found:
@@ -226,10 +224,9 @@ def plot_language(language: str) -> tuple[str, dict]:
 
 
 def png_data_uri(figure: Figure) -> str:
-    """The figure as a base64 PNG data URI (rendered with Agg, no display needed)."""
+    """The figure as a base64 PNG data URI (matplotlib's Agg renders it: no display needed)."""
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    figure.clear()
+    figure.savefig(buffer, format="png")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -323,9 +320,7 @@ def hand_texts(report: Report, sub: SubmissionResult) -> dict[str, str]:
 
 def points_rows(report: Report) -> list[dict]:
     """One row per submission that lost a point, was late or was graded by hand: the points each autograded
-    function lost (functions with the same reason together), the grades given by hand, the late penalty. The
-    lines add up: raw = the functions' points (lost ones subtracted, hand grades as given) and extra credit;
-    score = max(0, raw - late penalty)."""
+    function lost (grouped by reason), the grades given by hand, the late penalty; they add up to the score."""
     language, rows = report.language, []
     for sub in sorted(report.submissions, key=lambda s: s.student):
         scores, hands = report.scores(sub), hand_texts(report, sub)
