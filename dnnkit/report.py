@@ -4,15 +4,15 @@ plots, rendered from templates/dnnkit_report in the release's language (docs/dia
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
-import contextlib
 import re
 import statistics
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -26,7 +26,7 @@ from . import DnnkitError, mathjax
 from .cases import FUNCTIONS
 from .checks import MESSAGES, say, term
 from .course import Course
-from .gradebook import ByHand, Scores, roster, submission_scores
+from .gradebook import Scores, roster, submission_scores
 from .grading.grades_csv import write_kit_file
 from .grading.records import RECORDS, FunctionResult, SubmissionResult, Verdict, read_record, recorded_students
 from .mistakes import chinese
@@ -34,7 +34,6 @@ from .names import id_problem, one_line, shown
 from .shipped import released_language
 
 PASSED, NOT_RUN, NOT_ATTEMPTED = Verdict.PASSED, Verdict.NOT_RUN, Verdict.NOT_ATTEMPTED
-# every other verdict (failed, timed out, crashed, ...) is a failure
 TEMPLATE = "dnnkit_report/index.html.j2"
 
 
@@ -45,8 +44,8 @@ class Report:
     source: str  # "records" or "gradebook"
     submissions: list[SubmissionResult]
     unreadable: list[tuple[str, str]]  # (path relative to the course root, why)
-    language: str = "en"  # of the page: the release's (dnnkit.shipped.released_language)
-    gradebook: dict[str, Scores] = field(default_factory=dict)  # by student: grades given by hand, lateness
+    language: str  # of the page: the release's (dnnkit.shipped.released_language)
+    gradebook: dict[str, Scores]  # by student: grades given by hand, lateness
 
     def scores(self, sub: SubmissionResult) -> Scores:
         """What the gradebook says of `sub` (nothing by hand, not late, when it has no entry)."""
@@ -299,23 +298,22 @@ def duration(seconds: float) -> dict[str, str]:
             or say("seconds", lang, count=0) for lang in ("en", "zh")}
 
 
-def hand_text(name: str, hand: ByHand, top: float, language: str) -> str:
-    """What a grade given by hand changed in one function, one line per change (in "en+zh" each line twice)."""
-    lines = []
-    if hand.manual_score is not None:
-        key = "hand grade" if hand.auto_score is not None else "hand grade only"
-        lines.append(say(key, language, function=name, score=f"{hand.manual_score:g}", top=f"{top:g}",
-                         auto=f"{hand.auto_score or 0.0:g}"))
-    if hand.extra_credit:
-        lines.append(say("extra credit", language, function=name, points=f"{hand.extra_credit:g}"))
-    return "\n".join(lines)
-
-
 def hand_texts(report: Report, sub: SubmissionResult) -> dict[str, str]:
-    """{function: hand_text} for the functions of `sub` graded by hand, in the assignment's order."""
-    by_hand = report.scores(sub).by_hand
-    return {name: hand_text(name, by_hand[name], function.max_score, report.language)
-            for name, function in sub.functions.items() if name in by_hand}
+    """{function: what a grade given by hand changed in it, one line per change (in "en+zh" each line twice)} for
+    the functions of `sub` graded by hand, in the assignment's order."""
+    by_hand, texts = report.scores(sub).by_hand, {}
+    for name, function in sub.functions.items():
+        if (hand := by_hand.get(name)) is None:
+            continue
+        lines = []
+        if hand.manual_score is not None:
+            key = "hand grade" if hand.auto_score is not None else "hand grade only"
+            lines.append(say(key, report.language, function=name, score=f"{hand.manual_score:g}",
+                             top=f"{function.max_score:g}", auto=f"{hand.auto_score or 0.0:g}"))
+        if hand.extra_credit:
+            lines.append(say("extra credit", report.language, function=name, points=f"{hand.extra_credit:g}"))
+        texts[name] = "\n".join(lines)
+    return texts
 
 
 def points_rows(report: Report) -> list[dict]:
