@@ -110,11 +110,6 @@ def _meta(cases: dict, assignment: str, digest: str | None) -> dict:
             "content_sha256": checks.digest(cases)}
 
 
-def write(path: Path, cases: dict, assignment: str, digest: str | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    checks.save_plain(path, cases, _meta(cases, assignment, digest))
-
-
 def unchanged(path: Path, cases: dict, meta: dict | None) -> bool:
     """Whether the file at `path` already holds `cases` (within TOLERANCE) with the same meta record (but for
     the content digest, which follows its own content): then it is left as it is, so that regenerating on

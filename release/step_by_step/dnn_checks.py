@@ -110,10 +110,8 @@ def labelled(key: str, language: str | None, case: str, kind: str = "case", zh: 
     return say(key, language, zh={**(zh or {}), "label": chinese}, label=english, **fields)
 
 
-# ---------------------------------------------------------------------------------------------------------
 # Plain data: nested tuples / lists / dicts of arrays, numbers, strings and None, stored in an .npz file
 # (a zip of .npy arrays plus one JSON layout), loaded with allow_pickle=False so loading never runs code.
-# ---------------------------------------------------------------------------------------------------------
 
 
 def flatten(obj, arrays: list) -> object:
@@ -145,6 +143,9 @@ def flatten(obj, arrays: list) -> object:
     return {"t": kind, "i": len(arrays) - 1}
 
 
+PYTHON_SCALARS = {"bool": bool, "int": int, "float": float}
+
+
 def unflatten(layout, arrays) -> object:
     """Inverse of `flatten`: `arrays` is indexable by the integers the layout names."""
     kind = layout["t"]
@@ -152,12 +153,11 @@ def unflatten(layout, arrays) -> object:
         return None
     if kind == "str":
         return layout["v"]
-    if kind in ("bool", "int", "float"):
-        return {"bool": bool, "int": int, "float": float}[kind](arrays[layout["i"]][()])
-    if kind == "array":
-        return np.array(arrays[layout["i"]])
-    if kind == "scalar":
-        return np.array(arrays[layout["i"]])[()]
+    if kind in PYTHON_SCALARS:
+        return PYTHON_SCALARS[kind](arrays[layout["i"]][()])
+    if kind in ("array", "scalar"):
+        array = np.array(arrays[layout["i"]])
+        return array if kind == "array" else array[()]
     if kind in ("tuple", "list"):
         items = [unflatten(x, arrays) for x in layout["v"]]
         return tuple(items) if kind == "tuple" else items
@@ -250,12 +250,10 @@ def unpack_plain(data: bytes, limits: dict | None = None) -> object:
     return unflatten(header["layout"], arrays)
 
 
-# ---------------------------------------------------------------------------------------------------------
 # Running a function on a case, with its helpers recorded (reference) or replayed (student). A call with exactly
 # the recorded arguments gets the recorded answer; any other goes to the student's own helper; every call is
 # logged so that a wrong answer can be explained by the calls that led to it. The sandbox gets only
 # `sealed_calls`: each answer encrypted with a key derived from its call's arguments (docs/threat-model.md).
-# ---------------------------------------------------------------------------------------------------------
 
 # The course's parameter names of the graded helpers whose calls are recorded: a call is bound to them (so
 # positional and keyword arguments are the same call), whatever names the student's own helper has.
@@ -291,11 +289,6 @@ def bound_arguments(helper: str, function, args, kwargs) -> list | None:
         return list(bound.arguments.values())
     except (TypeError, ValueError):
         return None
-
-
-def call_key(helper: str, function, args, kwargs) -> str:
-    """A digest of a call's bound arguments ('' when they are not plain data or cannot be bound)."""
-    return values_key(bound_arguments(helper, function, args, kwargs))
 
 
 def values_key(values) -> str:
@@ -392,9 +385,7 @@ class _Answers:
         self.sealed = sealed
         self.entries = entries
         ids = entries["ids"] if sealed else [entry[0] for entry in entries]
-        self.index = {}
-        for i, call_id in enumerate(ids):
-            self.index.setdefault(call_id, i)
+        self.index = {call_id: i for i, call_id in reversed(list(enumerate(ids)))}  # a repeated id: its first
 
     def answer(self, key: str):
         """(index of the recorded call, its output) for a call with this key, or None."""
@@ -482,9 +473,7 @@ def input_change_note(function_name: str, language: str | None = None) -> str:
     return say(key, language) if key else ""
 
 
-# ---------------------------------------------------------------------------------------------------------
 # Naming the parts of what a function returns, so a message can say "caches[1][0][1] (W2)".
-# ---------------------------------------------------------------------------------------------------------
 
 RETURNS = {
     "linear_forward": ("Z", "cache"),
@@ -533,11 +522,6 @@ def part_name(function_name: str, path: tuple, language: str = "en") -> str:
     return f"{text}（{meaning}）" if language == "zh" else f"{text} ({meaning})"
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Comparing a result with the expected one.
-# ---------------------------------------------------------------------------------------------------------
-
-
 def _describe_type(value, language: str = "en") -> str:
     """What `value` is, in `language` ("en" or "zh"): "an array of shape (3, 1)", "a list of 2", "a float"."""
     if isinstance(value, np.ndarray):
@@ -553,7 +537,7 @@ def _described(value) -> dict:
 
 
 def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bool = True,
-            rtol: float = RTOL, atol: float = ATOL, language: str | None = None) -> list[str]:
+            language: str | None = None) -> list[str]:
     """Every difference between `got` and `expected`, as sentences in `language` (None: LANGUAGE).
 
     reveal=False (hidden cases) uses a fixed vocabulary (MESSAGES' "... hidden" texts): which part differs and
@@ -578,8 +562,7 @@ def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bo
                             if reveal else problem("unexpected keys hidden"))
         for key in expected:
             if key in got:
-                problems += compare(got[key], expected[key], function_name, path + (key,), reveal, rtol, atol,
-                                    language)
+                problems += compare(got[key], expected[key], function_name, path + (key,), reveal, language)
         return problems
     if isinstance(expected, (tuple, list)):
         container, count = type(expected).__name__, len(expected)
@@ -590,16 +573,16 @@ def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bo
             return [problem("wrong length", count=count, length=len(got)) if reveal
                     else problem("wrong length hidden", count=count)]
         return [p for i, (g, e) in enumerate(zip(got, expected))
-                for p in compare(g, e, function_name, path + (i,), reveal, rtol, atol, language)]
+                for p in compare(g, e, function_name, path + (i,), reveal, language)]
     if isinstance(expected, str) or expected is None:
         if not (got is None if expected is None else isinstance(got, str) and got == expected):
             return [problem("expected text", expected=repr(expected), got=_shown(got),
                             zh={"got": _shown(got, "zh")}) if reveal else problem("wrong value hidden")]
         return []
-    return _compare_arrays(got, expected, problem, reveal, rtol, atol)
+    return _compare_arrays(got, expected, problem, reveal)
 
 
-def _compare_arrays(got, expected, problem, reveal, rtol, atol) -> list[str]:
+def _compare_arrays(got, expected, problem, reveal) -> list[str]:
     expected = np.asarray(expected)
     if isinstance(got, (tuple, list, dict, str)) or got is None:
         return [problem("expected array", shape=expected.shape, dtype=expected.dtype, **_described(got)) if reveal
@@ -623,13 +606,13 @@ def _compare_arrays(got, expected, problem, reveal, rtol, atol) -> list[str]:
         return [problem("not finite", count=int(bad.sum()), first=first) if reveal
                 else problem("not finite hidden")]
     try:
-        np.testing.assert_allclose(got_array, expected, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(got_array, expected, rtol=RTOL, atol=ATOL)
         return []
     except AssertionError:  # numpy's own text is not shown: the sentence below says it in the course's words
         pass
     if not reveal:  # an error's size or index would carry values out (for example when got is all zeros)
         return [problem("values differ hidden")]
-    mismatch = ~np.isclose(got_array, expected, rtol=rtol, atol=atol)
+    mismatch = ~np.isclose(got_array, expected, rtol=RTOL, atol=ATOL)
     first = tuple(int(i) for i in np.argwhere(mismatch)[0]) if mismatch.ndim else ()
     largest = float(np.max(np.abs(got_array.astype(float) - expected.astype(float))))
     return [problem("values differ", count=int(mismatch.sum()), size=mismatch.size, first=first,
@@ -673,10 +656,8 @@ def report(function_name: str, case_name: str, problems: list[str], language: st
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------------------------------
 # Diagnosis: every case carries what each catalogued mistake of its function returns on it; a wrong answer
 # that returns the same as one mistake on every case is that mistake (docs/diagnosis.md).
-# ---------------------------------------------------------------------------------------------------------
 
 
 def raised(err: BaseException, limit: int = 2000) -> str:
@@ -819,12 +800,8 @@ def failure(message: str) -> AssertionError:
     """The AssertionError a failing check raises, raised with nothing chained. IPython shows it as
     `AssertionError: message` alone in any traceback mode (through `_render_traceback_`), no frames of this file."""
     error = AssertionError(message)
-    error._render_traceback_ = functools.partial(_rendered, f"AssertionError: {message}")
+    error._render_traceback_ = functools.partial(str.split, f"AssertionError: {message}", "\n")
     return error
-
-
-def _rendered(text: str) -> list[str]:
-    return text.split("\n")
 
 
 def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
@@ -866,11 +843,9 @@ def _decoded_cases(path: str, version: tuple) -> dict:
     return load_plain(path)[0]
 
 
-# ---------------------------------------------------------------------------------------------------------
 # An untouched stub, in a notebook kernel: IPython shows the NotImplementedError of an exercise's stub line as one
 # line saying what to do; the error is still raised, and any other NotImplementedError keeps its traceback
 # (docs/feedback-pages.md).
-# ---------------------------------------------------------------------------------------------------------
 
 STUB_LINE = "raise NotImplementedError()"
 
@@ -895,7 +870,7 @@ def _show_stub(shell, etype, value, tb, tb_offset=None):
     `_render_traceback_`; any other NotImplementedError as IPython shows it."""
     message = stub_message(tb)
     if message is not None:
-        value._render_traceback_ = functools.partial(_rendered, message)
+        value._render_traceback_ = functools.partial(str.split, message, "\n")
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 
