@@ -12,6 +12,7 @@ import contextlib
 import copy
 import functools
 import hashlib
+import importlib
 import inspect
 import json
 import math
@@ -739,14 +740,10 @@ def compared(got, expected, function_name: str, reveal: bool, language: str | No
 def _behaviour():
     """dnn_behaviour (dnnkit.behaviour in the grader), or None where it is missing: then no diagnosis by
     behaviour, and nothing else changes."""
-    try:
-        from . import behaviour  # as dnnkit.checks
-    except ImportError:  # as dnn_checks, beside dnn_behaviour.py
-        try:
-            import dnn_behaviour as behaviour
-        except ImportError:
-            return None
-    return behaviour
+    try:  # dnnkit.behaviour as dnnkit.checks; as dnn_checks, dnn_behaviour.py beside it
+        return importlib.import_module(f"{__package__}.behaviour" if __package__ else "dnn_behaviour")
+    except ImportError:
+        return None
 
 
 def filled(text: str, fields: dict) -> str:
