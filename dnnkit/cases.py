@@ -3,8 +3,6 @@
 Inputs are drawn from fixed seeds; inputs that are themselves forward results (the caches the backward
 functions take) are computed with the reference solution, so each function is graded on correct inputs.
 """
-from __future__ import annotations
-
 import numpy as np
 
 FUNCTIONS = {

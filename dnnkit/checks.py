@@ -6,8 +6,6 @@ disagree. A case is ``{"name": str, "args": tuple, "expected": object, "deps": {
 the graded helpers' calls the reference made on it, replayed while a student's function runs (``run_case``), so a
 bug in one function costs only that function's points.
 """
-from __future__ import annotations
-
 import contextlib
 import copy
 import functools
@@ -640,10 +638,10 @@ def raised_inside(err: BaseException) -> str:
     return "numpy" if "numpy" in parts[:-1] else ""
 
 
-def outcome(function, *args, **kwargs) -> dict:
+def outcome(function, *args) -> dict:
     """{"value": what the call returns} or {"raises": raised(the exception)}."""
     try:
-        return {"value": function(*args, **kwargs)}
+        return {"value": function(*args)}
     except Exception as err:
         return {"raises": raised(err)}
 

@@ -1,7 +1,5 @@
 """What each catalogued mistake (dnnkit.mistakes) returns: the reference solution with that one mistake made,
 run on the same inputs as the student's function. Grader side only (it runs the solutions)."""
-from __future__ import annotations
-
 import copy
 
 from . import checks

@@ -4,8 +4,6 @@ Under `nbgrader autograde` the cases are the student's own, drawn for their subm
 them; elsewhere (validating source/) the fixed hidden set in references/. Helpers are replayed as in the visible
 test, and messages never name a hidden input or value (docs/grading-path.md).
 """
-from __future__ import annotations
-
 import functools
 import os
 from pathlib import Path

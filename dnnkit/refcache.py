@@ -4,8 +4,6 @@ A file holds {function: [case, ...]} as plain data (see checks.save_plain) and a
 format name and version, assignment, the digest of the solutions it was generated from, and the sha256 of
 its content. Reading verifies all of them, so an edited, truncated or stale file is a clear error.
 """
-from __future__ import annotations
-
 from pathlib import Path
 
 import numpy as np

@@ -1,7 +1,5 @@
 """Hidden cases per student: inputs drawn from the course secret and the student id, expected outputs and the
 catalogued mistakes' outcomes computed by the reference solutions, here on the grader's side only."""
-from __future__ import annotations
-
 from .course import Course
 from .diagnosis import mistaken_solutions
 from .refcache import build_cases, load_verified
