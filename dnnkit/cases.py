@@ -261,8 +261,8 @@ INPUTS_FROM = {
 
 def grading_levels(assignment: str) -> list[tuple[str, ...]]:
     """The graded functions of `assignment` in the order the sandbox gets them: a function is on a later level
-    than every graded function it calls (whose reference code it is given) and every one whose reference computed
-    its inputs, so no level holds anything computed from the reference of a function not yet final."""
+    than every graded function it calls and every one whose reference computed its inputs, so no level holds
+    anything computed from the reference of a function not yet final."""
     names = FUNCTIONS[assignment]
     level: dict[str, int] = {}
 
