@@ -3,8 +3,6 @@
 Inputs are drawn from fixed seeds; inputs that are themselves forward results (the caches the backward
 functions take) are computed with the reference solution, so each function is graded on correct inputs.
 """
-from __future__ import annotations
-
 import numpy as np
 
 FUNCTIONS = {
@@ -20,7 +18,7 @@ FUNCTIONS = {
 # sigmoid of the cached Z, so the shortcut dZ = AL - Y gives other numbers.
 AL_NOT_FROM_CACHES = "AL not computed from these caches"
 
-# Graded helpers a function calls directly (see graded_helpers for the ones it reaches through them).
+# Graded helpers a function calls directly.
 DEPENDENCIES = {
     "linear_activation_forward": ("linear_forward",),
     "L_model_forward": ("linear_activation_forward",),
@@ -40,21 +38,9 @@ SKIPPED_TO = {
 }
 
 
-def graded_helpers(function_name: str) -> tuple[str, ...]:
-    """The graded functions `function_name` calls, directly or through another one (L_model_backward:
-    linear_backward, linear_activation_backward), each before the ones calling it. Under `dnnkit grade` the
-    sandbox gets the reference code of all of them while `function_name` is checked."""
-    found: list[str] = []
-    for helper in DEPENDENCIES.get(function_name, ()):
-        found += [h for h in (*graded_helpers(helper), helper) if h not in found]
-    return tuple(found)
-
-
 def replayed_helpers(function_name: str) -> tuple[str, ...]:
     """The graded helpers whose calls a case of `function_name` records and replays (checks.record_calls,
-    checks.run_case): DEPENDENCIES and SKIPPED_TO. So a bug in one of them costs only its own points in the
-    visible test and under plain `nbgrader autograde`, also when the student's function calls linear_backward
-    (or linear_forward) itself."""
+    checks.run_case): SKIPPED_TO's and DEPENDENCIES'."""
     return (*SKIPPED_TO.get(function_name, ()), *DEPENDENCIES.get(function_name, ()))
 
 
@@ -72,6 +58,11 @@ def _parameters(rng, dims) -> dict:
         params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])
         params[f"b{l}"] = rng.standard_normal((dims[l], 1)) * 0.5
     return params
+
+
+def _gradients(rng, params: dict) -> dict:
+    """Random gradients {dW1, db1, ...} of the shapes of `params`."""
+    return {k.replace("W", "dW").replace("b", "db"): rng.standard_normal(v.shape) for k, v in params.items()}
 
 
 def _labels(rng, m, all_same=None):
@@ -129,8 +120,7 @@ def step_by_step_inputs(ref: dict, hidden: bool, seed: int | None = None) -> dic
         AL, caches = ref["L_model_forward"](bw_X, bw_params)
         other_AL = rng.uniform(0.05, 0.95, AL.shape)
         up_params = _parameters(rng, [3, 2, 1])
-        up_grads = {k.replace("W", "dW").replace("b", "db"): rng.standard_normal(v.shape)
-                    for k, v in up_params.items()}
+        up_grads = _gradients(rng, up_params)
         cases = {
             "initialize_parameters": [("n_x=3, n_h=2, n_y=1", (3, 2, 1))],
             "initialize_parameters_deep": [("layer_dims=[5, 4, 3]", ([5, 4, 3],))],
@@ -155,14 +145,12 @@ def step_by_step_inputs(ref: dict, hidden: bool, seed: int | None = None) -> dic
         deep_AL, deep_caches = ref["L_model_forward"](deep_X, deep_params)
         cases["L_model_backward"].append(("3 layers [5, 4, 3, 1], m=3", (deep_AL, _labels(rng, 3), deep_caches)))
         deep_update = _parameters(rng, [4, 3, 2, 1])
-        deep_grads = {k.replace("W", "dW").replace("b", "db"): rng.standard_normal(v.shape)
-                      for k, v in deep_update.items()}
+        deep_grads = _gradients(rng, deep_update)
         cases["update_parameters"].append(("3 layers, learning rate 0.05", (deep_update, deep_grads, 0.05)))
         return cases
 
     def forward_case(dims, m):
-        X = rng.standard_normal((dims[0], m))
-        return X, _parameters(rng, dims)
+        return rng.standard_normal((dims[0], m)), _parameters(rng, dims)
 
     def backward_case(dims, m, all_same=None, other_AL=False):
         X, params = forward_case(dims, m)
@@ -273,8 +261,8 @@ INPUTS_FROM = {
 
 def grading_levels(assignment: str) -> list[tuple[str, ...]]:
     """The graded functions of `assignment` in the order the sandbox gets them: a function is on a later level
-    than every graded function it calls (whose reference code it is given) and every one whose reference computed
-    its inputs, so no level holds anything computed from the reference of a function not yet final."""
+    than every graded function it calls and every one whose reference computed its inputs, so no level holds
+    anything computed from the reference of a function not yet final."""
     names = FUNCTIONS[assignment]
     level: dict[str, int] = {}
 

@@ -1,22 +1,19 @@
 """What each catalogued mistake (dnnkit.mistakes) returns: the reference solution with that one mistake made,
 run on the same inputs as the student's function. Grader side only (it runs the solutions)."""
-from __future__ import annotations
-
 import copy
 
 from . import checks
 from .cases import FUNCTIONS
 from .course import Course
 from .mistakes import for_function
-from .solutions import load_solutions, reference_answers
+from .solutions import reference_answers
 
 
-def mistaken_solutions(course: Course, assignment: str, reference: dict | None = None) -> dict[str, dict]:
+def mistaken_solutions(course: Course, assignment: str, reference: dict) -> dict[str, dict]:
     """{mistake name: namespace of the reference solutions with that mistake made} for `assignment`.
 
     Each is a copy of the reference namespace with the mistaken function's cell run again, edited: the
     function then calls the reference helpers, like a student's function checked with its helpers isolated."""
-    reference = reference if reference is not None else load_solutions(course, assignment)
     notebook = course.notebook(assignment)
     cells = reference_answers(course, assignment)
     mistaken = {}

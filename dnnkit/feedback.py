@@ -1,18 +1,10 @@
-"""The feedback page `nbgrader generate_feedback` writes, in the language of the release students got.
-
-nbgrader_config.py makes FeedbackExporter the exporter of nbgrader's GenerateFeedback. It renders nbgrader's own
-feedback template through templates/dnnkit_feedback, which takes every label ("Score", "Test cell", "Comments",
-...) from the catalog (dnnkit.texts.FEEDBACK) in the release's language (dnnkit.shipped.released_language, as
-the grader's lines), names the graded function of each test cell in the contents list, and carries MathJax inline
-(dnnkit.mathjax, through templates/base/mathjax.html.j2). Formgrader keeps its own exporter and template
-(nbgrader_config.py gives it the inline MathJax too).
-"""
+"""The feedback page `nbgrader generate_feedback` writes (c.GenerateFeedback.exporter_class): nbgrader's own
+template through templates/dnnkit_feedback, its labels from the catalog (texts.FEEDBACK) in the release's
+language, each test cell named by its graded function, MathJax inline (docs/feedback-pages.md)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import nbgrader
 from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
@@ -24,10 +16,9 @@ from .shipped import released_language
 from .texts import FEEDBACK
 
 TEMPLATE = "dnnkit_feedback"
-NBGRADER_TEMPLATES = str(Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates")
 # ours first (dnnkit_feedback, and base/mathjax.html.j2 before nbconvert's), then nbgrader's ("feedback", which ours
 # names as its base)
-TEMPLATE_BASEDIRS = [mathjax.TEMPLATES, NBGRADER_TEMPLATES]
+TEMPLATE_BASEDIRS = [mathjax.TEMPLATES, mathjax.NBGRADER_TEMPLATES]
 
 PREFIX = "feedback "  # of the labels' keys in the catalog (dnnkit.texts.FEEDBACK)
 
@@ -49,7 +40,7 @@ class FeedbackExporter(HTMLExporter):
         own.FeedbackExporter.extra_template_basedirs = TEMPLATE_BASEDIRS
         # where Jinja finds "feedback/index.html.j2", which ours extends, besides GenerateFeedback's own paths
         own.FeedbackExporter.extra_template_paths = [
-            *config.get("HTMLExporter", {}).get("extra_template_paths", []), NBGRADER_TEMPLATES]
+            *config.get("HTMLExporter", {}).get("extra_template_paths", []), mathjax.NBGRADER_TEMPLATES]
         own.merge(config)
         super().__init__(config=own, **kw)
 

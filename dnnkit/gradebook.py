@@ -9,7 +9,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
-from .cases import FUNCTIONS, function_of, grade_id
+from .cases import FUNCTIONS, function_of
 
 
 def course_config(root: Path):
@@ -63,8 +63,8 @@ class Scores:
 
 def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores]:
     """{student: Scores} for `students`, read in one gradebook session; empty when the gradebook or the
-    assignment is not there (then the scores stored in the records stand). A student None gets zero points out
-    of the assignment's."""
+    assignment is not there (then the scores stored in the records stand). A student None (for a row that is
+    never graded), or one without a submission, gets zero points out of the assignment's."""
     table = {}
     if not gradebook_exists(root):
         return table
@@ -76,15 +76,12 @@ def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores
         cells = {name: float(cell.max_score) for cell in gb.find_notebook(assignment, assignment).grade_cells
                  if (name := function_of(cell.name))}
         for student in students:
-            scores = Scores(max_score=float(record.max_score), functions={n: (0.0, m) for n, m in cells.items()})
-            if student is None:  # the assignment's points only (for a row that is never graded)
-                table[student] = scores
-                continue
+            table[student] = scores = Scores(max_score=float(record.max_score),
+                                             functions={n: (0.0, m) for n, m in cells.items()})
             try:
                 submission = gb.find_submission(assignment, student)
                 notebook = gb.find_submission_notebook(assignment, assignment, student)
             except MissingEntry:
-                table[student] = scores
                 continue
             scores.submitted = True
             scores.timestamp = str(submission.timestamp) if submission.timestamp is not None else None
@@ -100,7 +97,6 @@ def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores
                             None if grade.auto_score is None else float(grade.auto_score),
                             None if grade.manual_score is None else float(grade.manual_score),
                             float(grade.extra_credit or 0.0))
-            table[student] = scores
     return table
 
 
@@ -109,11 +105,7 @@ def has_assignment(root: Path, assignment: str) -> bool:
     if not gradebook_exists(root):
         return False
     with open_gradebook(root) as gb:
-        try:
-            gb.find_assignment(assignment)
-            return True
-        except MissingEntry:
-            return False
+        return any(record.name == assignment for record in gb.assignments)
 
 
 def roster(root: Path) -> set[str]:
@@ -125,20 +117,15 @@ def roster(root: Path) -> set[str]:
 
 
 def function_scores(root: Path, assignment: str) -> dict[str, dict[str, float] | None]:
-    """{student: {function: score, ..., "total": score} or None if not graded} for `assignment`."""
-    table: dict[str, dict[str, float] | None] = {}
-    with open_gradebook(root) as gb:
-        for student in sorted(s.id for s in gb.students):
-            try:
-                notebook = gb.find_submission_notebook(assignment, assignment, student)
-            except MissingEntry:
-                table[student] = None
-                continue
-            by_cell = {grade.name: grade.score for grade in notebook.grades}
-            row = {name: by_cell.get(grade_id(name), 0.0) for name in FUNCTIONS[assignment]}
-            row["total"] = sum(row.values())
-            table[student] = row
-    return table
+    """{student: {function: score, ..., "total": score} or None if not graded} for `assignment`, every student on
+    the roster."""
+    students = sorted(roster(root))
+    rows: dict[str, dict[str, float] | None] = dict.fromkeys(students)
+    for student, scores in submission_scores(root, assignment, students).items():
+        if scores.submitted:
+            row = {name: scores.functions.get(name, (0.0, 0.0))[0] for name in FUNCTIONS[assignment]}
+            rows[student] = {**row, "total": sum(row.values())}
+    return rows
 
 
 def format_table(assignment: str, table: dict) -> str:

@@ -1,20 +1,9 @@
 """What a hidden test cell calls while nbgrader grades: check one function on the grader-only cases.
 
-Under `nbgrader autograde` (the notebook runs in autograded/<student>/<assignment>/) the cases are that
-student's own, drawn for the submission in submitted/<student>/<assignment>/ as `dnnkit grade` draws them
-(dnnkit.student_cases); elsewhere (validating source/) the fixed hidden set in references/.
-Messages name the case, the part of the result, the kind of error and the catalogued mistake it matches,
-never a hidden input or value.
-
-Isolation: while a function runs on a case, its graded helpers (dnnkit.cases.replayed_helpers:
-linear_activation_backward and linear_backward for L_model_backward) answer with the results the reference got
-from them on that case, recorded when the case was built (checks.run_case replays the case's `deps`, as the
-visible test does with the public cases, and `dnnkit grade`'s sandbox with the same table sealed). So a bug in a
-helper costs only the helper's points, also when the student's function calls linear_backward itself. A call
-with arguments the reference never passed goes to the student's own helper.
+Under `nbgrader autograde` the cases are the student's own, drawn for their submission as `dnnkit grade` draws
+them; elsewhere (validating source/) the fixed hidden set in references/. Helpers are replayed as in the visible
+test, and messages never name a hidden input or value (docs/grading-path.md).
 """
-from __future__ import annotations
-
 import functools
 import os
 from pathlib import Path

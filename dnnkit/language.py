@@ -1,20 +1,13 @@
-"""The language of a course's notebooks: `c.Dnnkit.language` in nbgrader_config.py, and the nbgrader
-preprocessor (in c.GenerateAssignment.preprocessors) that writes each markdown cell in it.
-
-A source markdown cell holds its English as the cell's text and its Chinese in metadata["dnnkit"]["zh"],
-block for block (blocks are separated by blank lines; a fenced code block is one block). Code cells are never
-touched, so every language makes the same gradebook."""
+"""The language of a course's notebooks: `c.Dnnkit.language` in nbgrader_config.py, and the nbgrader preprocessor
+(in c.GenerateAssignment.preprocessors) that writes each markdown cell in it from the English text and the Chinese
+in metadata["dnnkit"]["zh"] (docs/languages.md)."""
 from __future__ import annotations
-
-import re
-from collections import Counter
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Configurable
 
 LANGUAGES = ("en", "zh", "en+zh")
-TRANSLATIONS = ("zh",)  # the languages a source cell carries besides English
 
 
 class LanguageError(ValueError):
@@ -39,14 +32,12 @@ def blocks(text: str) -> list[str]:
     """The markdown's blocks: runs of lines between blank lines, a fenced code block kept whole."""
     found, current, fenced = [], [], False
     for line in text.splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-        if not line.strip() and not fenced:
-            if current:
-                found.append("\n".join(current))
-            current = []
-        else:
+        fenced ^= line.startswith("```")
+        if line.strip() or fenced:
             current.append(line)
+        elif current:
+            found.append("\n".join(current))
+            current = []
     if current:
         found.append("\n".join(current))
     return found
@@ -96,8 +87,8 @@ def localized(cell, language: str) -> str:
 
 
 class Localize(NbGraderPreprocessor):
-    """Writes each markdown cell in the course's language and drops the translations from the cell's metadata:
-    a released notebook holds one text per cell."""
+    """Writes each markdown cell in the course's language and drops the Chinese from the cell's metadata: a
+    released notebook holds one text per cell."""
 
     def preprocess(self, nb, resources):
         language = check_language(Dnnkit(parent=self).language)
@@ -107,59 +98,7 @@ class Localize(NbGraderPreprocessor):
             cell.source = localized(cell, language)
             extra = cell.metadata.get("dnnkit")
             if extra is not None:
-                for key in TRANSLATIONS:
-                    extra.pop(key, None)
+                extra.pop("zh", None)
                 if not extra:
                     del cell.metadata["dnnkit"]
         return nb, resources
-
-
-# What a translation keeps exactly as the English has it.
-FENCE = re.compile(r"^```")
-CODE = re.compile(r"`[^`\n]+`")
-MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.S)
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def invariants(block: str) -> dict:
-    """What of `block` is the same in every language: a fenced block whole; else its code spans, formulas, and
-    the numbers in the rest (each as a multiset), and whether it is a heading."""
-    if FENCE.match(block):
-        return {"fenced block": block}
-    code = CODE.findall(block)
-    rest = CODE.sub(" ", block)
-    math = MATH.findall(rest)
-    rest = MATH.sub(" ", rest)
-    return {"code spans": Counter(code), "formulas": Counter(math), "numbers": Counter(NUMBER.findall(rest)),
-            "heading": is_heading(block)}
-
-
-def mismatches(english: str, chinese: str) -> list[str]:
-    """How `chinese` fails to match `english` block for block (empty: it matches)."""
-    en, zh = blocks(english), blocks(chinese)
-    if len(en) != len(zh):
-        return [f"{len(en)} blocks in English, {len(zh)} in Chinese"]
-    found = []
-    for i, (e, z) in enumerate(zip(en, zh), 1):
-        a, b = invariants(e), invariants(z)
-        for key in a.keys() | b.keys():
-            if a.get(key) != b.get(key):
-                found.append(f"block {i} ({e[:40]!r}): {key} differ: {a.get(key)} vs {b.get(key)}")
-    return found
-
-
-# In a plain-text message (no code spans: the catalog's and the checks' texts), the words that are code: a
-# call's name (not English's "problem(s)"), a name with an underscore or a digit, a dotted name (not "i.e.").
-CODE_WORD = re.compile(r"[A-Za-z_][\w.]*(?=\((?!s\)))|[A-Za-z]\w*_\w*|[A-Za-z]+\d\w*|"
-                       r"\b(?!i\.e\.|e\.g\.)[A-Za-z]+\.[A-Za-z_][\w.]*")
-
-
-def message_mismatches(english: str, chinese: str) -> list[str]:
-    """How the Chinese of a one-line message fails to match its English: `mismatches`, and the code words
-    (CODE_WORD) as a multiset; empty: it matches."""
-    found = mismatches(english, chinese)
-    a, b = Counter(CODE_WORD.findall(english)), Counter(CODE_WORD.findall(chinese))
-    if a != b:
-        found.append(f"code words differ: {dict(a - b)} only in English, {dict(b - a)} only in Chinese")
-    return found
-

@@ -1,18 +1,9 @@
-"""Grades for a learning platform's gradebook import: nbgrader export plugins writing the CSV files that Canvas and
-Moodle import, one row per student, one column per assignment, with the score `nbgrader export` gives (raw score
-less the late penalty, at least 0; grades given by hand in formgrader included; 0 without a submission).
-
-    nbgrader export --exporter=dnnkit.lms.CanvasExport --to canvas.csv
-    nbgrader export --exporter=dnnkit.lms.MoodleExport --to moodle.csv
-
-or `c.ExportApp.plugin_class = "dnnkit.lms.CanvasExport"` in nbgrader_config.py; `--assignment` and `--student`
-select as for nbgrader's own CSV. The column formats, and where they are documented, are in
-docs/instructor-scores.md.
-"""
+"""Grades for a learning platform's gradebook import: nbgrader export plugins writing the CSV files Canvas and Moodle
+import (`nbgrader export --exporter=dnnkit.lms.CanvasExport --to canvas.csv`), one row per student, one column per
+assignment, with the score `nbgrader export` gives. Columns and sources: docs/instructor-scores.md."""
 from __future__ import annotations
 
 import csv
-import io
 import os
 from dataclasses import dataclass
 
@@ -50,7 +41,8 @@ def number(value: float) -> str:
 
 class LmsExport(ExportPlugin):
     """What both platforms' files share: the students and assignments selected (every one by default, as
-    nbgrader's CSV exporter), their scores, the file written. Subclasses give the header and a row's cells."""
+    nbgrader's CSV exporter), their scores, the file written. Subclasses give `header(assignments)` and
+    `cells(row, assignments)`."""
 
     default_file = "lms-grades.csv"
 
@@ -76,28 +68,18 @@ class LmsExport(ExportPlugin):
                     {a.name: final_score(gradebook, a.name, s.id) for a in assignments}) for s in students]
         return assignments, rows
 
-    def header(self, assignments) -> list[str]:
-        raise NotImplementedError
-
-    def cells(self, row: Row, assignments) -> list[str]:
-        raise NotImplementedError
-
     def extra_rows(self, assignments) -> list[list[str]]:
         """Rows between the header and the students' (Canvas: the points possible)."""
         return []
 
     def export(self, gradebook: Gradebook) -> None:
         assignments, rows = self.select(gradebook)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(self.header(assignments))
-        writer.writerows(self.extra_rows(assignments))
-        for row in rows:
-            writer.writerow(self.cells(row, assignments))
+        lines = [self.header(assignments), *self.extra_rows(assignments),
+                 *(self.cells(row, assignments) for row in rows)]
         target = self.to or self.default_file
         try:
             with open(target, "w", encoding="utf-8", newline="") as handle:
-                handle.write(buffer.getvalue())
+                csv.writer(handle, lineterminator="\r\n").writerows(lines)
         except OSError as err:
             self.fail(f"nbgrader export: cannot write {target} ({err.strerror}); choose another file with --to")
         self.log.info("Exported %d student(s) and %d assignment(s) to %s", len(rows), len(assignments),
@@ -105,11 +87,8 @@ class LmsExport(ExportPlugin):
 
 
 class CanvasExport(LmsExport):
-    """Canvas' gradebook import (Grades > Import): columns Student, ID, SIS User ID, SIS Login ID, Section, then one
-    per assignment headed by its title, or "title (Canvas assignment id)" for the ids in `assignment_ids`; a
-    "Points Possible" row gives each assignment's maximum. Canvas finds a student by ID (the Canvas user id:
-    nbgrader's lms_user_id), else by SIS User ID, else by SIS Login ID (the nbgrader student id, the login on the
-    hub), else by name ("Last, First")."""
+    """Canvas' gradebook import (Grades > Import): Student, ID (nbgrader's lms_user_id), SIS User ID, SIS Login ID
+    (the nbgrader id), Section, then one column per assignment; a "Points Possible" row."""
 
     default_file = "canvas-grades.csv"
     assignment_ids = Dict(value_trait=Int(), help="{nbgrader assignment: Canvas assignment id}: columns headed "
@@ -135,10 +114,9 @@ class CanvasExport(LmsExport):
 
 
 class MoodleExport(LmsExport):
-    """Moodle's grade import from a CSV file (Grades > Import > CSV file): any columns; on import, "Identify user
-    by" maps one of them to a Moodle user field (Username here: the nbgrader student id, the login on the hub; or
-    Email address) and each assignment column is mapped to a grade item. Moodle refuses a grade above 100 unless
-    the site allows higher grades: `scale_to` (e.g. 100) rescales every score to that maximum."""
+    """Moodle's grade import from a CSV file (Grades > Import > CSV file): Username (the nbgrader id), Email
+    address, First name, Last name, then one column per assignment; Moodle refuses a grade above 100 unless the
+    site allows it, hence `scale_to`."""
 
     default_file = "moodle-grades.csv"
     scale_to = Float(0.0, help="if > 0, scores are written out of this many points instead of the "

@@ -1,41 +1,14 @@
-"""Names a student controls: the student id (the folder name under submitted/) and the names of the files in a
-submission. One job: say whether an id is acceptable, alone and beside the other ids of the class, and show any
-such text so that it is inert in a terminal and in a spreadsheet (docs/student-ids.md says it for instructors).
-
-- `id_problem(name)`: why `name` cannot be a student id, or None. Accepted: letters of any script (valid UTF-8),
-  digits, and `_ - . @ +` (e-mail-like ids), up to 100 characters, beginning with a letter, a digit or `_`, and
-  not named like a file dnnkit writes in autograded/. Everything else is refused: markup (`< > & " '` and
-  backtick, so `o'brien` too), a spreadsheet formula (begins with `= + - @`), control, format and invisible
-  characters (categories Cc, Cf, Cs, Co, Cn, Zl, Zp) and any whitespace, paths (`/`, `\\`, `.`, `..`, a
-  leading `.`), bytes that are not UTF-8, other punctuation or symbols, and what Unicode's security mechanisms
-  (UTS #39) single out: a name not in normal form NFC; a character outside the identifier profile (default
-  ignorables such as U+034F, Hangul fillers, fullwidth and mathematical letters, scripts of limited use); a
-  combining mark of no script of its own (U+0300-U+036F ...) that NFC left uncomposed, as in 'o' + U+0338 for
-  'ø' or dotless 'ı' + U+0307 for 'i', a mark on something that is not a letter, the same mark twice or more
-  than three on one letter; scripts mixed beyond the highly restrictive level (Latin with Cyrillic or Greek:
-  only Han with kana, Bopomofo or Hangul, and Latin with those, may mix); digits of two numbering systems.
-- `id_problems(ids, roster)`: {id: why it is refused and what to do} for the submitted ids of one class: each
-  checked alone, and each acceptable one against the others and the gradebook's roster by UTS #39 skeleton
-  (two ids look the same when their skeletons are equal). Of two lookalikes, the one on the roster is graded
-  and the other refused; when neither or both are on the roster, both are refused (the grader cannot tell
-  which is the student's), and the instructor settles it in the roster.
-- `shown(name)`: a name as it can be printed: every character that is not visible text (the categories above,
-  whitespace other than the plain space), every byte that is not UTF-8 and every backslash is escaped
-  (`\\x1b`, `\\u202e`, `\\xa0` for the byte 0xa0 and `\\u00a0` for the character, `\\x5c` for a backslash),
-  so the result holds no control sequence and cannot start a new line. `shown(name, refused=True)` keeps
-  printable ASCII only and escapes everything else (the space too): two different refused ids never look the
-  same, nor like an accepted id.
-- `one_line(text)`: the same for a composed message that may already hold shown names: backslashes are kept.
-- `csv_cell(text)`: a text cell neutralized for spreadsheets (OWASP CSV injection): a cell that begins with
-  `= + - @`, a tab or a carriage return gets a leading single quote.
-
-The categories come from the standard library's `unicodedata` (the Unicode database of this Python); the
-identifier profile, scripts, restriction levels and confusables data from ICU (PyICU's SpoofChecker, the
-reference implementation of UTS #39), imported only where ids are checked: `shown` and `one_line` do not need it."""
+"""Names a student controls: the student id (a folder name under submitted/) and the names of the files in a
+submission. Says whether an id is acceptable, alone (`id_problem`) and beside the class's other ids and the roster
+(`id_problems`, by UTS #39 skeleton), and shows such text inert in a terminal (`shown`, `one_line`) and a
+spreadsheet (`csv_cell`). The rules and why each is there: docs/student-ids.md. The categories come from
+`unicodedata`; the identifier profile, scripts and confusables from ICU (PyICU's SpoofChecker), imported only
+where ids are checked."""
 from __future__ import annotations
 
 import functools
 import os
+import re
 import unicodedata
 
 from . import DnnkitError
@@ -71,8 +44,9 @@ def _inert(text, backslash: bool) -> str:
 
 
 def shown(name, refused: bool = False) -> str:
-    """`name` (a student id or a file name, possibly holding undecodable bytes) as it can be printed; a
-    `refused` id in printable ASCII, everything else escaped, so that no other id looks like it."""
+    """`name` (a student id or a file name, possibly holding undecodable bytes) as it can be printed: invisible
+    characters, undecodable bytes and backslashes escaped (`\\u202e`, `\\xa0`, `\\x5c`); a `refused` id in printable
+    ASCII, everything else escaped, so that no other id looks like it."""
     if refused:
         return "".join(c if "!" <= c <= "~" and c != "\\" else _escape(c) for c in str(name))
     return _inert(name, backslash=True)
@@ -110,8 +84,7 @@ def _uts39():
     allowed = icu.UnicodeSet()
     allowed.addAll(checker.getRecommendedUnicodeSet())
     allowed.addAll(checker.getInclusionUnicodeSet())
-    for char in ID_PUNCTUATION:
-        allowed.add(char)
+    allowed.addAll(ID_PUNCTUATION)
     allowed.freeze()
     checker.setAllowedUnicodeSet(allowed)
     checker.setRestrictionLevel(icu.URestrictionLevel.HIGHLY_RESTRICTIVE)
@@ -176,23 +149,19 @@ def id_problem(name: str) -> str | None:
         return f"longer than {MAX_ID_CHARS} characters"
     if name.startswith(FORMULA_START):
         return f"begins with {name[0]!r}, which makes a spreadsheet read it as a formula"
-    for char in name:
-        if char in MARKUP:
-            return f"holds {char!r}, which could act as HTML markup"
-    for char in name:
-        if _invisible(char) or char.isspace():
-            kind = "whitespace" if char.isspace() else "a control or invisible character"
-            return f"holds {kind} (U+{ord(char):04X})"
-    for char in name:
-        if char in "/\\":
-            return f"holds {char!r}, a path separator"
+    if markup := [char for char in name if char in MARKUP]:
+        return f"holds {markup[0]!r}, which could act as HTML markup"
+    if unseen := [char for char in name if _invisible(char) or char.isspace()]:
+        kind = "whitespace" if unseen[0].isspace() else "a control or invisible character"
+        return f"holds {kind} (U+{ord(unseen[0]):04X})"
+    if separators := [char for char in name if char in "/\\"]:
+        return f"holds {separators[0]!r}, a path separator"
     if name.startswith("."):
         return "a path ('.' or '..')" if name in (".", "..") else "begins with '.' (a hidden file)"
     if unicodedata.category(name[0])[0] not in "LN" and name[0] != "_":
         return "does not begin with a letter, a digit or '_'"
-    for char in name:
-        if not _allowed(char):
-            return f"holds {char!r}, which is not a letter, a digit or one of _ - . @ +"
+    if other := [char for char in name if not _allowed(char)]:
+        return f"holds {other[0]!r}, which is not a letter, a digit or one of _ - . @ +"
     folded = name.casefold()
     if folded.startswith(KIT_PREFIXES) or folded.endswith(KIT_SUFFIXES):
         return "named like a file of the kit's in autograded/ (report-*, grades-*, *.html, *.csv, *.json, *.md)"
@@ -215,9 +184,7 @@ def suggested_id(name: str) -> str | None:
             return composed
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn")
     text = "".join(c if _allowed(c) else "_" for c in unicodedata.normalize("NFC", text))
-    while "__" in text:
-        text = text.replace("__", "_")
-    text = text.strip("_.-+@")[:MAX_ID_CHARS]
+    text = re.sub("_{2,}", "_", text).strip("_.-+@")[:MAX_ID_CHARS]
     return text if text and id_problem(text) is None else None
 
 
@@ -237,7 +204,8 @@ def skeleton(name: str) -> str | None:
 
 def id_problems(ids, roster=()) -> dict[str, str]:
     """{id: why it is refused and what to do, one line} for `ids` (the submission folders of one class, and
-    any id named for grading) beside the gradebook's `roster`: see the module's docstring."""
+    any id named for grading) beside the gradebook's `roster`. Of two lookalikes the roster's is graded; when
+    neither or both are on it, both are refused."""
     roster = set(roster)
     alone = {name: id_problem(name) for name in set(ids)}
     looks = {}  # skeleton: the acceptable submitted ids and the roster's ids that have it

@@ -4,8 +4,6 @@ A file holds {function: [case, ...]} as plain data (see checks.save_plain) and a
 format name and version, assignment, the digest of the solutions it was generated from, and the sha256 of
 its content. Reading verifies all of them, so an edited, truncated or stale file is a clear error.
 """
-from __future__ import annotations
-
 from pathlib import Path
 
 import numpy as np
@@ -108,11 +106,6 @@ def build_cases(ref: dict, assignment: str, hidden: bool, mistaken: dict | None 
 def _meta(cases: dict, assignment: str, digest: str | None) -> dict:
     return {"format": FORMAT, "version": VERSION, "assignment": assignment, "solution_digest": digest,
             "content_sha256": checks.digest(cases)}
-
-
-def write(path: Path, cases: dict, assignment: str, digest: str | None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    checks.save_plain(path, cases, _meta(cases, assignment, digest))
 
 
 def unchanged(path: Path, cases: dict, meta: dict | None) -> bool:

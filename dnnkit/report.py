@@ -1,42 +1,32 @@
-"""The instructor report of one assignment: `dnnkit grade`'s result records (dnnkit.grading.records, or, without
-any, the gradebook's scores in the same types) summed up in one self-contained HTML page with embedded PNG plots,
-rendered from templates/dnnkit_report/index.html.j2.
-
-Records are untrusted text: student ids, flags and messages may come from hostile submissions, so the template
-escapes every value (Jinja's autoescape), and a record that cannot be read is skipped (a warning, and a line on
-the page); so is a record whose name is not an acceptable student id (dnnkit.names), its name shown escaped.
-Scores are the gradebook's at the time the page is written (manual grades and late penalties included), as in
-`nbgrader export`; "Where the points went" explains every point a submission lost (each function's, a grade
-given by hand, the late penalty), and its formula is typeset by MathJax carried inline (dnnkit.mathjax).
-
-The page speaks the language of the release (dnnkit.shipped.released_language, as the grader does), its fixed
-texts from the kit's catalog (dnnkit.texts). The plots' titles and labels are in Chinese only where matplotlib
-has a font with Chinese glyphs (cjk_font); otherwise they stay English rather than draw empty boxes."""
+"""The instructor report of one assignment, autograded/report-ASSIGNMENT.html: `dnnkit grade`'s result records
+(or, without any, the gradebook's scores in the same types) summed up in one self-contained page with embedded PNG
+plots, rendered from templates/dnnkit_report in the release's language (docs/diagnosis.md, docs/languages.md)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
 import re
-import shutil
 import statistics
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 import numpy as np
 from markupsafe import Markup, escape
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import DnnkitError, mathjax
 from .cases import FUNCTIONS
 from .checks import MESSAGES, say, term
 from .course import Course
-from .gradebook import ByHand, Scores
+from .gradebook import Scores, roster, submission_scores
 from .grading.grades_csv import write_kit_file
 from .grading.records import RECORDS, FunctionResult, SubmissionResult, Verdict, read_record, recorded_students
 from .mistakes import chinese
@@ -44,8 +34,6 @@ from .names import id_problem, one_line, shown
 from .shipped import released_language
 
 PASSED, NOT_RUN, NOT_ATTEMPTED = Verdict.PASSED, Verdict.NOT_RUN, Verdict.NOT_ATTEMPTED
-# every other verdict (failed, timed out, crashed, ...) is a failure
-UNMATCHED = MESSAGES["unmatched"][0]
 TEMPLATE = "dnnkit_report/index.html.j2"
 
 
@@ -56,21 +44,22 @@ class Report:
     source: str  # "records" or "gradebook"
     submissions: list[SubmissionResult]
     unreadable: list[tuple[str, str]]  # (path relative to the course root, why)
-    language: str = "en"  # of the page: the release's (dnnkit.shipped.released_language)
-    gradebook: dict[str, Scores] = field(default_factory=dict)  # by student: grades given by hand, lateness
+    language: str  # of the page: the release's (dnnkit.shipped.released_language)
+    gradebook: dict[str, Scores]  # by student: grades given by hand, lateness
 
     def scores(self, sub: SubmissionResult) -> Scores:
         """What the gradebook says of `sub` (nothing by hand, not late, when it has no entry)."""
         return self.gradebook.get(sub.student) or Scores()
 
 
-def status_word(status: str, language: str) -> str:
-    """A submission's status in `language`; anything that is not a status as it is."""
-    return term(f"status {status}", language) if f"status {status}" in MESSAGES else status
+def word(kind: str, value: str, language: str) -> str:
+    """A submission's status or a function's verdict (`kind`) in `language`; one the catalog lacks as it is."""
+    return term(f"{kind} {value}", language) if f"{kind} {value}" in MESSAGES else value
 
 
-def verdict_word(verdict: str, language: str) -> str:
-    return term(f"verdict {verdict}", language) if f"verdict {verdict}" in MESSAGES else verdict
+def failed(function: FunctionResult) -> bool:
+    """Whether `function` failed: timed out, crashed and other verdicts count; a stub left alone does not."""
+    return function.verdict not in (PASSED, NOT_ATTEMPTED, NOT_RUN)
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -96,21 +85,13 @@ def read_records(root: Path, assignment: str) -> tuple[list[SubmissionResult], l
     return results, unreadable
 
 
-def gradebook_results(root: Path, assignment: str) -> dict[str, Scores]:
-    """{student: Scores} of every submission the nbgrader gradebook holds. A SQLite gradebook that does not
-    exist yet is not created."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .gradebook import gradebook_exists, roster, submission_scores
-
-    if not gradebook_exists(root):
-        return {}
+def gradebook_scores(root: Path, assignment: str, students: list[str] | None) -> dict[str, Scores]:
+    """{student: Scores} for `students` (None: the roster) from the nbgrader gradebook, which is not created."""
     try:
-        table = submission_scores(root, assignment, sorted(roster(root)))
+        return submission_scores(root, assignment, sorted(roster(root)) if students is None else students)
     except SQLAlchemyError as err:
         raise DnnkitError(f"nbgrader_config.py's gradebook cannot be read ({type(err).__name__}); "
                           "check c.CourseDirectory.db_url (or DNNKIT_DB_URL)") from None
-    return {student: scores for student, scores in table.items() if scores.submitted}
 
 
 def from_gradebook(assignment: str, student: str, scores: Scores) -> SubmissionResult:
@@ -128,17 +109,15 @@ def from_gradebook(assignment: str, student: str, scores: Scores) -> SubmissionR
 def collect(root: Path, assignment: str, language: str | None = None) -> Report:
     """The report's data: the result records with the gradebook's scores applied, or the gradebook's scores
     alone when no record can be read; in `language` (None: the release's, as the grader speaks it)."""
-    from .gradebook import submission_scores
-
     language = language or released_language(Course(root), assignment)
     results, unreadable = read_records(root, assignment)
+    table = gradebook_scores(root, assignment, [result.student for result in results] if results else None)
     if results:
-        table = submission_scores(root, assignment, [result.student for result in results])
         for result in results:
             if result.student in table:
                 result.apply(table[result.student])
         return Report(assignment, "records", results, unreadable, language, table)
-    table = gradebook_results(root, assignment)
+    table = {student: scores for student, scores in table.items() if scores.submitted}
     if table:
         results = [from_gradebook(assignment, student, scores) for student, scores in table.items()]
         return Report(assignment, "gradebook", results, unreadable, language, table)
@@ -151,49 +130,40 @@ def collect(root: Path, assignment: str, language: str | None = None) -> Report:
 # ---- aggregating -----------------------------------------------------------------------------------------
 
 def verdict_counts(report: Report) -> dict[str, Counter]:
-    """{function: Counter(passed=, failed=, not attempted=, not run=)}; timed out, crashed and other verdicts
-    count as failed; a stub left alone is not attempted, not a failure."""
+    """{function: Counter(passed=, failed=, not attempted=, not run=)}, every failure counted as failed."""
     counts = {name: Counter({PASSED: 0, Verdict.FAILED: 0, NOT_ATTEMPTED: 0, NOT_RUN: 0})
               for name in FUNCTIONS[report.assignment]}
     for sub in report.submissions:
         for name, function in sub.functions.items():
-            counts[name][function.verdict if function.verdict in (PASSED, NOT_ATTEMPTED, NOT_RUN)
-                         else Verdict.FAILED] += 1
+            counts[name][Verdict.FAILED if failed(function) else function.verdict] += 1
     return counts
 
 
 def frequent_mistakes(report: Report, top: int = 3) -> list[tuple[str, str, str, str, int]]:
-    """[(function, mistake, says, fix, students)]: the `top` most frequent diagnosed mistakes per function,
-    then one UNMATCHED row for its failures without a diagnosis."""
+    """[(function, mistake, says, fix, students)] in the report's language: the `top` most frequent diagnosed
+    mistakes per function, then one row for its failures no known mistake matched."""
     rows = []
     for name in FUNCTIONS[report.assignment]:
-        mistakes, texts, unmatched = Counter(), {}, 0
-        for sub in report.submissions:
-            function = sub.functions[name]
-            if function.verdict in (PASSED, NOT_ATTEMPTED, NOT_RUN):
-                continue
-            if function.diagnosis is None:
-                unmatched += 1
-            else:
-                mistakes[function.diagnosis["mistake"]] += 1
-                texts.setdefault(function.diagnosis["mistake"], function.diagnosis)
-        for mistake, count in sorted(mistakes.items(), key=lambda item: (-item[1], item[0]))[:top]:
-            rows.append((name, mistake, texts[mistake]["says"], texts[mistake]["fix"], count))
-        if unmatched:
-            rows.append((name, UNMATCHED, "", "", unmatched))
+        failures = [sub.functions[name] for sub in report.submissions if failed(sub.functions[name])]
+        diagnoses = {}  # mistake: the first diagnosis of it
+        for function in failures:
+            if function.diagnosis:
+                diagnoses.setdefault(function.diagnosis["mistake"], function.diagnosis)
+        counts = Counter(function.diagnosis["mistake"] for function in failures if function.diagnosis)
+        for mistake, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]:
+            rows.append((name, mistake, *explained(diagnoses[mistake], report.language), count))
+        if unmatched := sum(function.diagnosis is None for function in failures):
+            rows.append((name, say("unmatched", report.language), "", "", unmatched))
     return rows
 
 
-def diagnosed(mistake: str, says: str, fix: str, language: str) -> tuple[str, str, str]:
-    """A frequent mistake's row texts in `language`: its name as it is, what it says and its fix in the catalog's
-    Chinese where it has them (the records hold the English)."""
-    if mistake == UNMATCHED and not says:
-        return say("unmatched", language), says, fix
-    zh = chinese().get(mistake)
+def explained(diagnosis: dict, language: str) -> tuple[str, str]:
+    """What a diagnosed mistake says and its fix in `language`: the records hold the English, the catalog the
+    Chinese (where it has the mistake)."""
+    zh = chinese().get(diagnosis["mistake"])
     if language == "en" or zh is None:
-        return mistake, says, fix
-    return mistake, *(zh[key] if language == "zh" else f"{text}\n{zh[key]}"
-                      for key, text in (("says", says), ("fix", fix)))
+        return diagnosis["says"], diagnosis["fix"]
+    return tuple(zh[key] if language == "zh" else f"{diagnosis[key]}\n{zh[key]}" for key in ("says", "fix"))
 
 
 def summary(report: Report) -> str:
@@ -202,8 +172,8 @@ def summary(report: Report) -> str:
     statuses = Counter(sub.status for sub in subs)
     counted = [("graded", statuses.pop("graded", 0)), ("incomplete", statuses.pop("incomplete", 0)),
                *sorted(statuses.items())]
-    parts = {language: separator.join(say("status count", language, count=count, status=status_word(status, language))
-                                      for status, count in counted)
+    parts = {language: separator.join(say("status count", language, count=count,
+                                          status=word("status", status, language)) for status, count in counted)
              for language, separator in (("en", ", "), ("zh", "，"))}
     scores = [sub.score for sub in subs]
     top = max(sub.max_score for sub in subs)
@@ -221,8 +191,6 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQu
 
 def fontconfig_chinese() -> list[str]:
     """The files of the fonts fontconfig has for Chinese (`fc-list :lang=zh`), none without fontconfig."""
-    if shutil.which("fc-list") is None:
-        return []
     try:
         listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
@@ -232,23 +200,15 @@ def fontconfig_chinese() -> list[str]:
 
 @functools.cache
 def cjk_font() -> str | None:
-    """The family of a font with Chinese glyphs that matplotlib draws with, or None. matplotlib's font list is
-    cached (~/.cache/matplotlib) and may be older than the font, so fontconfig's Chinese fonts are added to it
-    when it knows none."""
-    from matplotlib import font_manager
-
-    def known() -> dict:
-        return {font.name: font.fname for font in font_manager.fontManager.ttflist}
-
-    families = known()
-    found = [family for family in CJK_FAMILIES if family in families]
+    """The family of a font with Chinese glyphs that matplotlib draws with, or None. fontconfig's Chinese fonts are
+    added when matplotlib knows none: its font list is cached (~/.cache/matplotlib) and may be older than the font."""
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    found = [family for family in CJK_FAMILIES if family in known]
     if not found:
         for path in fontconfig_chinese():
-            try:
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
                 font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-        added = {family for family in known() if family not in families}
+        added = {font.name for font in font_manager.fontManager.ttflist} - known
         found = [family for family in CJK_FAMILIES if family in added] or sorted(added)
     return found[0] if found else None
 
@@ -263,10 +223,9 @@ def plot_language(language: str) -> tuple[str, dict]:
 
 
 def png_data_uri(figure: Figure) -> str:
-    """The figure as a base64 PNG data URI (rendered with Agg, no display needed)."""
+    """The figure as a base64 PNG data URI (matplotlib's Agg renders it: no display needed)."""
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    figure.clear()
+    figure.savefig(buffer, format="png")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -322,7 +281,7 @@ def mark(function: FunctionResult, language: str = "en", hand: str = "") -> tupl
     """A function's mark as (css class, symbol, tooltip): the tooltip is the verdict (in `language`) and its
     message; given `hand` (what a grade given by hand changed), the mark ends in ✎ and the tooltip starts with it."""
     css, symbol = MARKS.get(function.verdict, ("bad", "✗"))
-    tip = verdict_word(function.verdict, language) + ("：" if language == "zh" else ": ") + function.message
+    tip = word("verdict", function.verdict, language) + ("：" if language == "zh" else ": ") + function.message
     if hand:
         symbol, tip = symbol + "✎", hand.replace("\n", " / ") + "; " + tip
     return css, symbol, tip
@@ -339,36 +298,27 @@ def duration(seconds: float) -> dict[str, str]:
             or say("seconds", lang, count=0) for lang in ("en", "zh")}
 
 
-def hand_text(name: str, hand: ByHand, top: float, language: str) -> str:
-    """What a grade given by hand changed in one function, one line per change (in "en+zh" each line twice)."""
-    lines = []
-    if hand.manual_score is not None:
-        key = "hand grade" if hand.auto_score is not None else "hand grade only"
-        lines.append(say(key, language, function=name, score=f"{hand.manual_score:g}", top=f"{top:g}",
-                         auto=f"{hand.auto_score or 0.0:g}"))
-    if hand.extra_credit:
-        lines.append(say("extra credit", language, function=name, points=f"{hand.extra_credit:g}"))
-    return "\n".join(lines)
-
-
 def hand_texts(report: Report, sub: SubmissionResult) -> dict[str, str]:
-    """{function: hand_text} for the functions of `sub` graded by hand, in the assignment's order."""
-    by_hand = report.scores(sub).by_hand
-    return {name: hand_text(name, by_hand[name], function.max_score, report.language)
-            for name, function in sub.functions.items() if name in by_hand}
-
-
-def lost_reason(function: FunctionResult, language: str) -> str:
-    """Why an autograded function lost its points: its verdict, and the catalogued mistake when one matched."""
-    return verdict_word(function.verdict, language) + (": " + function.diagnosis["mistake"] if function.diagnosis
-                                                       else "")
+    """{function: what a grade given by hand changed in it, one line per change (in "en+zh" each line twice)} for
+    the functions of `sub` graded by hand, in the assignment's order."""
+    by_hand, texts = report.scores(sub).by_hand, {}
+    for name, function in sub.functions.items():
+        if (hand := by_hand.get(name)) is None:
+            continue
+        lines = []
+        if hand.manual_score is not None:
+            key = "hand grade" if hand.auto_score is not None else "hand grade only"
+            lines.append(say(key, report.language, function=name, score=f"{hand.manual_score:g}",
+                             top=f"{function.max_score:g}", auto=f"{hand.auto_score or 0.0:g}"))
+        if hand.extra_credit:
+            lines.append(say("extra credit", report.language, function=name, points=f"{hand.extra_credit:g}"))
+        texts[name] = "\n".join(lines)
+    return texts
 
 
 def points_rows(report: Report) -> list[dict]:
     """One row per submission that lost a point, was late or was graded by hand: the points each autograded
-    function lost (functions with the same reason together), the grades given by hand, the late penalty. The
-    lines add up: raw = the functions' points (lost ones subtracted, hand grades as given) and extra credit;
-    score = max(0, raw - late penalty)."""
+    function lost (grouped by reason), the grades given by hand, the late penalty; they add up to the score."""
     language, rows = report.language, []
     for sub in sorted(report.submissions, key=lambda s: s.student):
         scores, hands = report.scores(sub), hand_texts(report, sub)
@@ -378,7 +328,10 @@ def points_rows(report: Report) -> list[dict]:
         for name, function in sub.functions.items():
             if name in hands or function.score >= function.max_score:
                 continue
-            names, total = groups.get(why := lost_reason(function, language), ([], 0.0))
+            why = word("verdict", function.verdict, language)  # and the catalogued mistake when one matched
+            if function.diagnosis:
+                why += ": " + function.diagnosis["mistake"]
+            names, total = groups.get(why, ([], 0.0))
             groups[why] = ([*names, name], total + function.max_score - function.score)
         lost = [say("lost", language, functions=", ".join(names), points=f"{total:g}", why=why)
                 for why, (names, total) in groups.items()]
@@ -409,13 +362,12 @@ def render(report: Report) -> str:
     """The whole page (plots embedded as data URIs)."""
     language, counts = report.language, verdict_counts(report)
     students = sorted(report.submissions, key=lambda s: s.student)
-    mistakes = [(f, *diagnosed(m, says, fix, language), n) for f, m, says, fix, n in frequent_mistakes(report)]
     in_language = {name: functools.partial(function, language=language)
-                   for name, function in (("say", say), ("term", term), ("status_word", status_word), ("mark", mark))}
+                   for name, function in (("say", say), ("term", term), ("word", word), ("mark", mark))}
     return environment().get_template(TEMPLATE).render(
         report=report, students=students, attention=[s for s in students if s.flags or s.status != "graded"],
-        summary=summary(report), counts=counts, mistakes=mistakes, points=points_rows(report),
-        verdicts={v: verdict_word(v, language) for v in (PASSED, Verdict.FAILED, NOT_ATTEMPTED, NOT_RUN)},
+        summary=summary(report), counts=counts, mistakes=frequent_mistakes(report), points=points_rows(report),
+        verdicts={v: word("verdict", v, language) for v in (PASSED, Verdict.FAILED, NOT_ATTEMPTED, NOT_RUN)},
         hand_texts=functools.partial(hand_texts, report), histogram=histogram(report),
         pass_rate_chart=pass_rate_chart(report, counts), mathjax=Markup(mathjax.script_tags("tex2jax_process")),
         **in_language)

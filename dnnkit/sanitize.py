@@ -1,29 +1,13 @@
-"""Student markup made inert: what a student wrote in a notebook (markdown, raw HTML, outputs, attachments)
-is reduced to a safe subset before anyone else's browser shows it (formgrader, feedback HTML, JupyterLab).
-
-`sanitize_notebook(nb)` edits a notebook in place and returns one readable line per thing it removed, e.g.
-"markdown cell 12: removed <script>". `SanitizeStudentMarkup` is the same as an nbconvert/nbgrader
-preprocessor; nbgrader_config.py puts it into `nbgrader autograde`, `nbgrader generate_feedback` and the
-HTML exporter that formgrader renders submissions with.
-
-The sanitizing itself is bleach's (the library behind nbconvert's SanitizeHTML), with a stricter allowlist:
-no scripts, event handlers, iframes, objects, forms, SVG, style/meta/base/link tags, and no `javascript:`,
-`data:` (except PNG/JPEG/GIF/WebP images) or other unlisted URL schemes. What nbconvert's SanitizeHTML
-misses, and this module does:
-- markdown is checked after rendering it to HTML with nbconvert's own renderer, so a markdown-syntax link
-  `[x](javascript:...)` is caught (sanitizing the markdown source as HTML leaves it alone);
-- cell attachments: only raster images are kept (SVG can carry scripts);
-- a cell holding raw HTML is replaced by its sanitized rendering (balanced, so its markup cannot reach into
-  the next cell of a page), as a single HTML block that every markdown renderer passes through.
-Markdown without raw HTML whose rendering is safe (text, math, code, tables, images, plain links) is kept
-exactly as written.
-"""
+"""Student markup made inert: what a student wrote in a notebook (markdown, raw HTML, outputs, attachments) is
+reduced to a safe subset before anyone else's browser shows it (formgrader, feedback HTML, JupyterLab).
+`sanitize_notebook(nb)` edits a notebook in place and returns one line per thing it removed ("markdown cell 12:
+removed <script>"); `SanitizeStudentMarkup` runs it as an nbconvert/nbgrader preprocessor. How and why:
+docs/threat-model.md (Markup)."""
 from __future__ import annotations
 
 import base64
-import functools
-import json
 import binascii
+import functools
 import html
 import re
 from collections import Counter
@@ -212,35 +196,32 @@ def _single_block(fragment: str, note: str = "") -> str:
     return _cleaner().clean(f"<div>{body}</div>")
 
 
-def _note(phrases: list[str]) -> str:
+def _note(phrases) -> str:
     """A visible line heading a sanitized cell or output: what was removed."""
     return f"<p><em>[{html.escape('dnnkit: ' + '; '.join(phrases), quote=False)}]</em></p>"
 
 
-def sanitize_markdown(source: str, attachments: dict | None = None) -> tuple[str, list[str]]:
+def sanitize_markdown(source: str, attachments: dict | None = None) -> tuple[str, tuple[str, ...]]:
     """(markdown to keep, phrases) for one markdown text: the source itself when it holds no raw HTML and its
     rendering is safe, else its sanitized rendering as one HTML block, headed by a note of what was removed."""
     if attachments or len(source) > 20000:  # only short texts without pictures are kept in the cache
         return _sanitize_markdown(source, attachments)
-    key = "{}"
-    kept, phrases = _sanitize_markdown_cached(source, key)  # the released cells recur in every submission
-    return kept, list(phrases)
+    return _sanitize_markdown_cached(source)  # the released cells recur in every submission
 
 
-@functools.lru_cache(maxsize=4096)
-def _sanitize_markdown_cached(source: str, attachments_json: str) -> tuple[str, tuple[str, ...]]:
-    kept, phrases = _sanitize_markdown(source, json.loads(attachments_json))
-    return kept, tuple(phrases)
-
-
-def _sanitize_markdown(source: str, attachments: dict | None) -> tuple[str, list[str]]:
+def _sanitize_markdown(source: str, attachments: dict | None) -> tuple[str, tuple[str, ...]]:
     renderer = _Renderer(escape=False, exclude_anchor_links=True, attachments=attachments or {})
     rendered = MarkdownWithMath(renderer=renderer).render(source)
     cleaned = _cleaner().clean(rendered)
-    phrases = _removed(rendered, cleaned)
+    phrases = tuple(_removed(rendered, cleaned))
     if not phrases and (not renderer.raw_html or source.strip() == cleaned.strip()):
-        return source, []                  # safe markdown, or already its own sanitized rendering
+        return source, ()                  # safe markdown, or already its own sanitized rendering
     return _single_block(cleaned, _note(phrases) if phrases else ""), phrases
+
+
+@functools.lru_cache(maxsize=4096)
+def _sanitize_markdown_cached(source: str) -> tuple[str, tuple[str, ...]]:
+    return _sanitize_markdown(source, None)
 
 
 def sanitize_html(fragment: str) -> tuple[str, list[str]]:
@@ -304,11 +285,8 @@ def _sanitize_outputs(cell, where: str) -> list[str]:
         for media in list(data):
             value = data[media]
             if media in ("text/html", "text/markdown"):
-                text = _text(value)
-                if media == "text/html":
-                    data[media], phrases = sanitize_html(text)
-                else:
-                    data[media], phrases = sanitize_markdown(text)
+                clean = sanitize_html if media == "text/html" else sanitize_markdown
+                data[media], phrases = clean(_text(value))
                 lines += [f"{here} ({media}): {phrase}" for phrase in phrases]
             elif media in SAFE_IMAGE_TYPES:
                 if not _safe_image(media, _text(value)):

@@ -1,7 +1,5 @@
 """Hidden cases per student: inputs drawn from the course secret and the student id, expected outputs and the
 catalogued mistakes' outcomes computed by the reference solutions, here on the grader's side only."""
-from __future__ import annotations
-
 from .course import Course
 from .diagnosis import mistaken_solutions
 from .refcache import build_cases, load_verified
@@ -20,11 +18,8 @@ class StudentCases:
         self.reference = load_solutions(course, assignment)
         self.mistaken = mistaken_solutions(course, assignment, self.reference)
 
-    def seed(self, student: str, submission: str = "") -> int:
-        return student_seed(self.secret, self.assignment, student, submission)
-
     def for_student(self, student: str, submission: str = "") -> dict:
         """{function: [case, ...]}: the same for the same student and submission digest every time, different for
         another student or another submission (see dnnkit.secret)."""
         return build_cases(self.reference, self.assignment, hidden=True, mistaken=self.mistaken,
-                           seed=self.seed(student, submission))
+                           seed=student_seed(self.secret, self.assignment, student, submission))

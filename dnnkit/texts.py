@@ -1,14 +1,6 @@
-"""The catalog of every fixed text a student or an instructor reads, in every course language: one entry
-{key: (English, Chinese)} per text, grouped by who shows it. Texts are looked up with `dnnkit.checks.say` (a line
-or paragraph; in "en+zh" the English line, then the Chinese) and `checks.term` (a heading, label or word; in
-"en+zh" "English / Chinese"): the one lookup, which ships to students inside dnn_checks.py.
-
-STUDENT is what a released dnn_checks.py says by itself (the visible tests, the stub line): `dnnkit release`
-writes it into that file (dnnkit.shipped), which depends on the standard library and numpy only. Everything else
-is said by the kit: the grader's verdicts and faults, `dnnkit check`, the instructor report, the feedback page.
-
-One English term has one Chinese wherever it appears (tests/test_texts.py). Standard library only.
-"""
+"""The catalog of every fixed text a student or an instructor reads: {key: (English, Chinese)}, one table per who
+shows it, looked up with `dnnkit.checks.say` and `checks.term`; `dnnkit release` writes STUDENT into dnn_checks.py.
+Standard library only (docs/messages.md)."""
 from __future__ import annotations
 
 # ---- the visible tests and the stub line (dnn_checks.py) --------------------------------------------------
@@ -41,8 +33,7 @@ STUDENT = {
     "wrong length": ("{where}: expected {count} values, got {length}", "{where}：应有 {count} 个值，得到 {length} 个"),
     "wrong length hidden": ("{where}: expected {count} values, got a different number",
                             "{where}：应有 {count} 个值，得到的个数不同"),
-    "expected dict": ("{where}: expected a dict with keys {keys}, got {got}",
-                      "{where}：应为键为 {keys} 的 dict，得到的是{got}"),
+    "expected dict": ("{where}: expected a dict with keys {keys}, got {got}", "{where}：应为键为 {keys} 的 dict，得到的是{got}"),
     "expected dict hidden": ("{where}: expected a dict with keys {keys}, got something else",
                              "{where}：应为键为 {keys} 的 dict，得到的是别的东西"),
     "missing keys": ("{where}: missing keys {keys}", "{where}：缺少键 {keys}"),
@@ -95,8 +86,7 @@ STUDENT = {
 GRADER = {
     "grader raised": ("{function}: {label}: raised {error}", "{function}：{label}：抛出了 {error}"),
     "an exception": ("an exception", "一个异常"),
-    "all public and hidden pass": ("{function}: all public and hidden cases pass",
-                                   "{function}：全部公开用例和隐藏用例通过"),
+    "all public and hidden pass": ("{function}: all public and hidden cases pass", "{function}：全部公开用例和隐藏用例通过"),
     "not attempted": ("{function}: not attempted (still raises NotImplementedError)",
                       "{function}：未作答（仍然抛出 NotImplementedError）"),
     "unreadable results": ("its results could not be read", "无法读取它的结果"),
@@ -120,8 +110,7 @@ GRADER = {
     "not graded": ("{function}: not graded ({status})", "{function}：未评分（{status}）"),
     # a fault (supervisor.Fault), as a function's or a cell's [grader] line tells it
     "fault not run": ("{function}: {fault} (0 points)", "{function}：{fault}（0 分）"),
-    "fault while running": ("{function}: the process {fault} while it ran (0 points)",
-                            "{function}：运行时进程{fault}（0 分）"),
+    "fault while running": ("{function}: the process {fault} while it ran (0 points)", "{function}：运行时进程{fault}（0 分）"),
     "fault timed out": ("timed out", "超时"),
     "fault died": ("died", "意外终止"),
     "fault reported too much": ("reported too much", "报告的内容过多"),
@@ -156,8 +145,7 @@ CHECK = {
     "no bubblewrap": ("bubblewrap is not installed", "没有安装 bubblewrap"),
     "no user namespaces": ("without root the sandbox needs a user namespace, which this account cannot make",
                            "没有 root 权限时沙箱需要一个用户命名空间，而此账户无法创建"),
-    "needs seccomp": ("its system-call filter needs libseccomp and pyseccomp",
-                      "它的系统调用过滤器需要 libseccomp 和 pyseccomp"),
+    "needs seccomp": ("its system-call filter needs libseccomp and pyseccomp", "它的系统调用过滤器需要 libseccomp 和 pyseccomp"),
 }
 
 # ---- the instructor report (dnnkit.report; the status and verdict words are GRADER's) -----------------------

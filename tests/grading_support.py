@@ -13,8 +13,9 @@ from pathlib import Path
 import nbformat
 
 from conftest import make_course_copy
-from dnnkit.cases import FUNCTIONS
+from dnnkit.cases import DEPENDENCIES, FUNCTIONS
 from dnnkit.course import Course
+from dnnkit.mistakes import BY_NAME, for_function
 from dnnkit.nbgrader_cli import nbgrader
 from dnnkit.submissions import solved_notebook, write_submission
 
@@ -200,3 +201,30 @@ def grader_lines(nb, function: str) -> list[str]:
                 if "[grader]" in text:
                     texts.append(text)
     return texts
+
+
+def _calls(function: str) -> set[str]:
+    """The graded functions `function` calls, directly or through others."""
+    found: set[str] = set()
+    for helper in DEPENDENCIES.get(function, ()):
+        found |= {helper} | _calls(helper)
+    return found
+
+
+def rounds(functions) -> list[tuple[str, ...]]:
+    """The catalog's mistakes of `functions` grouped so that each group can be made in one submission and each
+    of its mistakes still shows as if made alone in a correct solution: no two mistakes of one function, and
+    none in a function that another function of the group calls (a visible test runs a helper the reference
+    never called with the student's own helper, which would then be wrong too)."""
+    groups: list[list[str]] = []
+    for function in functions:
+        for mistake in (m for m in for_function(function) if m.edits):  # only an edit can be made
+            for group in groups:
+                others = {BY_NAME[name].function for name in group}
+                if all(function != other and function not in _calls(other) and other not in _calls(function)
+                       for other in others):
+                    group.append(mistake.name)
+                    break
+            else:
+                groups.append([mistake.name])
+    return [tuple(g) for g in groups]

@@ -35,13 +35,14 @@ from conftest import REPO, make_course_copy
 from dnnkit import checks
 from dnnkit.cli import main
 from dnnkit.course import Course
-from dnnkit.language import CODE, MATH, blocks, is_heading, localized
+from dnnkit.language import blocks, is_heading, localized
 from dnnkit.mistakes import BY_NAME, chinese
 from dnnkit.shipped import released_language
 from dnnkit.submissions import solved_notebook
 import test_browser
 from test_browser import _KERNEL_STATE_JS, _TABS_JS, ACTIVE_PANEL, STDERR_MIME, Budget, LabPage, start_lab
 from test_browser_journey import _CELLS_JS, _number
+from translation_match import CODE, MATH
 
 browser = test_browser.browser   # the module-scoped Chromium fixture (skips without Chromium or Playwright)
 

@@ -396,16 +396,21 @@ def _broken_helper():
     return namespace["helper"]
 
 
+def call_key(helper: str, function, args, kwargs) -> str:
+    """The key of a call in a replay table, as record_calls and run_case compute it."""
+    return checks.values_key(checks.bound_arguments(helper, function, args, kwargs))
+
+
 def test_call_key_positional_equals_keyword():
     ns = _namespace()
     helper, x = ns["helper"], np.array([1.0, 2.0])
-    key = checks.call_key("helper", helper, (x,), {})
-    assert checks.call_key("helper", helper, (), {"x": x}) == key
-    assert checks.call_key("helper", helper, (x, 2.0), {}) == key
-    assert checks.call_key("helper", helper, (x,), {"scale": 2.0}) == key
-    assert checks.call_key("helper", helper, (x.copy(),), {}) == key
-    assert checks.call_key("helper", helper, (x,), {"scale": 3.0}) != key
-    assert checks.call_key("helper", helper, (x + 1,), {}) != key
+    key = call_key("helper", helper, (x,), {})
+    assert call_key("helper", helper, (), {"x": x}) == key
+    assert call_key("helper", helper, (x, 2.0), {}) == key
+    assert call_key("helper", helper, (x,), {"scale": 2.0}) == key
+    assert call_key("helper", helper, (x.copy(),), {}) == key
+    assert call_key("helper", helper, (x,), {"scale": 3.0}) != key
+    assert call_key("helper", helper, (x + 1,), {}) != key
 
 
 def test_a_course_helper_is_bound_to_the_course_names_not_the_students():
@@ -414,11 +419,11 @@ def test_a_course_helper_is_bound_to_the_course_names_not_the_students():
         raise AssertionError("not called")
 
     A, W, b = np.ones((2, 3)), np.ones((1, 2)), np.zeros((1, 1))
-    key = checks.call_key("linear_forward", own, (A, W, b), {})
-    assert checks.call_key("linear_forward", own, (A,), {"W": W, "b": b}) == key
-    assert checks.call_key("linear_forward", None, (A, W), {"b": b}) == key  # no helper of the student's at all
-    assert checks.call_key("linear_forward", own, (A, W), {"bias": b}) == ""  # not a call of the course's helper
-    assert checks.call_key("linear_forward", own, (A, W, object()), {}) == ""  # not plain data
+    key = call_key("linear_forward", own, (A, W, b), {})
+    assert call_key("linear_forward", own, (A,), {"W": W, "b": b}) == key
+    assert call_key("linear_forward", None, (A, W), {"b": b}) == key  # no helper of the student's at all
+    assert call_key("linear_forward", own, (A, W), {"bias": b}) == ""  # not a call of the course's helper
+    assert call_key("linear_forward", own, (A, W, object()), {}) == ""  # not plain data
 
 
 def test_record_calls_records_the_helper_calls():
@@ -429,7 +434,7 @@ def test_record_calls_records_the_helper_calls():
     assert list(deps) == ["helper"]
     assert len(deps["helper"]) == 2
     for key, passed, out in deps["helper"]:
-        assert key == checks.call_key("helper", ns["helper"], (x,), {})
+        assert key == call_key("helper", ns["helper"], (x,), {})
         np.testing.assert_array_equal(passed[0], x) and passed[1] == 2.0  # the arguments, bound
         np.testing.assert_array_equal(out, x * 2.0)  # the copy recorded, not the one mutated afterwards
     assert ns["helper"].__name__ == "helper" and ns["helper"](1.0) == 2.0  # namespace restored

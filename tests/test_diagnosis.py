@@ -12,11 +12,11 @@ import pytest
 from conftest import OTHER_KERNELS, REPO, kernel_of, run_under_kernel
 from dnnkit.cases import FUNCTIONS, assignment_of
 from dnnkit.course import Course
-from dnnkit.mistakes import BEHAVIOURS, BY_NAME, CATALOG, rounds
+from dnnkit.mistakes import BEHAVIOURS, BY_NAME, CATALOG
 from dnnkit.solutions import load_solutions, reference_answers
 from dnnkit.student_cases import StudentCases
 from dnnkit.submissions import solved_notebook, write_submission
-from grading_support import executed_notebook, grader_lines, read_grades, result_record
+from grading_support import executed_notebook, grader_lines, read_grades, result_record, rounds
 
 ASSIGNMENTS = list(FUNCTIONS)
 

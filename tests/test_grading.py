@@ -10,9 +10,9 @@ import pytest
 
 from dnnkit.cases import FUNCTIONS
 from dnnkit.gradebook import function_scores
-from dnnkit.mistakes import CATALOG, rounds
+from dnnkit.mistakes import CATALOG
 from dnnkit.submissions import solved_notebook, write_submission
-from grading_support import CALLS_THE_LOWEST_HELPER
+from grading_support import CALLS_THE_LOWEST_HELPER, rounds
 
 pytestmark = pytest.mark.slow
 POINTS = 10

@@ -14,8 +14,9 @@ from dnnkit.cases import FUNCTIONS
 from dnnkit.cli import main
 from dnnkit.commands.release import course_language
 from dnnkit.course import Course
-from dnnkit.language import LanguageError, Localize, bilingual, mismatches
+from dnnkit.language import LanguageError, Localize, bilingual
 from dnnkit.nbgrader_cli import nbgrader
+from translation_match import mismatches
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TERMS = ("前向传播", "反向传播", "缓存", "激活函数", "代价函数", "梯度", "向量化", "广播", "学习率", "参数",

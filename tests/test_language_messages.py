@@ -18,9 +18,10 @@ from dnnkit.commands.check import report as check_report
 from dnnkit.course import Course
 from dnnkit.grading.nbgrader_pipeline import verdict_outputs
 from dnnkit.grading.records import FunctionResult, SubmissionResult, Verdict
-from dnnkit.language import LANGUAGES, message_mismatches
+from dnnkit.language import LANGUAGES
 from dnnkit.mistakes import CATALOG, chinese
 from dnnkit.solutions import load_solutions, solution_digest
+from translation_match import message_mismatches
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # the step_by_step mistakes: their functions run on the public cases in milliseconds

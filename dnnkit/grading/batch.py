@@ -1,7 +1,5 @@
 """A batch of submissions of one assignment: which to grade (new, changed, or graded against another release or
-other references), and a concurrent.futures executor that runs pipeline.grade_one on each (threads here; with
---scheduler, each thread's sandboxed run goes to a Dask cluster through distributed's executor); then the grades
-CSV (grades_csv.py)."""
+other references), a concurrent.futures executor that runs pipeline.grade_one on each, then the grades CSV."""
 from __future__ import annotations
 
 import contextlib
@@ -24,9 +22,6 @@ from .records import Provenance, SubmissionResult, file_digest, read_record, sub
 from .sandbox import bubblewrap, rootless, rootless_problem, rootless_warning
 from .settings import read_settings
 from .supervisor import SandboxRun
-
-ROOT_WITHOUT_SANDBOX = ("--unsafe-no-sandbox as root would run student code as root; grade in the sandbox "
-                        "(without the flag), or from an unprivileged account such as the course's")
 
 
 @dataclass
@@ -101,9 +96,8 @@ def grade(course: Course, assignment: str, named: list[str], force: bool, sandbo
     for student in work.unchanged:
         print(one_line(f"{shown(student)}: already graded (use --force to regrade)"))
     if work.regraded:
-        reasons = sorted(set(work.regraded.values()))
-        print(f"dnnkit grade: grading {len(work.regraded)} submission(s) again: {'; '.join(reasons)} since they "
-              "were graded")
+        print(f"dnnkit grade: grading {len(work.regraded)} submission(s) again: "
+              f"{'; '.join(sorted(set(work.regraded.values())))} since they were graded")
     known = roster(course.root)
     broke = 0
     with contextlib.closing(sandbox), executors(scheduler, workers, course.root, sandboxed) as (threads, remote):
@@ -147,7 +141,8 @@ def check_sandbox(sandboxed: bool, scheduler: str | None) -> None:
         raise DnnkitError("bubblewrap is not installed, so student code cannot be sandboxed; "
                           "`apt-get install bubblewrap`, or pass --unsafe-no-sandbox to grade without it")
     if not sandboxed and os.geteuid() == 0:
-        raise DnnkitError(ROOT_WITHOUT_SANDBOX)
+        raise DnnkitError("--unsafe-no-sandbox as root would run student code as root; grade in the sandbox "
+                          "(without the flag), or from an unprivileged account such as the course's")
     if scheduler:
         cluster.check_address(scheduler)  # before anything is read or drawn
     local = sandboxed and not scheduler and rootless()  # the sandboxes run here, without root
@@ -163,11 +158,8 @@ def check_sandbox(sandboxed: bool, scheduler: str | None) -> None:
 
 @contextlib.contextmanager
 def executors(scheduler: str | None, workers: int, root, sandboxed: bool = True):
-    """(threads that run grade_one, where their sandboxed runs go): twice `workers` threads running the sandboxes
-    themselves, at most `workers` at once (Grading.slots), so that sandboxes keep running while other submissions
-    are drawn, judged and recorded; or, on a Dask cluster that shows the course's TLS certificate (cluster.py), one
-    thread per cluster thread, each sending its runs through distributed's executor (a run whose worker dies is
-    retried on another)."""
+    """(threads that run grade_one, where their sandboxed runs go): twice `workers` threads, sandboxes here; or one
+    thread per cluster thread, with distributed's executor (a run whose worker dies is retried on another)."""
     if not scheduler:
         with ThreadPoolExecutor(max_workers=2 * max(1, workers)) as threads:
             yield threads, None

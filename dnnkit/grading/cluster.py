@@ -1,11 +1,5 @@
-"""The Dask path, authenticated: the course's own TLS certificate, and a client that uses nothing else.
-
-Anyone who can reach a plain tcp:// scheduler can submit work to it (its workers run as root, so that they can
-sandbox) or pose as it and receive the submissions and hidden cases the grader sends. So `dnnkit grade
---scheduler` only talks to a tls:// scheduler, with distributed's mutual TLS: the scheduler, every worker and
-the grader show a certificate signed by the course's authority, and accept only peers who do. `dnnkit certs`
-makes that authority and one certificate for all three roles in the grader-only `.dnnkit/tls/` (files mode
-0600); the authority's key is thrown away once it has signed, so nobody can sign another certificate with it.
+"""The Dask path, authenticated: the course's own TLS certificate (`dnnkit certs`, in the grader-only `.dnnkit/tls/`)
+and a client that talks to a tls:// scheduler only, with distributed's mutual TLS (docs/threat-model-local.md).
 """
 from __future__ import annotations
 
@@ -53,7 +47,6 @@ def make_certificates(root: Path, force: bool = False) -> Path:
     course = f"dnnkit course {Path(root).resolve().name}"
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{course} authority")])
-    ca_id = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
 
     def build(subject, public_key):
         return (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(public_key)
@@ -70,7 +63,7 @@ def make_certificates(root: Path, force: bool = False) -> Path:
     member = (build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{course} grading cluster")]),
                     key.public_key())
               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_id), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
                                                     ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
               .add_extension(x509.SubjectAlternativeName([x509.DNSName("dnnkit-grading")]), critical=False)
@@ -104,7 +97,8 @@ def security(root: Path, roles: tuple[str, ...] = ("client",)):
         if problem:
             raise DnnkitError(f"{path}: refused as the course's Dask certificate: {problem}; make new ones with "
                               "`dnnkit certs --force` as the grading account")
-    pairs = {f"tls_{role}_{part}": str(folder / name) for role in roles for part, name in (("cert", CERT), ("key", KEY))}
+    pairs = {f"tls_{role}_{part}": str(folder / name)
+             for role in roles for part, name in (("cert", CERT), ("key", KEY))}
     return Security(require_encryption=True, tls_ca_file=str(folder / CA), **pairs)
 
 

@@ -1,7 +1,5 @@
-"""The grades CSV of `dnnkit grade`, as an nbgrader export plugin (`GradesCsv`): `dnnkit grade` writes it after each
-batch, and `nbgrader export --exporter=dnnkit.grading.grades_csv.GradesCsv --assignment ASSIGNMENT` again at any
-time, for instance after grading by hand in formgrader. Its rows are the result records (records.py) with the
-scores the gradebook holds when it is written."""
+"""The grades CSV of `dnnkit grade`, an nbgrader export plugin (`GradesCsv`) that `nbgrader export` can also run:
+the result records' rows with the scores the gradebook holds when it is written."""
 from __future__ import annotations
 
 import csv
@@ -37,10 +35,8 @@ def refused_ids(course: Course, assignment: str, students=None) -> dict[str, str
 
 
 class GradesCsv(ExportPlugin):
-    """`dnnkit grade`'s grades CSV of one assignment (`--assignment`, required), by default in
-    autograded/grades-ASSIGNMENT.csv: one row per result record, with the scores the gradebook holds now (manual
-    grades and late penalties included) and the grader's status, flags and diagnoses; one `refused` row, with 0
-    points, per submission folder whose name is not a usable student id. `--student` keeps only those rows."""
+    """The grades CSV of one `--assignment` (autograded/grades-ASSIGNMENT.csv unless `--to`; `--student` keeps those
+    rows): a row per result record, and a `refused` row, 0 points, per folder whose name is not a student id."""
 
     refused = Dict(help="{id: why} refused besides the folders' (dnnkit grade: the --student names it refused)")
     written = None  # where the last export went
@@ -54,9 +50,8 @@ class GradesCsv(ExportPlugin):
         refused = {**refused_ids(course, assignment), **self.refused}
         text = self.csv_text(course, assignment, refused, {str(s) for s in self.student})
         if self.to:
-            with open(self.to, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
-                handle.write(text)
             self.written = Path(self.to)
+            self.written.write_text(text, encoding="utf-8", errors="backslashreplace", newline="")
         else:
             self.written = write_kit_file(course.root / "autograded", f"grades-{assignment}.csv", text)
             if self.written.name != f"grades-{assignment}.csv":
@@ -86,12 +81,10 @@ class GradesCsv(ExportPlugin):
             results = {student: result for student, result in results.items() if student in only}
         graded = [student for student in results if student not in refused]
         table = submission_scores(course.root, assignment, [*graded, None]) if results else {}
-        for student, result in results.items():
+        for student in sorted(results):
             if (scores := table.get(None if student in refused else student)) is not None:
-                result.apply(scores)
-        rows = [(student, result.csv_row(shown(student, refused=True) if student in refused else None))
-                for student, result in results.items()]
-        writer.writerows(row for _, row in sorted(rows, key=lambda row: row[0]))
+                results[student].apply(scores)
+            writer.writerow(results[student].csv_row(shown(student, refused=True) if student in refused else None))
         return buffer.getvalue()
 
 
@@ -104,10 +97,8 @@ def write_csv(course: Course, assignment: str, refused: dict[str, str] | None = 
 
 
 def write_kit_file(folder: Path, name: str, text: str) -> Path:
-    """Write `text` as folder/name (a file of the kit's own, like the grades CSV or the report) atomically,
-    through a hidden temporary file (no student id begins with '.'). Where a folder holds that name (left by an
-    older dnnkit that took any folder name for a student id), the file goes to "stem-1.suffix" (or -2, ...)
-    instead; the caller says so. Returns where it was written."""
+    """Where `text` went: folder/name, written atomically through a hidden file (no student id begins with '.'),
+    or "stem-1.suffix" (-2, ...) where a folder holds that name (left by an older dnnkit; the caller says so)."""
     folder.mkdir(exist_ok=True)
     stem, dot, suffix = name.rpartition(".")
     target, n = folder / name, 0

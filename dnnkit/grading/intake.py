@@ -1,8 +1,6 @@
-"""Intake, before anything runs: finds the submitted notebook however it arrives, reads it, and puts its nbgrader
-cells right with nbgrader's own sanitize preprocessors (DeduplicateIds, OverwriteKernelspec, OverwriteCells with
-add_missing_cells), checked against the release instead of the gradebook, so that nothing a grader keeps
-(hidden tests) enters the sandbox. Each finding is one readable flag; a change is flagged only when it matches no
-version ever released (released.py): what the instructor changed since the student fetched it is not theirs."""
+"""Intake, before anything runs: find the submitted notebook however it arrives, read it, and put its nbgrader
+cells right with nbgrader's own sanitize preprocessors, answered from the release instead of the gradebook, one
+flag per finding (docs/grading-path.md, step 4)."""
 from __future__ import annotations
 
 import copy
@@ -42,7 +40,6 @@ class Intake:
     flags: list[str] = field(default_factory=list)
     status: Status = Status.GRADED  # or MISSING / INCOMPLETE when nothing can run
     path: Path | None = None
-    unreadable: bool = False  # something was handed in that is not a readable notebook (a link, a FIFO)
 
 
 def _grade_id(cell) -> str | None:
@@ -56,32 +53,28 @@ def _grade_id(cell) -> str | None:
 def _find_notebook(folder: Path, assignment: str, master) -> tuple[Path | None, list[str], bool]:
     """(the notebook to grade or None, flags, whether something handed in could not be read)."""
     expected = folder / f"{assignment}.ipynb"
-    flags = []
     skipped = sorted(p for p in folder.glob("*.ipynb") if not _regular_file(p))
-    if skipped:
-        flags.append("not a regular file, not read (links are never followed): "
-                     + ", ".join(shown(p.name) for p in skipped))
+    listed = ", ".join(shown(p.name) for p in skipped)
+    flags = [f"not a regular file, not read (links are never followed): {listed}"] if skipped else []
     others = [p for p in candidates(folder) if p != expected]
-    if _regular_file(expected):
-        if others:
-            flags.append(f"extra notebook(s) ignored: {', '.join(shown(p.name) for p in others)}")
-        return expected, flags, bool(skipped)
-    if not others:
+    chosen = expected if _regular_file(expected) else max(others, key=lambda p: _overlap(p, master), default=None)
+    if chosen is None:
         return None, flags + [f"no notebook: {assignment}.ipynb is missing from the submission"], bool(skipped)
-    wanted = {_grade_id(c) for c in master.cells} - {None}
-
-    def overlap(path):
-        try:
-            text = (read_limited(path) or b"").decode("utf-8", errors="replace")
-            return len(wanted & set(re.findall(r'"grade_id":\s*"([^"]+)"', text)))
-        except OSError:
-            return 0
-
-    chosen = max(others, key=overlap)
-    flags.append(f"notebook renamed: graded {shown(chosen.name)} instead of {assignment}.ipynb")
-    if len(others) > 1:
-        flags.append(f"extra notebook(s) ignored: {', '.join(shown(p.name) for p in others if p != chosen)}")
+    if chosen != expected:
+        flags.append(f"notebook renamed: graded {shown(chosen.name)} instead of {assignment}.ipynb")
+    if ignored := [p for p in others if p != chosen]:
+        flags.append(f"extra notebook(s) ignored: {', '.join(shown(p.name) for p in ignored)}")
     return chosen, flags, bool(skipped)
+
+
+def _overlap(path: Path, master) -> int:
+    """How many of the release's grade ids the file names (0 when it cannot be read): a renamed notebook's score."""
+    wanted = {_grade_id(c) for c in master.cells} - {None}
+    try:
+        text = (read_limited(path) or b"").decode("utf-8", errors="replace")
+    except OSError:
+        return 0
+    return len(wanted & set(re.findall(r'"grade_id":\s*"([^"]+)"', text)))
 
 
 def _valid_text(value):
@@ -101,33 +94,27 @@ def _read(path: Path) -> tuple[nbformat.NotebookNode | None, list[str]]:
     if raw is None:
         return None, [f"{name} is over the {MAX_NOTEBOOK_BYTES // 1024**2} MB limit; nothing could be graded"]
     try:
-        data = json.loads(raw.decode("utf-8", errors="replace"))
+        data = _valid_text(json.loads(raw.decode("utf-8", errors="replace")))
     except json.JSONDecodeError as err:
         return None, [f"{name} is not valid JSON (line {err.lineno}, column {err.colno}); nothing could be graded"]
     except (ValueError, RecursionError):
         return None, [f"{name} is not valid JSON (nested too deeply); nothing could be graded"]
-    try:
-        data = _valid_text(data)
-    except RecursionError:
-        return None, [f"{name} is not valid JSON (nested too deeply); nothing could be graded"]
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
         return None, [f"{name} is JSON but not a notebook; nothing could be graded"]
-    flags = []
     major = data.get("nbformat")
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
-    except (Exception, RecursionError) as err:
+    except Exception as err:  # RecursionError included
         return None, [f"{name} cannot be read as a notebook ({type(err).__name__}); nothing could be graded"]
-    if major != 4:
-        flags.append(f"{name} is in nbformat {shown(major)}; converted to nbformat 4" if major is not None
-                     else f"{name} has no nbformat version; read as nbformat 4")
-    return nb, flags
+    if major == 4:
+        return nb, []
+    return nb, [f"{name} is in nbformat {shown(major)}; converted to nbformat 4" if major is not None
+                else f"{name} has no nbformat version; read as nbformat 4"]
 
 
 def _cleaned(nb, flags: list[str]) -> nbformat.NotebookNode:
-    """The notebook with each cell rebuilt from the fields a cell may have: its type, source and nbgrader metadata
-    (a dict with a text grade id, else dropped), and for an ordinary code cell tagged `own-outputs` that tag and
-    its outputs (own_outputs.py); no other metadata, outputs or attachments."""
+    """The notebook with each cell rebuilt from its type, source and well-formed nbgrader metadata only (and, for an
+    ordinary code cell tagged `own-outputs`, that tag and its outputs: own_outputs.py)."""
     cells = []
     for cell in nb.cells:
         if not isinstance(cell, dict):
@@ -137,8 +124,7 @@ def _cleaned(nb, flags: list[str]) -> nbformat.NotebookNode:
         if kind not in ("code", "markdown", "raw") or not isinstance(source, str):
             flags.append("a cell of unknown type or with a non-text source was dropped")
             continue
-        new = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-               "raw": nbformat.v4.new_raw_cell}[kind](source)
+        new = getattr(nbformat.v4, f"new_{kind}_cell")(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         if _grade_id(cell) is not None:
             new.metadata.nbgrader = copy.deepcopy(metadata["nbgrader"])
@@ -154,15 +140,18 @@ def _cleaned(nb, flags: list[str]) -> nbformat.NotebookNode:
     return nb
 
 
-class FirstCopyGraded(DeduplicateIds):
-    """nbgrader's DeduplicateIds, keeping the first copy of a released cell and dropping the others: nbgrader keeps
-    the last one's metadata and runs the earlier copies as ordinary cells, so a copy pasted below a solution would
-    be the one graded. Every cell with a released grade id counts (nbgrader's test, the grade/solution/locked
-    flags, is the student's to remove)."""
+class _FromRelease:
+    """A sanitize step of nbgrader's that answers from `release` and adds its findings to `flags`."""
 
     def __init__(self, release: Release, flags: list[str], **kwargs):
         super().__init__(**kwargs)
-        self.released, self.flags = {_grade_id(cell) for cell in release.notebook.cells} - {None}, flags
+        self.release, self.flags = release, flags
+        self.released = {_grade_id(cell): cell for cell in release.notebook.cells if _grade_id(cell)}
+
+
+class FirstCopyGraded(_FromRelease, DeduplicateIds):
+    """nbgrader's DeduplicateIds keeping the first copy of a released cell (nbgrader keeps the last: a copy pasted
+    below a solution would be graded); any cell with a released grade id counts, whatever its flags say."""
 
     def preprocess(self, nb, resources):
         self.grade_ids, self.copies = set(), set()
@@ -180,12 +169,8 @@ class FirstCopyGraded(DeduplicateIds):
         return cell, resources
 
 
-class ReleasedKernelspec(OverwriteKernelspec):
+class ReleasedKernelspec(_FromRelease, OverwriteKernelspec):
     """nbgrader's OverwriteKernelspec with the release's notebook metadata in place of the gradebook's kernelspec."""
-
-    def __init__(self, release: Release, flags: list[str], **kwargs):
-        super().__init__(**kwargs)
-        self.release, self.flags = release, flags
 
     def preprocess(self, nb, resources):
         kernelspec = nb.metadata.get("kernelspec")
@@ -197,21 +182,11 @@ class ReleasedKernelspec(OverwriteKernelspec):
         return nb, resources
 
 
-class ReleasedCells(OverwriteCells):
-    """nbgrader's OverwriteCells, asking the released notebook what it asks the gradebook (so hidden tests never
-    come back into a notebook that will run): a cell's type, locked state, points and, for a locked cell, source
-    are put back by nbgrader's own code; before that the kit puts back the whole of the cell's metadata (nbgrader
-    fixes only some fields). A grade id the release does not have makes an ordinary cell. Missing cells are put
-    back where they were released: every nbgrader cell, not only grade cells as nbgrader does, except a deleted
-    solution cell whose function another cell defines (that cell is graded)."""
+class ReleasedCells(_FromRelease, OverwriteCells):
+    """nbgrader's OverwriteCells asking the release, not the gradebook (hidden tests never enter a notebook that will
+    run), a cell's whole metadata put back first; every missing nbgrader cell restored where it was released."""
 
     add_missing_cells = Bool(True)
-
-    def __init__(self, release: Release, flags: list[str], **kwargs):
-        super().__init__(**kwargs)
-        self.release, self.flags = release, flags
-        self.released = {_grade_id(cell): cell for cell in release.notebook.cells if _grade_id(cell)}
-        self.cell = None
 
     def preprocess(self, nb, resources):
         self.gradebook = self  # nbgrader's steps below call find_source_cell and find_graded_cell on it
@@ -270,18 +245,15 @@ class ReleasedCells(OverwriteCells):
 
     def _restored(self, gid: str, nb) -> list:
         """The released cell `gid` as it is put back (none: a solution that another cell defines)."""
+        defines = re.compile(rf"^\s*def\s+{re.escape(gid)}\s*\(", re.M)
         if not self.released[gid].metadata.nbgrader.get("solution"):
             self.flags.append(f"locked cell {gid} was deleted; restored")
-        elif any(_code_defines(cell, gid) for cell in nb.cells if cell.cell_type == "code"):
+        elif any(defines.search(cell.source) for cell in nb.cells if cell.cell_type == "code"):
             self.flags.append(f"solution cell {gid} was deleted; graded the cell that defines {gid}")
             return []
         else:
             self.flags.append(f"solution cell {gid} was deleted")
         return [copy.deepcopy(self.released[gid])]
-
-
-def _code_defines(cell, function_name: str) -> bool:
-    return re.search(rf"^\s*def\s+{re.escape(function_name)}\s*\(", cell.source, re.M) is not None
 
 
 def repaired(nb, release: Release) -> tuple[nbformat.NotebookNode, list[str]]:
@@ -299,15 +271,14 @@ def take_in(folder: Path, release: Release) -> Intake:
     """Find, read and repair the submission in `folder`."""
     folder = Path(folder)
     if folder.is_symlink():
-        return Intake(None, ["the submission folder is a link; not followed"], Status.INCOMPLETE, unreadable=True)
+        return Intake(None, ["the submission folder is a link; not followed"], Status.INCOMPLETE)
     if not folder.is_dir():
         return Intake(None, [f"no submission folder for {release.assignment}"], Status.MISSING)
     path, flags, unreadable = _find_notebook(folder, release.assignment, release.notebook)
     if path is None:  # something was handed in (a link, a FIFO) but nothing that can be read is "incomplete"
-        return Intake(None, flags, Status.INCOMPLETE if unreadable else Status.MISSING, unreadable=unreadable)
+        return Intake(None, flags, Status.INCOMPLETE if unreadable else Status.MISSING)
     nb, read_flags = _read(path)
-    flags += read_flags
     if nb is None:
-        return Intake(None, flags, Status.INCOMPLETE, path)
+        return Intake(None, flags + read_flags, Status.INCOMPLETE, path)
     repaired_nb, repair_flags = repaired(nb, release)
-    return Intake(repaired_nb, flags + repair_flags, Status.GRADED, path)
+    return Intake(repaired_nb, flags + read_flags + repair_flags, Status.GRADED, path)

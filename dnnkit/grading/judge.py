@@ -1,19 +1,11 @@
-"""The judge: decides every verdict outside the sandbox, from what the supervisor took from the runner. It
-holds the expected outputs and never the sandbox: pipeline.py hands it what intake read and the run reported.
-
-Results are loaded as plain data (allow_pickle=False), compared with the reference outputs by dnnkit.checks
-(the code students' visible tests use, so a message never disagrees with a grade) and matched against the
-catalogued mistakes. A failed public case is told in full (the student's values on the released inputs, an
-exception's type and message) as far as the notebook's own visible test already told it; anything else, and
-every hidden case, in the fixed vocabulary of checks.compare(reveal=False). Points are not decided here:
-nbgrader gives a passing grade cell its metadata's points (nbgrader_pipeline.py). Also here: the executed
-notebook rebuilt from the runner's outputs (known fields only; what is kept of them is nbgrader_pipeline's
-LimitOutput's).
-"""
+"""The judge: every verdict, decided outside the sandbox from what the runner reported, with the comparisons of
+the students' visible tests (dnnkit.checks) and the catalogued mistakes; and the executed notebook rebuilt from the
+runner's outputs, known fields only. Points are nbgrader's."""
 from __future__ import annotations
 
 import base64
 import builtins
+import contextlib
 import json
 
 import nbformat
@@ -25,7 +17,7 @@ from ..course import Course
 from ..names import one_line
 from ..shipped import released_language
 from . import protocol
-from .intake import Intake
+from .intake import Intake, _valid_text
 from .records import FunctionResult, Status, SubmissionResult, Verdict
 from .supervisor import RunState
 
@@ -34,25 +26,12 @@ RAISED_CHARS = 300  # a public case's exception, when told in a verdict: its fir
 
 
 def _told(visible_error, text: str) -> bool:
-    """Whether the visible test's error (`visible_error`) begins with `text`, the detailed failure of a public
-    case: then the verdict may repeat it. The visible test ran among the notebook's cells, before any grading
-    data was in the sandbox; the public cases the judge gets ran later, in a level, where the student's code
-    can read that level's hidden inputs and the sealed helper answers handed over for it, and could return them as
-    its 'answer' (an exception's message, a dict's keys, values). So a value from there is told only when the
-    same text came out of the cells already: it then carries nothing the grading data could have put in it."""
+    """Whether the visible test's error begins with `text`, a public case's detailed failure: only then may the
+    verdict repeat it. The visible test ran among the cells, before any grading data was in the sandbox; the public
+    cases the judge gets ran in a level, where the student's code could read that level's hidden inputs and sealed
+    helper answers and return them as its 'answer'. Text the cells already printed carries none of them."""
     return isinstance(visible_error, str) and bool(text) and (
         visible_error == text or visible_error.startswith(text + "\n"))
-
-
-def _visible_errors(nb, state: RunState) -> dict[str, str]:
-    """{function: the error message its visible test cell reported while the cells ran} (cells that failed)."""
-    errors = {}
-    for i, cell in enumerate(nb.cells):
-        name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
-        error = state.cell_outputs.get(i, {}).get("error")
-        if name is not None and isinstance(error, dict) and isinstance(error.get("evalue"), str):
-            errors[name] = error["evalue"]
-    return errors
 
 
 def _fault_fields(fault) -> dict:
@@ -62,9 +41,8 @@ def _fault_fields(fault) -> dict:
 
 
 def _calls(got) -> list[dict]:
-    """The helper calls a case's result reports (runner._calls_reported), as run_case logs them; nothing when they
-    are not in that form."""
-    calls = got.get("calls") if isinstance(got, dict) else None
+    """The helper calls a case's result reports (runner._calls_reported) as run_case logs them, or [] if malformed."""
+    calls = got.get("calls")
     if not isinstance(calls, dict):
         return []
     helpers, rows, args = calls.get("helpers"), calls.get("rows"), calls.get("args")
@@ -82,12 +60,6 @@ def _calls(got) -> list[dict]:
     return logged
 
 
-def _inside(got) -> str:
-    """Where a case's exception was raised, if one of the provided helpers or numpy (a fixed vocabulary)."""
-    inside = got.get("inside") if isinstance(got, dict) else None
-    return inside if inside in (*checks.PROVIDED_HELPERS, "numpy") else ""
-
-
 class Grader:
     """The trusted half: decides the verdicts from what a SandboxRun reported, outside the sandbox."""
 
@@ -97,30 +69,27 @@ class Grader:
         self.language = released_language(course, assignment)  # a verdict repeats its visible test's words
 
     def judge(self, name: str, results, hidden_cases: dict, visible_error: str = "") -> FunctionResult:
-        """Compare one function's returned values with the reference outputs: the verdict, and the catalogued
-        mistake its answers match.
-
-        `visible_error` is the error the function's visible test cell reported while the notebook's cells ran
-        ('' if none). A failed public case is told in full only when that text told it already (see _told)."""
+        """One function's verdict on its returned values, and the catalogued mistake they match; `visible_error`
+        is what its visible test cell reported ('' if nothing), which bounds what a verdict tells (_told)."""
         verdict, language = FunctionResult(name), self.language
         if not isinstance(results, dict) or set(results) != {"public", "hidden"}:
-            verdict.verdict, verdict.message = Verdict.FAILED, checks.say("unreadable results", language)
-            return verdict
-        all_cases, outcomes, failure, changed = [], [], None, False
+            return FunctionResult(name, Verdict.FAILED, checks.say("unreadable results", language))
+        outcomes, failure, changed = [], None, False
         for group, expected_cases in (("public", self.public[name]), ("hidden", hidden_cases[name])):
-            got_cases = results[group]
+            got_cases, kind = results[group], f"{group} case"
             if not isinstance(got_cases, list) or len(got_cases) != len(expected_cases):
                 verdict.verdict = Verdict.FAILED
                 verdict.message = checks.say(f"incomplete {group}", language, function=name)
                 return verdict
             for case, got in zip(expected_cases, got_cases):
+                got = got if isinstance(got, dict) else {}
                 # whether the call changed its arguments in place: a note only (a fixed sentence), never a verdict
-                changed = changed or (isinstance(got, dict) and got.get("changed") is True)
-                kind = f"{group} case"
-                all_cases.append(case)
-                if not isinstance(got, dict) or got.get("ok") is not True:
-                    error = str(got.get("error", "")) if isinstance(got, dict) else ""
-                    outcomes.append({"raises": error, "inside": _inside(got), "calls": _calls(got)})
+                changed = changed or got.get("changed") is True
+                if got.get("ok") is not True:
+                    error = str(got.get("error", ""))
+                    # where it was raised, if in a provided helper or numpy (a fixed vocabulary)
+                    inside = got["inside"] if got.get("inside") in (*checks.PROVIDED_HELPERS, "numpy") else ""
+                    outcomes.append({"raises": error, "inside": inside, "calls": _calls(got)})
                     raised = error.split(":")[0]
                     # only a built-in exception's name: the message, and a class the student named, are theirs
                     builtin = getattr(builtins, raised, None)
@@ -132,8 +101,8 @@ class Grader:
                     if failure is None and group == "public" and _told(visible_error, checks.labelled(
                             "raised", language, case["name"], function=name, error=error)):
                         raised = one_line(error.splitlines()[0][:RAISED_CHARS]) if error.strip() else raised
-                    what = {"error": raised} if raised else {
-                        "error": checks.MESSAGES["an exception"][0], "zh": {"error": checks.MESSAGES["an exception"][1]}}
+                    english, chinese = checks.MESSAGES["an exception"]
+                    what = {"error": raised} if raised else {"error": english, "zh": {"error": chinese}}
                     failure = failure or checks.labelled("grader raised", language, case["name"], kind=kind,
                                                           function=name, **what)
                     continue
@@ -151,30 +120,32 @@ class Grader:
             if group == "public":
                 verdict.public_passed = failure is None
         note = checks.input_change_note(name, language) if changed else ""
+        note = "\n" + note if note else ""
         if failure is not None:
-            verdict.verdict, verdict.message = Verdict.FAILED, failure + ("\n" + note if note else "")
-            verdict.diagnosis = checks.diagnose(name, all_cases, outcomes)
+            verdict.verdict, verdict.message = Verdict.FAILED, failure + note
+            verdict.diagnosis = checks.diagnose(name, [*self.public[name], *hidden_cases[name]], outcomes)
             return verdict
         verdict.verdict, verdict.public_passed = Verdict.PASSED, True
-        verdict.message = checks.say("all public and hidden pass", language, function=name) + (
-            "\n" + note if note else "")
+        verdict.message = checks.say("all public and hidden pass", language, function=name) + note
         return verdict
 
     def finish(self, student: str, taken: Intake, state: RunState | None, hidden_cases: dict) -> SubmissionResult:
         """The verdicts on one submission: what intake made of it, what its sandboxed run reported (None when
         nothing could run) and the hidden cases it ran on."""
-        result = SubmissionResult(student, self.assignment, flags=[*taken.flags, *(state.flags if state else [])])
         names = FUNCTIONS[self.assignment]
-        result.functions = {n: FunctionResult(n) for n in names}
+        result = SubmissionResult(student, self.assignment, flags=[*taken.flags, *(state.flags if state else [])],
+                                  functions={n: FunctionResult(n) for n in names})
         nb = taken.notebook
         if nb is None or state is None:
             result.status = taken.status if taken.status is not Status.GRADED else Status.INCOMPLETE
+            english, chinese = checks.MESSAGES[f"status {result.status}"]
             for f in result.functions.values():
-                f.message = checks.say("not graded", self.language, function=f.name,
-                                       status=checks.MESSAGES[f"status {result.status}"][0],
-                                       zh={"status": checks.MESSAGES[f"status {result.status}"][1]})
+                f.message = checks.say("not graded", self.language, function=f.name, status=english,
+                                       zh={"status": chinese})
             return result
-        visible_errors = _visible_errors(nb, state)
+        tests = {i: name for i, cell in enumerate(nb.cells) if i in state.cell_outputs  # the visible tests that ran
+                 and (name := function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))) in result.functions}
+        errors = {name: state.cell_outputs[i].get("error") for i, name in tests.items()}
         for name in names:
             if name in state.function_faults:
                 f, fault = result.functions[name], state.function_faults[name]
@@ -183,24 +154,19 @@ class Grader:
                                        self.language, function=name, **_fault_fields(fault))
                 result.status = Status.INCOMPLETE
             elif name in state.results:
-                result.functions[name] = self.judge(name, state.results[name], hidden_cases,
-                                                    visible_errors.get(name, ""))
+                error = errors.get(name)
+                told = error["evalue"] if isinstance(error, dict) and isinstance(error.get("evalue"), str) else ""
+                result.functions[name] = self.judge(name, state.results[name], hidden_cases, told)
         if state.cell_faults:
             result.status = Status.INCOMPLETE
-        self._visible_results(nb, state, result)
+        for i, name in tests.items():
+            function = result.functions[name]
+            function.visible_passed = state.cell_outputs[i].get("error") is None
+            if function.visible_passed and not function.public_passed and function.verdict is Verdict.FAILED:
+                result.flags.append(f"{name}: possible tampering: its visible test passed in the notebook, "
+                                    "but the same public cases fail when checked outside it")
         result.notebook = self._executed_notebook(nb, state)
         return result
-
-    @staticmethod
-    def _visible_results(nb, state: RunState, result: SubmissionResult) -> None:
-        for i, cell in enumerate(nb.cells):
-            name = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
-            if name in result.functions and i in state.cell_outputs:
-                function = result.functions[name]
-                function.visible_passed = state.cell_outputs[i].get("error") is None
-                if function.visible_passed and not function.public_passed and function.verdict is Verdict.FAILED:
-                    result.flags.append(f"{name}: possible tampering: its visible test passed in the notebook, "
-                                        "but the same public cases fail when checked outside it")
 
     def _cell_fault(self, fault) -> str:
         """What a skipped cell's error says, in the release's language."""
@@ -208,49 +174,43 @@ class Grader:
 
     def _executed_notebook(self, nb, state: RunState) -> nbformat.NotebookNode:
         """The notebook with the outputs the runner reported for each cell (known fields only, at most
-        NOTEBOOK_OUTPUT_BYTES in all); the verdicts are written into the graded cells later, by nbgrader's pass
-        (nbgrader_pipeline.py)."""
+        NOTEBOOK_OUTPUT_BYTES in all); nbgrader's pass writes the verdicts in later."""
         executed = nbformat.from_dict(json.loads(json.dumps(nb)))
-        count = 0
-        budget = NOTEBOOK_OUTPUT_BYTES
+        count, budget = 0, NOTEBOOK_OUTPUT_BYTES
+        left_out = checks.say("output left out", self.language) + "\n"
         for i, cell in enumerate(executed.cells):
             if cell.cell_type != "code":
                 continue
             own = list(cell.get("outputs") or []) if own_outputs.tagged(cell) else None
             cell.outputs = []
-            event = state.cell_outputs.get(i)
-            if own is not None and i not in state.cell_faults:  # the student's own run (own_outputs)
-                event = {"outputs": own, "error": None}
             if i in state.cell_faults:
-                cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename="CellFault", evalue=self._cell_fault(state.cell_faults[i]),
-                    traceback=f"CellFault: {self._cell_fault(state.cell_faults[i])}".split("\n")))
-            elif event:
-                count += 1
-                cell.execution_count = count
-                outputs = event.get("outputs", [])
-                if event.get("left_out"):
-                    outputs = [{"output_type": "stream", "name": "stdout",
-                                "text": checks.say("output left out", self.language) + "\n"}]
-                for output in outputs[:10] if isinstance(outputs, list) else []:
-                    try:
-                        content = _content(output)
-                        size = len(json.dumps(content))
-                        if budget - size < 0:
-                            content = {"name": "stdout", "text": checks.say("output left out", self.language) + "\n"}
-                            output = {"output_type": "stream"}
-                            size = 0
-                        budget -= size
-                        cell.outputs.append(nbformat.v4.output_from_msg(
-                            {"header": {"msg_type": output["output_type"]}, "content": content}))
-                    except Exception:
-                        continue
+                message = self._cell_fault(state.cell_faults[i])
+                cell.outputs.append(nbformat.v4.new_output("error", ename="CellFault", evalue=message,
+                                                           traceback=f"CellFault: {message}".split("\n")))
+                continue
+            event = state.cell_outputs.get(i) if own is None else {"outputs": own}  # own: the student's run
+            if not event:
+                continue
+            count += 1
+            cell.execution_count = count
+            outputs = event.get("outputs", [])
+            if event.get("left_out"):
+                outputs = [{"output_type": "stream", "name": "stdout", "text": left_out}]
+            for output in outputs[:10] if isinstance(outputs, list) else []:
+                with contextlib.suppress(Exception):  # an output of no known shape is left out
+                    content = _content(output)
+                    size = len(json.dumps(content))
+                    if size > budget:
+                        content, output, size = {"name": "stdout", "text": left_out}, {"output_type": "stream"}, 0
+                    budget -= size
+                    cell.outputs.append(nbformat.v4.output_from_msg(
+                        {"header": {"msg_type": output["output_type"]}, "content": content}))
         return executed
 
 
 def _text(value) -> str:
-    """A reported text as a string a notebook file can hold (JSON can carry lone surrogates)."""
-    return str(value).encode("utf-8", errors="replace").decode("utf-8")
+    """A reported text as a string a notebook file can hold."""
+    return _valid_text(str(value))
 
 
 def _is_image(kind: str, value: str) -> bool:

@@ -1,25 +1,11 @@
-"""nbgrader's own autograde pass over a judged submission: the one way verdicts enter the gradebook.
-
-`dnnkit grade` runs nbgrader's `Autograde` converter on each judged submission, with the course's
-nbgrader_config.py and every preprocessor it configures, except that `TrustedVerdicts` takes the place of
-nbgrader's `Execute` step: instead of running the student's code (the sandbox did), it writes the outputs the
-sandbox reported and, into each graded test cell, the judge's verdict. nbgrader's own steps then do the rest:
-restoring locked cells from the gradebook (sanitize pass), the points of each grade cell from its metadata
-(`SaveAutoGrades`: an error output scores 0, none scores the cell's points), manual grades and
-`needs_manual_grade`, the timestamp read from `timestamp.txt`, the late penalty of the configured
-`LateSubmissionPlugin`, and the autograded notebook in `autograded/<student>/<assignment>/`.
-
-nbgrader reads the submission from a staging folder inside the grader-only `.dnnkit/`, holding only the
-notebook the sandbox ran (as intake repaired it) and a `timestamp.txt` that parses: never a student's other
-files, which nbgrader would copy into autograded/ and feedback/ (links included).
-
-Also here, for both autograde passes (nbgrader_config.py): `LimitOutput`, nbgrader's, which also bounds the
-length of a line; the one limit on what a notebook's outputs keep.
+"""nbgrader's own autograde pass over a judged submission, the one way verdicts enter the gradebook: nbgrader's
+`Autograde` with the course's configuration, `TrustedVerdicts` in the place of its `Execute` step; and the kit's
+`LimitOutput`, the one limit on what a notebook's outputs keep (docs/grading-path.md, step 7).
 """
 from __future__ import annotations
 
 import copy
-import logging
+import logging.handlers
 import secrets
 import shutil
 import stat
@@ -35,8 +21,7 @@ from jsonschema import validators
 from jsonschema.exceptions import best_match
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
-from nbgrader.preprocessors import CheckCellMetadata, Execute
-from nbgrader.preprocessors import LimitOutput as NbgraderLimitOutput
+from nbgrader.preprocessors import CheckCellMetadata, Execute, LimitOutput as NbgraderLimitOutput
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from traitlets import Integer
@@ -54,13 +39,12 @@ MAX_TIMESTAMP_BYTES = 200
 
 
 class TrustedVerdicts(Preprocessor):
-    """In place of nbgrader's Execute: each code cell gets the outputs the sandbox reported for it, and each
-    graded test cell, instead, its verdict (an error output when the function did not pass, so nbgrader gives
-    it 0; otherwise the cell's points)."""
+    """In place of nbgrader's Execute: each code cell gets the outputs the sandbox reported, and each graded test
+    cell its verdict (an error output, which nbgrader scores 0, unless the function passed)."""
 
     def __init__(self, result: SubmissionResult, language: str = "en", **kwargs):
-        super().__init__(**kwargs)
-        self.result, self.language, self.enabled = result, language, True
+        super().__init__(enabled=True, **kwargs)
+        self.result, self.language = result, language
 
     def preprocess(self, nb, resources):
         executed = self.result.notebook
@@ -105,33 +89,28 @@ class LimitOutput(NbgraderLimitOutput):
                          for line in text.split("\n"))
 
 
+_COMPILED: dict = {}  # schema version: its validator, the schema checked against the meta-schema once
+
+
 class _SchemaCheckedOnce(BaseMetadataValidator):
-    """nbgrader's cell validation with its JSON schema compiled once: `jsonschema.validate` checks the schema
-    itself against the meta-schema on every call, which was a third of the whole nbgrader pass (two checks of
-    every cell of every submission). Same schema, same rules, same first error."""
+    """nbgrader's cell validation with its JSON schema compiled once (`jsonschema.validate` checks the schema on
+    every call: a third of the nbgrader pass). Same schema, same rules, same first error."""
 
     def validate_cell(self, cell) -> None:
         meta = cell.metadata.get("nbgrader")
         if meta is None or meta.get("schema_version", 0) != self.schema_version:
             return super().validate_cell(cell)  # nothing to check, or nbgrader's own schema-version error
-        error = best_match(_compiled(self.schema_version, self.schema).iter_errors(meta))
+        if self.schema_version not in _COMPILED:
+            validator = validators.validator_for(self.schema)
+            validator.check_schema(self.schema)
+            _COMPILED[self.schema_version] = validator(self.schema)
+        error = best_match(_COMPILED[self.schema_version].iter_errors(meta))
         if error is not None:
             raise error
 
 
 class _Validator(MetadataValidator, _SchemaCheckedOnce):
     """nbgrader's MetadataValidator (its checks of grade ids and cell types unchanged), schema compiled once."""
-
-
-_COMPILED: dict = {}  # schema version: its compiled validator
-
-
-def _compiled(version: int, schema: dict):
-    if version not in _COMPILED:
-        validator = validators.validator_for(schema)
-        validator.check_schema(schema)
-        _COMPILED[version] = validator(schema)
-    return _COMPILED[version]
 
 
 class CheckCellMetadataOnce(CheckCellMetadata):
@@ -149,9 +128,8 @@ class CheckCellMetadataOnce(CheckCellMetadata):
 
 
 def verdict_outputs(visible: list, function: FunctionResult, points: float, language: str = "en") -> list:
-    """A graded test cell's outputs: what its visible test printed (an error or standard error shown as plain
-    text: only the trusted verdict decides the points), then the verdict with the cell's points, in `language`
-    (the release's)."""
+    """A graded test cell's outputs: what its visible test printed (an error as plain text: only the trusted verdict
+    decides the points), then the verdict with the cell's points, in `language` (the release's)."""
     outputs = []
     for output in visible:
         if output.output_type == "error":
@@ -172,8 +150,7 @@ def verdict_outputs(visible: list, function: FunctionResult, points: float, lang
 
 
 def _timestamp(folder: Path, flags: list[str]) -> str | None:
-    """The submission's timestamp.txt as nbgrader would read it, or None (missing, or flagged as unusable:
-    nbgrader itself would stop on it)."""
+    """The submission's timestamp.txt as nbgrader would read it, or None (missing, or flagged: nbgrader would stop)."""
     path = folder / "timestamp.txt"
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
@@ -194,8 +171,7 @@ def _timestamp(folder: Path, flags: list[str]) -> str | None:
 
 
 def _submission_secret(folder: Path) -> str | None:
-    """The submission_secret.txt `nbgrader submit` wrote (hex digits; nbgrader's release_feedback needs it in the
-    feedback folder), or None when it is missing or anything else than a short regular file of hex digits."""
+    """The submission_secret.txt `nbgrader submit` wrote, or None unless it is a short regular file of hex digits."""
     try:
         if not stat.S_ISREG((folder / "submission_secret.txt").lstat().st_mode):
             return None
@@ -206,17 +182,6 @@ def _submission_secret(folder: Path) -> str | None:
     return text if 0 < len(text) <= MAX_TIMESTAMP_BYTES and all(c in "0123456789abcdef" for c in text) else None
 
 
-class _Errors(logging.Handler):
-    """Keeps nbgrader's error lines for a one-line message (its log is otherwise left quiet)."""
-
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 class NbgraderPass:
     """nbgrader's autograde pass for the submissions of one assignment (used by one thread)."""
 
@@ -224,9 +189,8 @@ class NbgraderPass:
         self.root, self.assignment = root, assignment
         self.config = course_config(root)
         self.language = released_language(Course(root), assignment)
-        steps = list(Autograde.autograde_preprocessors.default())
-        configured = self.config.get("Autograde", {}).get("autograde_preprocessors", steps)
-        self.steps = list(configured)
+        default = Autograde.autograde_preprocessors.default()
+        self.steps = list(self.config.get("Autograde", {}).get("autograde_preprocessors", default))
         if not any(_is_execute(step) for step in self.steps):
             raise DnnkitError("nbgrader_config.py: c.Autograde.autograde_preprocessors has no Execute step for "
                               "dnnkit grade to take the place of; keep nbgrader's Execute in that list")
@@ -234,20 +198,18 @@ class NbgraderPass:
         self.log.propagate, self.log.level = False, logging.ERROR
 
     def run(self, result: SubmissionResult, submitted: Path, master) -> None:
-        """Grade `result` through nbgrader: stage the notebook that ran (or, when nothing could run, the
-        released one with every function not graded) and the timestamp, run Autograde, then read back what
-        the gradebook recorded."""
+        """Stage the notebook that ran (the released one if nothing could) and its timestamp, run nbgrader's
+        Autograde on it, then read back what the gradebook recorded."""
         stage = STAGE / secrets.token_hex(8)
         folder = self.root / stage / result.student / self.assignment
         folder.mkdir(parents=True)
         try:
             nb = result.notebook if result.notebook is not None else master
             nbformat.write(nb, folder / f"{self.assignment}.ipynb")
-            timestamp = _timestamp(submitted, result.flags) if submitted.is_dir() else None
-            if timestamp:
+            if submitted.is_dir() and (timestamp := _timestamp(submitted, result.flags)):
                 (folder / "timestamp.txt").write_text(timestamp + "\n")
-            secret = _submission_secret(submitted) if submitted.is_dir() else None
-            if secret:  # nbgrader's release_feedback files the feedback under it, for the student's fetch
+            # nbgrader's release_feedback files the feedback under the secret, for the student's fetch
+            if submitted.is_dir() and (secret := _submission_secret(submitted)):
                 (folder / "submission_secret.txt").write_text(secret)
             self._autograde(result, stage)
         finally:
@@ -255,26 +217,22 @@ class NbgraderPass:
         self.read_back(result)
 
     def _autograde(self, result: SubmissionResult, stage: Path) -> None:
-        with warnings.catch_warnings():  # nbgrader's own gradebook calls make SQLAlchemy warn about autoflush
-            warnings.simplefilter("ignore", category=SAWarning)
-            self._convert(result, stage)
-
-    def _convert(self, result: SubmissionResult, stage: Path) -> None:
-        coursedir = CourseDirectory(config=self.config)
-        coursedir.root = str(self.root)
-        coursedir.submitted_directory = str(stage)
-        coursedir.assignment_id, coursedir.student_id = self.assignment, result.student
-        converter = Autograde(coursedir=coursedir, config=self.config, log=self.log)
-        converter.force = True
+        coursedir = CourseDirectory(config=self.config, root=str(self.root), submitted_directory=str(stage),
+                                    assignment_id=self.assignment, student_id=result.student)
+        converter = Autograde(coursedir=coursedir, config=self.config, log=self.log, force=True)
         converter.autograde_preprocessors = [TrustedVerdicts(result, self.language) if _is_execute(step)
                                              else _kit_step(step) for step in self.steps]
         converter.sanitize_preprocessors = [_kit_step(step) for step in converter.sanitize_preprocessors]
-        errors = _Errors()
+        errors = logging.handlers.BufferingHandler(capacity=10**6)  # nbgrader's error lines, for a one-line message
+        errors.setLevel(logging.ERROR)
         self.log.addHandler(errors)
         try:
-            converter.start()
+            with warnings.catch_warnings():  # nbgrader's own gradebook calls make SQLAlchemy warn about autoflush
+                warnings.simplefilter("ignore", category=SAWarning)
+                converter.start()
         except Exception as err:
-            why = next((line for line in errors.lines if "Error" in line or "error" in line), None) or str(err)
+            lines = [record.getMessage() for record in errors.buffer]
+            why = next((line for line in lines if "Error" in line or "error" in line), None) or str(err)
             raise DnnkitError(one_line(f"nbgrader's autograde failed: {why.splitlines()[-1] if why else err}"))
         finally:
             self.log.removeHandler(errors)

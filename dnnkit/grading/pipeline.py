@@ -1,16 +1,6 @@
-"""One submission from submitted/ to the gradebook: `grade_one`, the steps in order.
-
-take in (intake.py) -> run sandboxed (supervisor.py) -> judge (judge.py) -> nbgrader pass (nbgrader_pipeline.py)
--> record (records.py)
-
-`Grading` is what every submission of one `dnnkit grade` run shares. grade_one runs in one of batch.py's threads;
-the sandboxed run happens in that thread, or on a Dask worker when the run has a cluster (it takes and returns
-plain data: the repaired notebook and the level inputs in, a RunState out). The steps that hold the expected
-outputs or write the gradebook (drawing the hidden cases, judging, nbgrader's pass, the record) stay in this
-process and take turns: the reference solutions' namespace serves one caller at a time (drawing, judging), and so
-does the gradebook (nbgrader's pass, the record). `slots` bounds how many sandboxes run here at once; batch.py
-gives grade_one more threads than that, so that sandboxes keep running while other submissions are judged and
-recorded.
+"""One submission from submitted/ to the gradebook, `grade_one`: take in (intake.py) -> run sandboxed
+(supervisor.py) -> judge (judge.py) -> nbgrader pass (nbgrader_pipeline.py) -> record (records.py); and `Grading`,
+what the submissions of one run share (docs/grading-path.md says which steps take turns, and why).
 """
 from __future__ import annotations
 
@@ -84,7 +74,10 @@ def grade_one(submission: Submission, grading: Grading) -> SubmissionResult:
         with grading.references:
             result = grading.judge.finish(student, taken, ran, hidden)
     except Exception as err:
-        result = _grader_failed(student, grading.assignment, err)
+        print_traceback()
+        result = SubmissionResult(student, grading.assignment, Status.INCOMPLETE,
+                                  functions={n: FunctionResult(n) for n in FUNCTIONS[grading.assignment]})
+        result.add_grader_error(f"{type(err).__name__}: {err}")
     result.provenance = submission.provenance
     with grading.gradebook:
         nbgrader_pass(result, submission.folder, grading)
@@ -107,14 +100,6 @@ def nbgrader_pass(result: SubmissionResult, folder: Path, grading: Grading) -> N
         print_traceback()
         result.add_grader_error(f"could not record the grade: {type(err).__name__}: {err}")
         result.notebook = None
-
-
-def _grader_failed(student: str, assignment: str, err: Exception) -> SubmissionResult:
-    print_traceback()
-    result = SubmissionResult(student, assignment, status=Status.INCOMPLETE)
-    result.add_grader_error(f"{type(err).__name__}: {err}")
-    result.functions = {n: FunctionResult(n) for n in FUNCTIONS[assignment]}
-    return result
 
 
 def print_traceback() -> None:

@@ -1,16 +1,6 @@
-"""The result of grading one submission, and its one owner.
-
-A `SubmissionResult` holds what the trusted grader decided (a verdict per function, the catalogued mistake
-its answers match, flags for the instructor) and, once nbgrader's own autograde pass has run, what nbgrader
-recorded in its gradebook (points, timestamp, late penalty, manual grades). Its JSON record lives in the
-grader-only folder `.dnnkit/results/<assignment>/<student>.json`, which `nbgrader generate_feedback` never
-copies; the record also holds the digests of what the grade depends on (the submission, the release, the
-reference caches), so a change to any of them means "grade again". Scores in the CSV and the report are read
-from the gradebook when they are written, so a manual grade given in formgrader later shows everywhere.
-
-Light on purpose (no nbgrader import): a hidden test cell under plain `nbgrader autograde` computes the
-submission's digest from here (dnnkit/hidden.py).
-"""
+"""The result of grading one submission (the trusted grader's verdicts, nbgrader's scores), its grader-only JSON
+record, its CSV row, and the digests that say when to grade again. No nbgrader import: a hidden test cell under
+plain `nbgrader autograde` digests the submission from here (dnnkit/hidden.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -86,8 +76,7 @@ class Provenance:
                "references": "the reference caches changed"}
 
     def changed_since(self, old: "Provenance") -> str | None:
-        """The first field that differs from `old` ("submission", "release" or "references"; CHANGES says it
-        in words), or None."""
+        """The first field that differs from `old` (a key of CHANGES), or None."""
         return next((name for name in self.CHANGES if getattr(old, name) != getattr(self, name)), None)
 
 
@@ -128,11 +117,8 @@ class SubmissionResult:
         self.grader_error = True
         self.flags.append(f"grader error: {text}")
 
-    # ---- JSON --------------------------------------------------------------------------------------------
-
     def to_json(self) -> str:
-        data = {k: v for k, v in dataclasses.asdict(self).items() if k != "notebook"}
-        return json.dumps(data, indent=1)
+        return json.dumps({k: v for k, v in dataclasses.asdict(self).items() if k != "notebook"}, indent=1)
 
     @classmethod
     def from_json(cls, data, assignment: str, student: str) -> "SubmissionResult":
@@ -152,25 +138,17 @@ class SubmissionResult:
             status = Status(data.get("status"))
         except ValueError:
             raise ValueError("wrong shape: unknown status") from None
-        result = cls(student, assignment, status, list(flags), grader_error=data.get("grader_error") is True,
-                     provenance=Provenance(**{k: str(v) for k, v in dict(data.get("provenance") or {}).items()
-                                              if k in Provenance.__dataclass_fields__}),
-                     timestamp=data.get("timestamp") if isinstance(data.get("timestamp"), str) else None,
-                     raw_score=_number(data.get("raw_score"), "raw_score"),
-                     late_submission_penalty=_number(data.get("late_submission_penalty"), "late_submission_penalty"),
-                     max_score=_number(data.get("max_score"), "max_score"))
-        for name in FUNCTIONS[assignment]:
-            result.functions[name] = _function(functions.get(name), name)
-        return result
+        scores = {key: _number(data.get(key), key) for key in ("raw_score", "late_submission_penalty", "max_score")}
+        return cls(student, assignment, status, list(flags), grader_error=data.get("grader_error") is True,
+                   functions={name: _function(functions.get(name), name) for name in FUNCTIONS[assignment]},
+                   provenance=Provenance(**{k: str(v) for k, v in dict(data.get("provenance") or {}).items()
+                                            if k in Provenance.__dataclass_fields__}),
+                   timestamp=data.get("timestamp") if isinstance(data.get("timestamp"), str) else None, **scores)
 
-    # ---- CSV ---------------------------------------------------------------------------------------------
-
-    CSV_TAIL = ("timestamp", "raw_score", "late_submission_penalty", "score", "max_score", "status", "flags",
-                "diagnoses", "not_attempted")
-
-    @classmethod
-    def csv_header(cls, assignment: str) -> list[str]:
-        return ["student_id", *FUNCTIONS[assignment], *cls.CSV_TAIL]
+    @staticmethod
+    def csv_header(assignment: str) -> list[str]:
+        return ["student_id", *FUNCTIONS[assignment], "timestamp", "raw_score", "late_submission_penalty", "score",
+                "max_score", "status", "flags", "diagnoses", "not_attempted"]
 
     def csv_row(self, shown_id: str | None = None) -> list[str]:
         """Text cells neutralized for spreadsheets, numbers as numbers, columns named as nbgrader export's."""
@@ -211,8 +189,6 @@ def _function(entry, name: str) -> FunctionResult:
                           _diagnosis(entry.get("diagnosis")), _number(entry.get("score"), f"functions.{name}.score"),
                           _number(entry.get("max_score"), f"functions.{name}.max_score"))
 
-
-# ---- where records live ----------------------------------------------------------------------------------
 
 def record_path(root: Path, assignment: str, student: str) -> Path:
     """The grader-only record of one student's submission (student ids are checked by dnnkit.names first)."""

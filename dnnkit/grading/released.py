@@ -1,8 +1,6 @@
 """Every release's version of each nbgrader cell, so intake can tell what a student changed from what the
-instructor changed since the student fetched the notebook (a fixed typo, new points).
-
-`dnnkit release` adds the release it made to `.dnnkit/releases/<assignment>.json` (grader-only, beside the
-gradebook): {grade id: [[sha256 of the source, sha256 of the nbgrader metadata], ...]}, one pair per version.
+instructor changed since the student fetched the notebook: `.dnnkit/releases/<assignment>.json`, {grade id:
+[[sha256 of the source, sha256 of the nbgrader metadata], ...]}, one pair per version (`dnnkit release` adds them).
 """
 from __future__ import annotations
 
@@ -34,35 +32,24 @@ def versions(nb) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _path(root: Path, assignment: str) -> Path:
-    return root / HISTORY / f"{assignment}.json"
-
-
-def history(root: Path, assignment: str) -> dict[str, set[tuple[str, str]]]:
-    """{grade id: every version released so far}; empty when nothing was recorded (or the file is unreadable:
-    then only the current release counts, as before there was a history)."""
+def known_versions(root: Path, assignment: str, master) -> dict[str, set[tuple[str, str]]]:
+    """{grade id: every version released so far}, the current release `master` included (an unreadable history
+    counts as none: then only the current release counts, as before there was a history)."""
     try:
-        data = json.loads(_path(root, assignment).read_text())
-        return {gid: {tuple(pair) for pair in pairs} for gid, pairs in data.items()}
+        data = json.loads((root / HISTORY / f"{assignment}.json").read_text())
+        known = {gid: {tuple(pair) for pair in pairs} for gid, pairs in data.items()}
     except (OSError, ValueError, TypeError, AttributeError):
-        return {}
+        known = {}
+    for gid, version in versions(master).items():
+        known.setdefault(gid, set()).add(version)
+    return known
 
 
 def remember(root: Path, assignment: str, nb) -> None:
     """Add the versions of released notebook `nb` to the assignment's history."""
-    known = history(root, assignment)
-    for gid, version in versions(nb).items():
-        known.setdefault(gid, set()).add(version)
-    path = _path(root, assignment)
+    known = known_versions(root, assignment, nb)
+    path = root / HISTORY / f"{assignment}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps({gid: sorted(map(list, pairs)) for gid, pairs in sorted(known.items())}, indent=1))
     os.replace(tmp, path)
-
-
-def known_versions(root: Path, assignment: str, master) -> dict[str, set[tuple[str, str]]]:
-    """The history with the current release's versions added."""
-    known = history(root, assignment)
-    for gid, version in versions(master).items():
-        known.setdefault(gid, set()).add(version)
-    return known

@@ -1,6 +1,5 @@
 """`dnnkit grade`'s settings: `c.DnnkitGrade` in nbgrader_config.py, a traitlets Configurable whose help texts are
-the documentation (docs/settings.md shows them). A key it does not know, or a value that is not a number, is a
-one-line error naming it, so a misspelled limit never silently falls back to its default."""
+the documentation; an unknown key is an error, so a misspelled limit never silently falls back to its default."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields

@@ -1,19 +1,14 @@
-"""How a graded function went wrong, told from what it did rather than from the text of its code.
+"""How a graded function went wrong, told from what it did rather than from the text of its code
+(docs/diagnosis.md).
 
-Released to students as ``dnn_behaviour.py`` beside ``dnn_checks.py`` (``dnnkit release`` writes it), and used
-unchanged by the grader, so a visible test and a grade name the same mistake. Standalone: stdlib and numpy only.
-
-A rule reads one failing case: its arguments, its expected result and the calls the reference solution made on it
-(the case's ``deps``: arguments and answers), and what the student's function did there: its result or the
-exception it raised (and the provided helper it was raised in, if any) and the calls it made to the graded
-helpers (``run_case``'s log). It returns ``(mistake, fields)``: a mistake of the catalogue (``dnnkit/mistakes.py``)
-and the values its sentences name, or None. Fields are taken from the case and the reference only (layer numbers,
-parameter names and expected shapes), never from the student's values, so that a diagnosis of a hidden case
-carries nothing out of the sandbox.
+Shipped to students as ``dnn_behaviour.py`` (stdlib and numpy only) and used unchanged by the grader, so a visible
+test and a grade name the same mistake. A rule's fields come from the case and the reference only, never from the
+student's values, so that a diagnosis of a hidden case carries nothing out of the sandbox.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -52,25 +47,25 @@ def _numbers(value):
     return array if np.all(np.isfinite(array)) else None
 
 
-def find(value, named) -> str | None:
+def find(value, named):
     """The name of the first of `named` ((name, value) pairs) that `value` equals."""
     return next((name for name, other in named if other is not None and same(value, other)), None)
 
 
-def part(value, *path):
-    """value[path[0]][path[1]]..., or _NONE where it has no such part."""
-    for key in path:
-        try:
-            value = value[key]
-        except (KeyError, IndexError, TypeError, ValueError):
-            return _NONE
-    return value
+def part(value, key):
+    """value[key], or _NONE where it has no such part."""
+    try:
+        return value[key]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return _NONE
 
 
 # -- the evidence of one case ------------------------------------------------------------------------------------
 
 class Evidence:
-    """One failing case and what the function did on it (see the module's docstring)."""
+    """One failing case (its args, expected result and the reference's calls, `deps`) and what the function did on
+    it: its value or the exception it raised (and the provided helper it was raised in), and its calls to the graded
+    helpers (run_case's log)."""
 
     def __init__(self, case: dict, outcome: dict):
         self.args, self.expected = case["args"], case["expected"]
@@ -108,11 +103,9 @@ def rule(*functions: str):
 
 def explain(function_name: str, cases: list, outcomes: list, failed) -> tuple[str, dict] | None:
     """The mistake that explains the most failing cases (`failed(case, outcome)` tells one, by the checks' own
-    comparison), and its fields where it was first found: each rule may find several on a case, each counts once
-    per case; ties go to the earlier case, then the earlier rule. A mistake of GENERAL is chosen only when no other
-    is found. None when no rule explains any failing case."""
-    votes: dict[str, list] = {}  # mistake: [cases it explains, order of its first finding, its fields]
-    order = 0
+    comparison), and its fields where it was first found: each counts once per case; ties go to the one found
+    first. A mistake of GENERAL is chosen only when no other is found. None when no rule explains any case."""
+    votes: dict[str, list] = {}  # mistake: [cases it explains, its fields], in the order first found
     for case, outcome in zip(cases, outcomes):
         if not failed(case, outcome):
             continue
@@ -125,14 +118,12 @@ def explain(function_name: str, cases: list, outcomes: list, failed) -> tuple[st
             for mistake, fields in ([found] if isinstance(found, tuple) else found or []):
                 if mistake not in seen:
                     seen.add(mistake)
-                    order += 1
-                    vote = votes.setdefault(mistake, [0, order, fields])
-                    vote[0] += 1
+                    votes.setdefault(mistake, [0, fields])[0] += 1
     specific = {name: vote for name, vote in votes.items() if name not in GENERAL} or votes
     if not specific:
         return None
-    name = min(specific, key=lambda n: (-specific[n][0], specific[n][1]))
-    return name, specific[name][2]
+    name = max(specific, key=lambda n: specific[n][0])  # the first found of equals
+    return name, specific[name][1]
 
 
 GENERAL = ("raised_in_a_provided_helper", "name_never_set")
@@ -140,18 +131,14 @@ GENERAL = ("raised_in_a_provided_helper", "name_never_set")
 
 # -- the activations' derivatives (the course's relu_backward and sigmoid_backward) ---------------------------
 
-def _derivative(activation: str, Z):
-    Z = np.asarray(Z, dtype=float)
-    if activation == "relu":
-        return (Z > 0).astype(float)
-    s = 1 / (1 + np.exp(-Z))
-    return s * (1 - s)
-
-
 def _dZ(activation: str, dA, Z):
     """dA * g'(Z), as relu_backward or sigmoid_backward computes it (with numpy's broadcasting), or None."""
     try:
-        return np.asarray(dA, dtype=float) * _derivative(activation, Z)
+        dA, Z = np.asarray(dA, dtype=float), np.asarray(Z, dtype=float)
+        if activation == "relu":
+            return dA * (Z > 0).astype(float)
+        s = 1 / (1 + np.exp(-Z))
+        return dA * (s * (1 - s))
     except ValueError:
         return None
 
@@ -160,11 +147,8 @@ def _dZ(activation: str, dA, Z):
 
 @rule("initialize_parameters", "initialize_parameters_deep")
 def init_layer_missing(e: Evidence):
-    if not isinstance(e.value, dict):
-        return None
-    missing = sorted(k for k in e.expected if k not in e.value)
     last = len(e.expected) // 2
-    if missing and set(missing) == {f"W{last}", f"b{last}"}:
+    if isinstance(e.value, dict) and {k for k in e.expected if k not in e.value} == {f"W{last}", f"b{last}"}:
         return "last_layer_not_initialized", {"layer": last}
     return None
 
@@ -173,19 +157,16 @@ def init_layer_missing(e: Evidence):
 def init_loop_too_far(e: Evidence):
     if e.error_type == "IndexError" and not e.inside:
         return "init_loop_too_far", {}
-    if isinstance(e.value, dict):
-        last = len(e.expected) // 2
-        if f"W{last + 1}" in e.value or "W0" in e.value:
-            return "init_layer_numbers_off", {}
+    if isinstance(e.value, dict) and {f"W{len(e.expected) // 2 + 1}", "W0"} & set(e.value):
+        return "init_layer_numbers_off", {}
     return None
 
 
 @rule("initialize_parameters", "initialize_parameters_deep")
 def init_draws(e: Evidence):
     """Right shapes and scale, zero biases, other numbers: the draws are not the course's (seed, order)."""
-    if not isinstance(e.value, dict) or set(e.value) != set(e.expected):
-        return None
-    if not all(np.shape(e.value[k]) == np.shape(e.expected[k]) for k in e.expected):
+    if not isinstance(e.value, dict) or set(e.value) != set(e.expected) or \
+            not all(np.shape(e.value[k]) == np.shape(e.expected[k]) for k in e.expected):
         return None
     weights = [k for k in e.expected if k.startswith("W")]
     if all(same(e.value[k], e.expected[k]) for k in e.expected if k.startswith("b")) and \
@@ -209,8 +190,7 @@ def init_shapes(e: Evidence):
         if name.startswith("W") and shape == want.shape[::-1]:
             return "init_W_transposed", {"name": name, "shape": want.shape}
         if e.args and isinstance(e.args[0], list):  # the deep version: layer_dims
-            dims = e.args[0]
-            if name.startswith("W") and len(shape) == 2 and shape[0] == dims[1] != want.shape[0]:
+            if name.startswith("W") and len(shape) == 2 and shape[0] == e.args[0][1] != want.shape[0]:
                 return "init_rows_of_layer_one", {"name": name, "shape": want.shape}
         elif name in ("W2", "b2") and len(shape) == 2 and shape[0] == 1 != want.shape[0]:
             return "init_output_size_typed_in", {"name": name, "shape": want.shape}
@@ -220,17 +200,12 @@ def init_shapes(e: Evidence):
 
 # -- linear_activation_forward, L_model_forward ------------------------------------------------------------
 
-def _unbound_call(e: Evidence, helper: str, parameters: str):
-    """A call of `helper` whose arguments could not be bound to the course's parameters."""
-    for call in e.made(helper):
-        if call.get("hit") is None and call.get("args") is None and call.get("unbound"):
-            return "call_with_wrong_arguments", {"helper": helper, "parameters": parameters}
-    return None
-
-
 @rule("linear_activation_forward")
 def laf_linear_forward_arguments(e: Evidence):
-    return _unbound_call(e, "linear_forward", "A_prev, W, b")
+    """A call of linear_forward whose arguments could not be bound to its parameters."""
+    if any(c.get("hit") is None and c.get("args") is None and c.get("unbound") for c in e.made("linear_forward")):
+        return "call_with_wrong_arguments", {"helper": "linear_forward", "parameters": "A_prev, W, b"}
+    return None
 
 
 @rule("linear_activation_forward")
@@ -250,35 +225,30 @@ def laf_cache_layout(e: Evidence):
             return "cache_order_swapped", {}
     if same(got_cache, Z) or same(got_cache, (A_prev, W, b)):
         return "laf_cache_one_part", {}
-    if same(got_cache, (A_prev, W, b, Z)) or same(got_cache, [A_prev, W, b, Z]):
+    if same(got_cache, (A_prev, W, b, Z)):  # `same` takes a list for a tuple
         return "laf_cache_flat", {}
     return None
 
 
 def _forward_names(e: Evidence):
-    """What L_model_forward's reference computed on this case: X, the layers' A and Z, and the parameters."""
-    X, parameters = e.args
-    layers = e.recorded("linear_activation_forward")
-    A = {0: X}
-    Z = {}
-    for l, (args, answer) in enumerate(layers, start=1):
-        A[l], Z[l] = answer[0], answer[1][1]
-    return X, parameters, len(layers), A, Z
+    """What L_model_forward's reference computed on this case: L, and the layers' A (A[0] = X) and Z."""
+    X, _ = e.args
+    layers = list(enumerate(e.recorded("linear_activation_forward"), start=1))
+    A = {0: X} | {l: answer[0] for l, (_, answer) in layers}
+    return len(layers), A, {l: answer[1][1] for l, (_, answer) in layers}
 
 
 @rule("L_model_forward")
 def fwd_layer_count(e: Evidence):
     """The loop's range written as numbers: as many layers whatever the network, or a layer it does not have."""
-    X, parameters, L, A, Z = _forward_names(e)
+    L, _, _ = _forward_names(e)
     missing = re.search(r"'[Wb](\d{1,2})'", e.error) if e.error_type == "KeyError" else None
-    made = len(e.made("linear_activation_forward")) or len(e.made("linear_forward"))
+    calls = e.made("linear_activation_forward")
+    made = len(calls) or len(e.made("linear_forward"))
     if missing and int(missing[1]) == L + 1 and made == L:  # L = len(parameters) runs on into layer L + 1, and so
         return [("fwd_L_counts_the_keys", {"layers": L}),  # may layer numbers written in: each counts
                 ("fwd_layers_written_in", {})]
-    if missing and int(missing[1]) > L:
-        return "fwd_layers_written_in", {}
-    calls = e.made("linear_activation_forward")
-    if calls and not e.raised and len(calls) != L:
+    if (missing and int(missing[1]) > L) or (calls and not e.raised and len(calls) != L):
         return "fwd_layers_written_in", {}
     return None
 
@@ -286,12 +256,11 @@ def fwd_layer_count(e: Evidence):
 @rule("L_model_forward")
 def fwd_calls(e: Evidence):
     """A call of linear_activation_forward (or linear_forward) with the wrong input, weights or activation."""
-    X, parameters, L, A, Z = _forward_names(e)
-    calls = e.made("linear_activation_forward") or e.made("linear_forward")
+    parameters = e.args[1]
+    L, A, Z = _forward_names(e)
     helper = "linear_activation_forward" if e.made("linear_activation_forward") else "linear_forward"
     weights = [(f"W{j}", parameters.get(f"W{j}")) for j in range(1, L + 1)]
-    for k, call in enumerate(calls):
-        layer = k + 1
+    for layer, call in enumerate(e.made(helper), start=1):
         if call.get("hit") is not None or layer > L:
             continue
         if call.get("args") is None:
@@ -330,11 +299,9 @@ def fwd_loop_variable(e: Evidence):
 
 @rule("L_model_forward")
 def fwd_caches(e: Evidence):
-    X, parameters, L, A, Z = _forward_names(e)
+    L, A, _ = _forward_names(e)
     caches = part(e.value, 1)
-    if caches is _NONE or not same(part(e.value, 0), part(e.expected, 0)):
-        return None
-    if not isinstance(caches, (list, tuple)):
+    if not isinstance(caches, (list, tuple)) or not same(part(e.value, 0), part(e.expected, 0)):
         return None
     if len(caches) == 0:
         return "fwd_caches_empty", {"layers": L}
@@ -356,9 +323,7 @@ def fwd_caches(e: Evidence):
 @rule("L_model_forward")
 def fwd_caches_hold_themselves(e: Evidence):
     caches = part(e.value, 1)
-    if isinstance(caches, list) and any(c is caches for c in caches):
-        return "fwd_caches_appended_to_itself", {}
-    if e.error_type == "RecursionError":
+    if (isinstance(caches, list) and any(c is caches for c in caches)) or e.error_type == "RecursionError":
         return "fwd_caches_appended_to_itself", {}
     return None
 
@@ -371,8 +336,7 @@ def cost_sum_with_two_terms(e: Evidence):
         return "cost_second_term_as_axis", {}
     if e.error_type == "ValueError" and "not aligned" in e.error and not e.inside:
         return "cost_dot_of_two_rows", {}
-    got = _numbers(e.value) if not isinstance(e.value, (tuple, list)) else None
-    if got is None and e.value is not _NONE and not isinstance(e.value, (tuple, list, dict, str)):
+    if e.value is not _NONE and not isinstance(e.value, (tuple, list, dict, str)):
         try:
             if not np.all(np.isfinite(np.asarray(e.value, dtype=float))):
                 return "cost_not_finite", {}
@@ -382,12 +346,8 @@ def cost_sum_with_two_terms(e: Evidence):
 
 
 @rule("compute_cost")
+@np.errstate(all="ignore")
 def cost_formula(e: Evidence):
-    with np.errstate(all="ignore"):
-        return _cost_formula(e)
-
-
-def _cost_formula(e: Evidence):
     AL, Y = (np.asarray(a, dtype=float) for a in e.args)
     if isinstance(e.value, tuple):
         return "cost_is_a_tuple", {}
@@ -401,7 +361,7 @@ def _cost_formula(e: Evidence):
     other = np.sum((1 - Y) * (1 - np.log(1 - AL)))
     right = -(first + second) / m
     whole = -(np.sum(Y) * np.sum(np.log(AL)) + np.sum(1 - Y) * np.sum(np.log(1 - AL))) / m
-    candidates = [(mistake, value, None) for mistake, value in (
+    candidates = [(mistake, {}, value) for mistake, value in (
         ("cost_without_1_minus_y", -first / m), ("cost_without_1_over_m", -(first + second)),
         ("cost_without_minus", (first + second) / m), ("cost_one_term_scaled", -first / m + second),
         ("cost_one_term_scaled", -first / m - second), ("cost_one_minus_log", -(first + other) / m),
@@ -410,10 +370,10 @@ def _cost_formula(e: Evidence):
     seconds = {"log(AL)": np.sum((1 - Y) * np.log(AL)), "1 - log(AL)": np.sum((1 - Y) * (1 - np.log(AL))),
                "log(1 - AL) without the factor (1 - Y)": np.sum(np.log(1 - AL)),
                "Y where 1 - Y belongs": np.sum(Y * np.log(1 - AL))}
-    candidates += [("cost_second_term_wrong", -(first + term) / m, what) for what, term in seconds.items()]
+    candidates += [("cost_second_term_wrong", {"what": what}, -(first + term) / m) for what, term in seconds.items()]
     value = float(got.ravel()[0])
-    return [(mistake, {"what": what} if what else {}) for mistake, candidate, what in candidates  # a case can fit
-            if not np.isclose(candidate, right, RTOL, ATOL) and np.isclose(value, candidate, RTOL, ATOL)]  # several
+    return [(mistake, fields) for mistake, fields, candidate in candidates  # a case can fit several
+            if not np.isclose(candidate, right, RTOL, ATOL) and np.isclose(value, candidate, RTOL, ATOL)]
 
 
 # -- linear_backward, linear_activation_backward --------------------------------------------------------------
@@ -433,14 +393,12 @@ def lb_parts(e: Evidence):
     dZ = np.asarray(dZ, dtype=float)
     m = dZ.shape[1]
     want_dA, want_dW, want_db = e.expected
-    got = e.value
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
+    if not isinstance(e.value, (tuple, list)) or len(e.value) != 3:
         return None
-    dA_prev, dW, db = got
+    dA_prev, dW, db = e.value
     found = []
-    n = dZ.shape[0]
     A_prev, W = np.asarray(A_prev, dtype=float), np.asarray(W, dtype=float)
-    for k in {n, A_prev.shape[0]} - {m}:
+    for k in {dZ.shape[0], A_prev.shape[0]} - {m}:
         if same(dW, np.asarray(want_dW) * m / k) or same(db, np.asarray(want_db) * m / k):
             found.append(("lb_m_from_the_wrong_axis", {}))
     if not same(dW, want_dW) and same(dW, np.transpose(want_dW)) and np.shape(want_dW)[0] != np.shape(want_dW)[1]:
@@ -497,6 +455,9 @@ def lab_calls(e: Evidence):
 # -- L_model_backward ---------------------------------------------------------------------------------------
 
 DERIVATIVES = {"relu_backward": "relu", "sigmoid_backward": "sigmoid"}
+# the helpers whose calls bwd_calls reads, with their parameters
+PARAMETERS = {"linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache",
+              "relu_backward": "dA, cache", "sigmoid_backward": "dA, cache"}
 
 
 class _Backward:
@@ -510,19 +471,20 @@ class _Backward:
         self.dA = {self.L - i: args[0] for i, (args, _) in enumerate(layers)}  # what each layer is given
         self.dAL = self.dA.get(self.L)
         AL = self.AL
-        self.wrong_dAL = [("AL", AL), ("AL - Y", AL - Y), ("one_term", -(Y / AL) - (1 - Y) / (1 - AL)),
-                          ("one_term", Y / AL + (1 - Y) / (1 - AL)), ("minus", Y / AL - (1 - Y) / (1 - AL)),
-                          ("over_m", None if self.dAL is None else np.asarray(self.dAL) / AL.shape[1])]
+        self.wrong_dAL = [  # (the mistake, the dA it hands the output layer)
+            (("bwd_AL_for_dAL", {}), AL), (("bwd_dZ_shortcut_as_dAL", {}), AL - Y),
+            (("bwd_dAL_one_term_sign", {}), -(Y / AL) - (1 - Y) / (1 - AL)),
+            (("bwd_dAL_one_term_sign", {}), Y / AL + (1 - Y) / (1 - AL)),
+            (("dAL_wrong_sign", {}), Y / AL - (1 - Y) / (1 - AL)),
+            (("bwd_dAL_over_m", {}), None if self.dAL is None else np.asarray(self.dAL) / AL.shape[1])]
 
     def activation(self, layer: int) -> str:
         return "sigmoid" if layer == self.L else "relu"
 
     def layer_of(self, given, part=None) -> int | None:
         """The layer whose cache (or its part 0, the linear cache, or 1, Z) `given` is."""
-        for j, cache in enumerate(self.caches):
-            if same(given, cache if part is None else cache[part]):
-                return j + 1
-        return None
+        return next((j for j, cache in enumerate(self.caches, start=1)
+                     if same(given, cache if part is None else cache[part])), None)
 
     def cache(self, layer: int, given, part=None):
         """Why `given` is not `layer`'s cache (or its part): (mistake, fields) or None."""
@@ -544,13 +506,7 @@ class _Backward:
         other = next((j for j in range(1, self.L + 1) if j != layer and same(given, self.dA[j])), None)
         if other is not None:
             return "bwd_gradient_of_another_layer", {"layer": layer, "given": other}
-        if layer == self.L:
-            wrong = find(given, self.wrong_dAL)
-            if wrong is not None:
-                return {"AL": ("bwd_AL_for_dAL", {}), "AL - Y": ("bwd_dZ_shortcut_as_dAL", {}),
-                        "one_term": ("bwd_dAL_one_term_sign", {}), "minus": ("dAL_wrong_sign", {}),
-                        "over_m": ("bwd_dAL_over_m", {})}[wrong]
-        return None
+        return find(given, self.wrong_dAL) if layer == self.L else None
 
     def activation_mistake(self, layer: int, activation) -> tuple | None:
         if activation in ("relu", "sigmoid") and activation != self.activation(layer):
@@ -562,15 +518,15 @@ class _Backward:
         """Why `dZ`, handed to linear_backward for `layer`, is not that layer's dZ (made from which dA, through
         which derivative)."""
         Z = self.caches[layer - 1][1]
-        names = [(f"dA{j}", self.dA[j]) for j in range(self.L, 0, -1)] + self.wrong_dAL
+        dAs = [self.dA[j] for j in range(self.L, 0, -1)] + [dA for _, dA in self.wrong_dAL]
+        dAs = [dA for dA in dAs if dA is not None]
         right = self.activation(layer)
         for activation in (right, "sigmoid" if right == "relu" else "relu"):
-            for _, given in names:
-                if given is not None and same(dZ, _dZ(activation, given, Z)):
+            for given in dAs:
+                if same(dZ, _dZ(activation, given, Z)):
                     return self.gradient(layer, given) or self.activation_mistake(layer, activation)
-        for _, given in names:
-            if given is not None and same(dZ, given):
-                return "bwd_derivative_skipped", {"layer": layer}
+        if any(same(dZ, given) for given in dAs):
+            return "bwd_derivative_skipped", {"layer": layer}
         return None
 
 
@@ -585,7 +541,7 @@ def bwd_calls(e: Evidence):
     current, derivative = model.L, False  # the layer being worked on; whether its derivative was taken
     for call in e.calls:
         helper = call.get("helper")
-        if helper not in ("linear_activation_backward", "linear_backward", *DERIVATIVES):
+        if helper not in PARAMETERS:
             continue
         if helper in DERIVATIVES:  # a layer's work done by hand: its derivative, then linear_backward
             if derivative:
@@ -603,9 +559,7 @@ def bwd_calls(e: Evidence):
             continue
         if args is None:
             if call.get("unbound"):
-                return "call_with_wrong_arguments", {"helper": helper, "parameters": {
-                    "linear_activation_backward": "dA, cache, activation", "linear_backward": "dZ, cache"}.get(
-                    helper, "dA, cache")}
+                return "call_with_wrong_arguments", {"helper": helper, "parameters": PARAMETERS[helper]}
             continue
         if helper == "linear_activation_backward" and len(args) >= 3:
             dA, cache, activation = args[:3]
@@ -639,7 +593,7 @@ def bwd_keys(e: Evidence):
     if expected == got:
         return None
     L = len(e.args[2])
-    if {k.lower() for k in got} == {k.lower() for k in expected} and got != expected:
+    if {k.lower() for k in got} == {k.lower() for k in expected}:
         return "bwd_lower_case_keys", {}
     shifted = {f"dA{l}" for l in range(1, L + 1)} | {k for k in expected if not k.startswith("dA")}
     if got == shifted or (f"dA{L}" in got and "dA0" not in got):
@@ -651,9 +605,7 @@ def bwd_keys(e: Evidence):
 
 @rule("update_parameters")
 def upd_keys(e: Evidence):
-    if e.error_type != "KeyError":
-        return None
-    found = re.search(r"'([A-Za-z]+)(\d{1,2})'", e.error)
+    found = re.search(r"'([A-Za-z]+)(\d{1,2})'", e.error) if e.error_type == "KeyError" else None
     if not found:
         return None
     letters, number, layers = found[1], int(found[2]), len(e.args[0]) // 2
@@ -674,17 +626,15 @@ def upd_steps(e: Evidence):
     if not isinstance(e.value, dict):
         return None
     L = len(params) // 2
-    untouched, steps = [], {}
+    untouched, steps = set(), Counter()  # layers with W or b unchanged; {steps taken: parameters that took them}
     for l in range(1, L + 1):
         for name in (f"W{l}", f"b{l}"):
             got, old, grad = part(e.value, name), params[name], grads["d" + name]
             if got is _NONE:
                 continue
             if same(got, old):
-                untouched.append(l)
-            for count in range(2, L + 2):
-                if same(got, old - count * rate * grad):
-                    steps.setdefault(count, []).append(name)
+                untouched.add(l)
+            steps.update(count for count in range(2, L + 2) if same(got, old - count * rate * grad))
             if name.startswith("W") and same(got, old - rate * grad - rate * grads[f"db{l}"]):
                 return "upd_W_with_db", {"layer": l}
             if name.startswith("W") and same(got, old + rate * grad):
@@ -706,14 +656,13 @@ def upd_steps(e: Evidence):
         return "upd_b_not_updated", {}
     if len(untouched_W) == L and not untouched_b:
         return "upd_W_not_updated", {}
-    untouched = sorted(set(untouched))
-    if L == 2 and untouched == [2]:  # with two layers, both read the same: each case counts for both
+    if L == 2 and untouched == {2}:  # with two layers, both read the same: each case counts for both
         return [("last_layer_not_updated", {"layer": L}), ("upd_first_layer_only", {})]
-    if untouched == [L]:
+    if untouched == {L}:
         return "last_layer_not_updated", {"layer": L}
-    if L > 1 and untouched == list(range(2, L + 1)):
+    if L > 1 and untouched == set(range(2, L + 1)):
         return "upd_first_layer_only", {}
-    if steps and L > 1 and any(len(names) == 2 * L for names in steps.values()):
+    if L > 1 and 2 * L in steps.values():
         return "upd_nested_loop", {"layers": L}
     return None
 

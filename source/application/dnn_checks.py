@@ -1,27 +1,17 @@
-"""Comparisons that tell a student what is wrong, and the case files they run on.
+"""Comparisons that tell a student what is wrong, and the plain-data case files they run on.
 
-Released to students as ``dnn_checks.py`` (``dnnkit release`` writes it, with the students' texts and the
-course's language: dnnkit.shipped), and used unchanged by the grader, so a visible test and a grade never
-disagree. That file is standalone: stdlib and numpy only.
-
-A *case* is plain data: ``{"name": str, "args": tuple, "expected": object, "deps": {name: [[key, args, out], ...]}}``.
-``deps`` records how the reference solution called the graded helper functions and what it got back (for example
-``L_model_backward`` calling ``linear_activation_backward``, and ``linear_backward`` inside it, for a student who
-calls that one directly); while a student's function runs on the case, those helpers are *replayed*, so a bug in
-one function costs only that function's points (see ``run_case``).
-
-A failing check raises one AssertionError, from the top level of ``check_public`` (and of the grader's own
-check), with no chained exception; IPython shows it as its message alone, without frames of this file, whatever
-its traceback mode (``failure``).
+Shipped to students as ``dnn_checks.py`` (standard library and numpy only; ``dnnkit release`` writes in the
+students' texts and the course's language) and used unchanged by the grader, so a visible test and a grade never
+disagree. A case is ``{"name": str, "args": tuple, "expected": object, "deps": {helper: [[key, args, out], ...]}}``:
+the graded helpers' calls the reference made on it, replayed while a student's function runs (``run_case``), so a
+bug in one function costs only that function's points.
 """
-from __future__ import annotations
-
 import contextlib
 import copy
 import functools
 import hashlib
+import importlib
 import inspect
-import io
 import json
 import math
 import numbers
@@ -35,17 +25,13 @@ RTOL = 1e-6
 ATOL = 1e-9
 MAX_PROBLEMS = 5
 
-# ---------------------------------------------------------------------------------------------------------
-# The language of the messages: "en", "zh" or "en+zh" (each English line, then its Chinese). `dnnkit release`
-# writes the course's into the dnn_checks.py it ships (dnnkit.shipped), with the catalogued mistakes' Chinese
-# (MISTAKE_ZH, {mistake: {"says", "fix"}}, from dnnkit.mistakes); the grader passes its language explicitly.
-# ---------------------------------------------------------------------------------------------------------
-
+# The messages' language: "en", "zh" or "en+zh" (each English line, then its Chinese). `dnnkit release` writes the
+# course's into dnn_checks.py, with the catalogued mistakes' Chinese in MISTAKE_ZH ({mistake: {"says", "fix"}}) and
+# the students' texts (texts.STUDENT) in place of the import below; the grader passes its language explicitly.
 LANGUAGE = "en"
 MISTAKE_ZH: dict = {}
 
-# {key: (English, Chinese)}: the fixed texts of the kit's catalog (dnnkit/texts.py); in a released dnn_checks.py,
-# the part students' checks say (texts.STUDENT), written in by `dnnkit release`.
+# {key: (English, Chinese)}: the kit's catalog of fixed texts (dnnkit/texts.py)
 MESSAGES: dict = {
     'problems': ('{function}, {label}: {count} problem(s)', '{function}，{label}：{count} 个问题'),
     'more': ('  ... and {more} more', '  ……另有 {more} 个'),
@@ -100,7 +86,7 @@ MESSAGES: dict = {
 
 def say(key: str, language: str | None = None, zh: dict | None = None, **fields) -> str:
     """MESSAGES[key] in `language` (None: LANGUAGE), filled in with `fields` (`zh`: those that differ in the
-    Chinese); in "en+zh", the English line and then the Chinese one. The one lookup of the kit's texts."""
+    Chinese); in "en+zh", the English line and then the Chinese one."""
     english, chinese = MESSAGES[key]
     language = language or LANGUAGE
     lines = []
@@ -123,52 +109,40 @@ def labelled(key: str, language: str | None, case: str, kind: str = "case", zh: 
     return say(key, language, zh={**(zh or {}), "label": chinese}, label=english, **fields)
 
 
-# ---------------------------------------------------------------------------------------------------------
 # Plain data: nested tuples / lists / dicts of arrays, numbers, strings and None, stored in an .npz file
 # (a zip of .npy arrays plus one JSON layout), loaded with allow_pickle=False so loading never runs code.
-# ---------------------------------------------------------------------------------------------------------
 
 
 def flatten(obj, arrays: list) -> object:
     """The JSON layout of `obj`; every array or number is appended to `arrays` and named by its index."""
-    kind = type(obj)  # the common exact types first: abstract-class checks cost more than the rest of the walk
-    if kind is np.ndarray:
-        if obj.dtype.hasobject:
-            raise TypeError("arrays of Python objects are not plain data")
-        arrays.append(obj.copy(order="K"))  # as np.array(obj, copy=True) below: the same layout
-        return {"t": "array", "i": len(arrays) - 1}
-    if kind is tuple or kind is list:
-        return {"t": "tuple" if kind is tuple else "list", "v": [flatten(x, arrays) for x in obj]}
-    if kind is dict:
-        if not all(type(k) is str for k in obj):
-            raise TypeError("dict keys must be strings to be plain data")
-        return {"t": "dict", "v": [[k, flatten(v, arrays)] for k, v in obj.items()]}
-    if obj is None:
-        return {"t": "none"}
-    if isinstance(obj, str):
-        return {"t": "str", "v": str(obj)}
-    if isinstance(obj, (bool, np.bool_)):
-        arrays.append(np.array(bool(obj)))
-        return {"t": "bool", "i": len(arrays) - 1}
-    if isinstance(obj, numbers.Integral) and not isinstance(obj, np.generic):
-        arrays.append(np.array(int(obj), dtype=np.int64))
-        return {"t": "int", "i": len(arrays) - 1}
-    if isinstance(obj, numbers.Real) and not isinstance(obj, np.generic):
-        arrays.append(np.array(float(obj), dtype=np.float64))
-        return {"t": "float", "i": len(arrays) - 1}
-    if isinstance(obj, (np.ndarray, np.generic)):
-        array = np.array(obj, copy=True)
-        if array.dtype.hasobject:
-            raise TypeError("arrays of Python objects are not plain data")
-        arrays.append(array.view(np.ndarray))
-        return {"t": "array" if isinstance(obj, np.ndarray) else "scalar", "i": len(arrays) - 1}
+    # concrete classes first: the abstract number classes cost more than the rest of the walk
     if isinstance(obj, (tuple, list)):
         return {"t": "tuple" if isinstance(obj, tuple) else "list", "v": [flatten(x, arrays) for x in obj]}
     if isinstance(obj, dict):
         if not all(isinstance(k, str) for k in obj):
             raise TypeError("dict keys must be strings to be plain data")
         return {"t": "dict", "v": [[str(k), flatten(v, arrays)] for k, v in obj.items()]}
-    raise TypeError(f"{type(obj).__name__} is not plain data")
+    if obj is None:
+        return {"t": "none"}
+    if isinstance(obj, str):
+        return {"t": "str", "v": str(obj)}
+    if isinstance(obj, (bool, np.bool_)):
+        kind, array = "bool", np.array(bool(obj))
+    elif isinstance(obj, (np.ndarray, np.generic)):
+        kind, array = "array" if isinstance(obj, np.ndarray) else "scalar", np.array(obj, copy=True)
+        if array.dtype.hasobject:
+            raise TypeError("arrays of Python objects are not plain data")
+    elif isinstance(obj, numbers.Integral):
+        kind, array = "int", np.array(int(obj), dtype=np.int64)
+    elif isinstance(obj, numbers.Real):
+        kind, array = "float", np.array(float(obj), dtype=np.float64)
+    else:
+        raise TypeError(f"{type(obj).__name__} is not plain data")
+    arrays.append(array)
+    return {"t": kind, "i": len(arrays) - 1}
+
+
+PYTHON_SCALARS = {"bool": bool, "int": int, "float": float}
 
 
 def unflatten(layout, arrays) -> object:
@@ -178,12 +152,11 @@ def unflatten(layout, arrays) -> object:
         return None
     if kind == "str":
         return layout["v"]
-    if kind in ("bool", "int", "float"):
-        return {"bool": bool, "int": int, "float": float}[kind](arrays[layout["i"]][()])
-    if kind == "array":
-        return np.array(arrays[layout["i"]])
-    if kind == "scalar":
-        return np.array(arrays[layout["i"]])[()]
+    if kind in PYTHON_SCALARS:
+        return PYTHON_SCALARS[kind](arrays[layout["i"]][()])
+    if kind in ("array", "scalar"):
+        array = np.array(arrays[layout["i"]])
+        return array if kind == "array" else array[()]
     if kind in ("tuple", "list"):
         items = [unflatten(x, arrays) for x in layout["v"]]
         return tuple(items) if kind == "tuple" else items
@@ -192,28 +165,18 @@ def unflatten(layout, arrays) -> object:
     raise ValueError(f"unknown layout entry {kind!r}")
 
 
-def plain_bytes(obj, meta: dict | None = None) -> bytes:
-    """`obj` as the bytes of an .npz file that depend only on `obj` and `meta` (fixed zip timestamps)."""
+def save_plain(path, obj, meta: dict | None = None) -> None:
+    """Write `obj` to an .npz file, atomically; its bytes depend only on `obj` and `meta` (fixed zip timestamps)."""
     arrays: list = []
-    layout = flatten(obj, arrays)
-    members = {"__layout__": np.array(json.dumps(layout, sort_keys=True))}
+    members = {"__layout__": np.array(json.dumps(flatten(obj, arrays), sort_keys=True))}
     if meta is not None:
         members["__meta__"] = np.array(json.dumps(meta, sort_keys=True))
     members.update({f"a{i}": a for i, a in enumerate(arrays)})
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, array in members.items():
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            with archive.open(info, "w") as handle:
-                np.lib.format.write_array(handle, array, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def save_plain(path, obj, meta: dict | None = None) -> None:
-    """Write `obj` to an .npz file (see plain_bytes), atomically."""
     tmp = f"{path}.tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(plain_bytes(obj, meta))
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in members.items():
+            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w") as handle:
+                np.lib.format.write_array(handle, array, allow_pickle=False)
     os.replace(tmp, path)
 
 
@@ -270,8 +233,7 @@ def unpack_plain(data: bytes, limits: dict | None = None) -> object:
     if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
         raise ValueError("not a packed header")
     arrays, offset = [], 8 + size
-    for entry in header["arrays"]:
-        dtype_text, shape = entry
+    for dtype_text, shape in header["arrays"]:
         dtype = np.dtype(str(dtype_text))
         if dtype.kind not in PACKED_KINDS or dtype.hasobject or not isinstance(shape, list) or len(shape) > 32 or \
                 not all(type(n) is int and n >= 0 for n in shape):
@@ -287,16 +249,10 @@ def unpack_plain(data: bytes, limits: dict | None = None) -> object:
     return unflatten(header["layout"], arrays)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Running a function on a case, with its helpers recorded (reference) or replayed (student).
-#
-# Every call the reference makes to a graded helper is recorded with its arguments and what it returned. While a
-# student's function runs on the case, a call with exactly those arguments gets that recorded answer, so a bug in
-# the helper costs only the helper's points; any other call goes to the student's own helper. Each call is logged
-# (which recorded call it matched, or its arguments), so that a wrong answer can be explained by the calls that
-# led to it. The grader's sandbox never gets the recorded table itself: only `sealed_calls`, where each answer is
-# encrypted with a key derived from its call's arguments, so it opens only for a function that makes that call.
-# ---------------------------------------------------------------------------------------------------------
+# Running a function on a case, with its helpers recorded (reference) or replayed (student). A call with exactly
+# the recorded arguments gets the recorded answer; any other goes to the student's own helper; every call is
+# logged so that a wrong answer can be explained by the calls that led to it. The sandbox gets only
+# `sealed_calls`: each answer encrypted with a key derived from its call's arguments (docs/threat-model.md).
 
 # The course's parameter names of the graded helpers whose calls are recorded: a call is bound to them (so
 # positional and keyword arguments are the same call), whatever names the student's own helper has.
@@ -334,22 +290,16 @@ def bound_arguments(helper: str, function, args, kwargs) -> list | None:
         return None
 
 
-def call_key(helper: str, function, args, kwargs) -> str:
-    """A digest of a call's bound arguments ('' when they are not plain data or cannot be bound)."""
-    return values_key(bound_arguments(helper, function, args, kwargs))
-
-
-def values_key(values: list | None) -> str:
-    """call_key of arguments already bound (bound_arguments)."""
+def values_key(values) -> str:
+    """digest(values), or '' when they are None or not plain data (an object, a dict that holds itself)."""
     try:
         return digest(values) if values is not None else ""
-    except (Exception, RecursionError):  # an object that is not plain data
+    except Exception:
         return ""
 
 
 def copied(obj):
-    """A deep copy of `obj`: plain containers and arrays directly (the common case, and far quicker), anything
-    else by copy.deepcopy."""
+    """A deep copy of `obj`: plain containers and arrays directly (far quicker), anything else by copy.deepcopy."""
     kind = type(obj)
     if kind is np.ndarray:
         return obj.copy(order="K")
@@ -384,15 +334,14 @@ def _swapped(namespace: dict, wrappers: dict):
 
 def record_calls(function, args, dep_names) -> tuple[object, dict]:
     """Call `function(*args)` and record every call it makes to the helpers `dep_names`: (result, deps), deps
-    {helper: [[key, arguments, output], ...]} in call order (key: call_key of the arguments)."""
+    {helper: [[key, arguments, output], ...]} in call order (key: values_key of the bound arguments)."""
     namespace = function.__globals__
     deps: dict = {name: [] for name in dep_names if name in namespace}
 
     def recorder(name, original):
         def wrapper(*a, **kw):
             values = bound_arguments(name, original, a, kw)
-            key = values_key(values)
-            passed = copied(values)
+            key, passed = values_key(values), copied(values)
             out = original(*a, **kw)
             deps[name].append([key, passed, copied(out)])
             return out
@@ -412,11 +361,10 @@ def _keystream(key: str, size: int) -> np.ndarray:
 
 
 def sealed_calls(deps: dict) -> dict:
-    """The recorded calls as the sandbox gets them, no arguments: {helper: {"ids": [call id, ...], "ends": int64
-    end of each sealed answer in "data", "data": uint8, the sealed answers one after the other}} (a few arrays per
-    helper, not one per call: the grader writes them for every submission). The id and the key that opens an
-    answer both derive from the call's key (a digest of its arguments), by different hashes: knowing the table
-    gives neither the arguments nor the answers."""
+    """The recorded calls as the sandbox gets them, without arguments: {helper: {"ids": [call id, ...], "ends":
+    int64 end of each sealed answer in "data", "data": uint8, the sealed answers one after the other}}. A call's
+    id and the key that opens its answer derive from its key by different hashes: the table gives neither the
+    arguments nor the answers."""
     sealed = {}
     for helper, entries in deps.items():
         boxes = []
@@ -430,16 +378,13 @@ def sealed_calls(deps: dict) -> dict:
 
 
 class _Answers:
-    """The recorded calls of one helper on one case, open (a case's "deps": [[key, arguments, output], ...]) or
-    sealed (`sealed_calls`)."""
+    """The recorded calls of one helper on one case, open (a case's "deps" entry) or sealed (`sealed_calls`)."""
 
     def __init__(self, entries, sealed: bool):
         self.sealed = sealed
         self.entries = entries
         ids = entries["ids"] if sealed else [entry[0] for entry in entries]
-        self.index = {}
-        for i, call_id in enumerate(ids):
-            self.index.setdefault(call_id, i)
+        self.index = {call_id: i for i, call_id in reversed(list(enumerate(ids)))}  # a repeated id: its first
 
     def answer(self, key: str):
         """(index of the recorded call, its output) for a call with this key, or None."""
@@ -455,38 +400,24 @@ class _Answers:
         return i, unpack_plain((sealed ^ _keystream(key, sealed.size)).tobytes())
 
 
-def _inputs_digest(args) -> str | None:
-    """digest(args), or None when they are not plain data (then whether they changed cannot be told)."""
-    try:
-        return digest(args)
-    except (Exception, RecursionError):  # an object that is not plain data, a dict that holds itself
-        return None
-
-
 def run_case(function, case: dict, changes: list | None = None, calls: list | None = None):
-    """Call `function` on a copy of the case's arguments, answering its calls of graded helpers from the case's
+    """Call `function` on a copy of the case's arguments, its calls of graded helpers answered from the case's
     recorded calls ("deps", or "calls" sealed); a call that was not recorded goes to the student's own helper.
 
-    `changes`, when a list, gets one bool appended once the call is over (returned or raised): whether it changed
-    the arguments it was passed in place (a dict's keys or values, an array's contents). `calls`, when a list,
-    gets one {"helper", "hit", "depth", "args", "unbound"} per helper call, in order: the index of the recorded
-    call it matched (None: unmatched, then "args" holds its arguments, or "unbound" is True when they could not
-    be bound to the helper's parameters), and how deep (0: called by `function` itself); calls of the helpers the
-    course provides (PROVIDED_HELPERS) are logged too, with "provided" True, and go to them as usual."""
+    `changes`, a list, gets one bool once the call is over: whether it changed its arguments in place. `calls`, a
+    list, gets one {"helper", "hit", "depth", "args", "unbound"} per helper call in order: "hit" the index of the
+    recorded call it matched (None: then "args" holds its arguments, or "unbound" is True when they could not be
+    bound), "depth" 0 for calls by `function` itself; calls of PROVIDED_HELPERS are logged with "provided" True."""
     args = copied(case["args"])
-    before = _inputs_digest(args) if changes is not None else None
-    try:
-        return _call_case(function, case, args, calls)
-    finally:
-        if changes is not None:
-            changes.append(before is not None and _inputs_digest(args) != before)
-
-
-def _call_case(function, case: dict, args: tuple, calls: list | None):
-    namespace = getattr(function, "__globals__", {})
-    sealed = "calls" in case
-    tables = case["calls"] if sealed else case.get("deps", {})
+    before = values_key(args) if changes is not None else ""
     depth = [0]
+
+    def deeper(own, a, kw):
+        depth[0] += 1
+        try:
+            return own(*a, **kw)
+        finally:
+            depth[0] -= 1
 
     def replayer(name, own, answers: _Answers):
         def wrapper(*a, **kw):
@@ -498,38 +429,36 @@ def _call_case(function, case: dict, args: tuple, calls: list | None):
                               "args": passed, "unbound": found is None and passed is None})
             if found is not None:
                 return found[1]
+            never = f"it called {name} with arguments the reference solution never passes to it, and {name} is"
             if own is None:
-                raise UnexpectedCall(f"it called {name} with arguments the reference solution never passes to "
-                                     f"it, and {name} is not defined")
-            depth[0] += 1
+                raise UnexpectedCall(f"{never} not defined")
             try:
-                return own(*a, **kw)
+                return deeper(own, a, kw)
             except NotImplementedError:
-                raise UnexpectedCall(f"it called {name} with arguments the reference solution never passes to "
-                                     f"it, and {name} is not implemented yet") from None
-            finally:
-                depth[0] -= 1
+                raise UnexpectedCall(f"{never} not implemented yet") from None
         return wrapper
 
     def logger(name, own):
         def wrapper(*a, **kw):
-            if calls is not None:
-                calls.append({"helper": name, "hit": None, "depth": depth[0], "args": [*a, *kw.values()],
-                              "unbound": False, "provided": True})
-            depth[0] += 1
-            try:
-                return own(*a, **kw)
-            finally:
-                depth[0] -= 1
+            calls.append({"helper": name, "hit": None, "depth": depth[0], "args": [*a, *kw.values()],
+                          "unbound": False, "provided": True})
+            return deeper(own, a, kw)
         return wrapper
 
-    # a helper the student never defined is replayed too: its absence costs only its own points
-    wrappers = {name: replayer(name, namespace.get(name), _Answers(table, sealed)) for name, table in tables.items()}
-    if calls is not None:  # the provided helpers' calls are logged too (never answered): what was passed to them
-        wrappers.update({name: logger(name, namespace[name]) for name in PROVIDED_HELPERS
-                         if callable(namespace.get(name)) and name not in wrappers})
-    with _swapped(namespace, wrappers):
-        return function(*args)
+    try:
+        namespace = getattr(function, "__globals__", {})
+        sealed = "calls" in case
+        # a helper the student never defined is replayed too: its absence costs only its own points
+        wrappers = {name: replayer(name, namespace.get(name), _Answers(table, sealed))
+                    for name, table in (case["calls"] if sealed else case.get("deps", {})).items()}
+        if calls is not None:  # the provided helpers' calls are logged too (never answered): what was passed to them
+            wrappers.update({name: logger(name, namespace[name]) for name in PROVIDED_HELPERS
+                             if callable(namespace.get(name)) and name not in wrappers})
+        with _swapped(namespace, wrappers):
+            return function(*args)
+    finally:
+        if changes is not None:
+            changes.append(bool(before) and values_key(args) != before)
 
 
 # Functions that must leave the arguments they are given as they were, and the one line that says so when they
@@ -543,9 +472,7 @@ def input_change_note(function_name: str, language: str | None = None) -> str:
     return say(key, language) if key else ""
 
 
-# ---------------------------------------------------------------------------------------------------------
 # Naming the parts of what a function returns, so a message can say "caches[1][0][1] (W2)".
-# ---------------------------------------------------------------------------------------------------------
 
 RETURNS = {
     "linear_forward": ("Z", "cache"),
@@ -559,20 +486,18 @@ RETURNS = {
 
 
 def _meaning(function_name: str, path: tuple, language: str = "en") -> str:
-    """What the part at `path` of `function_name`'s result is, in the course's names ('' if nothing to add), in
-    `language` ("en" or "zh")."""
+    """What the part at `path` of `function_name`'s result is, in the course's names ('' if nothing to add)."""
     linear = ("A_prev", "W", "b")
     if function_name == "linear_forward" and len(path) == 2 and path[0] == 1:
         return say("linear cache part", language, name=linear[path[1]]) if path[1] < 3 else ""
     if function_name == "linear_activation_forward" and len(path) >= 2 and path[0] == 1:
-        if path[1] == 1 and len(path) == 2:
+        if path[1:] == (1,):
             return say("activation cache part", language, name="Z")
         if path[1] == 0 and len(path) == 3 and path[2] < 3:
             return say("linear cache part", language, name=linear[path[2]])
         return say("linear cache", language) if path[1:] == (0,) else ""
     if function_name == "L_model_forward" and len(path) >= 2 and path[0] == 1 and isinstance(path[1], int):
-        layer = path[1] + 1
-        rest = path[2:]
+        layer, rest = path[1] + 1, path[2:]
         if rest == ():
             return say("layer cache", language, layer=layer)
         if rest == (1,):
@@ -587,26 +512,13 @@ def _meaning(function_name: str, path: tuple, language: str = "en") -> str:
     return ""
 
 
-def part_name(function_name: str, path: tuple, root: str = "result", language: str = "en") -> str:
+def part_name(function_name: str, path: tuple, language: str = "en") -> str:
     """`result[1][0][1] (W2)`-style name of a part of a function's return value (`language`: "en" or "zh")."""
-    text = root + "".join(f"[{p!r}]" for p in path)
+    text = "result" + "".join(f"[{p!r}]" for p in path)
     meaning = _meaning(function_name, path, language)
     if not meaning:
         return text
     return f"{text}（{meaning}）" if language == "zh" else f"{text} ({meaning})"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Comparing a result with the expected one.
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _kind(value) -> str:
-    if isinstance(value, dict):
-        return "dict"
-    if isinstance(value, (tuple, list)):
-        return "sequence"
-    return "value"
 
 
 def _describe_type(value, language: str = "en") -> str:
@@ -624,31 +536,18 @@ def _described(value) -> dict:
 
 
 def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bool = True,
-            rtol: float = RTOL, atol: float = ATOL, language: str | None = None) -> list[str]:
-    """Every difference between `got` and `expected`, as readable sentences in `language` (None: LANGUAGE; in
-    "en+zh" each the English line, then the Chinese one).
+            language: str | None = None) -> list[str]:
+    """Every difference between `got` and `expected`, as sentences in `language` (None: LANGUAGE).
 
     reveal=False (hidden cases) uses a fixed vocabulary (MESSAGES' "... hidden" texts): which part differs and
-    how (structure, keys, shape, dtype, NaN/Inf, values), never a value, size, index, key or type name taken from
-    the student's result or a hidden value, so that neither a hidden value nor anything the student's code chose
-    can travel through the message, in any language."""
-    where = {"where": part_name(function_name, path), "zh": {"where": part_name(function_name, path, language="zh")}}
+    how, never a value, size, index, key or type name taken from the student's result or a hidden value, so that
+    neither a hidden value nor anything the student's code chose can travel through the message."""
+    where, where_zh = part_name(function_name, path), part_name(function_name, path, "zh")
 
     def problem(key: str, zh: dict | None = None, **fields) -> str:
-        return say(key, language, zh={**where["zh"], **(zh or {})}, where=where["where"], **fields)
+        return say(key, language, zh={"where": where_zh, **(zh or {})}, where=where, **fields)
 
-    kind = _kind(expected)
-    if kind == "sequence":
-        container, count = type(expected).__name__, len(expected)
-        if not isinstance(got, (tuple, list)):
-            return [problem("expected sequence", container=container, count=count, **_described(got)) if reveal
-                    else problem("expected sequence hidden", container=container, count=count)]
-        if len(got) != len(expected):
-            return [problem("wrong length", count=count, length=len(got)) if reveal
-                    else problem("wrong length hidden", count=count)]
-        return [p for i, (g, e) in enumerate(zip(got, expected))
-                for p in compare(g, e, function_name, path + (i,), reveal, rtol, atol, language)]
-    if kind == "dict":
+    if isinstance(expected, dict):
         if not isinstance(got, dict):
             return [problem("expected dict", keys=sorted(expected), **_described(got)) if reveal
                     else problem("expected dict hidden", keys=sorted(expected))]
@@ -662,18 +561,27 @@ def compare(got, expected, function_name: str = "", path: tuple = (), reveal: bo
                             if reveal else problem("unexpected keys hidden"))
         for key in expected:
             if key in got:
-                problems += compare(got[key], expected[key], function_name, path + (key,), reveal, rtol, atol,
-                                    language)
+                problems += compare(got[key], expected[key], function_name, path + (key,), reveal, language)
         return problems
+    if isinstance(expected, (tuple, list)):
+        container, count = type(expected).__name__, len(expected)
+        if not isinstance(got, (tuple, list)):
+            return [problem("expected sequence", container=container, count=count, **_described(got)) if reveal
+                    else problem("expected sequence hidden", container=container, count=count)]
+        if len(got) != len(expected):
+            return [problem("wrong length", count=count, length=len(got)) if reveal
+                    else problem("wrong length hidden", count=count)]
+        return [p for i, (g, e) in enumerate(zip(got, expected))
+                for p in compare(g, e, function_name, path + (i,), reveal, language)]
     if isinstance(expected, str) or expected is None:
         if not (got is None if expected is None else isinstance(got, str) and got == expected):
             return [problem("expected text", expected=repr(expected), got=_shown(got),
                             zh={"got": _shown(got, "zh")}) if reveal else problem("wrong value hidden")]
         return []
-    return _compare_arrays(got, expected, problem, reveal, rtol, atol)
+    return _compare_arrays(got, expected, problem, reveal)
 
 
-def _compare_arrays(got, expected, problem, reveal, rtol, atol) -> list[str]:
+def _compare_arrays(got, expected, problem, reveal) -> list[str]:
     expected = np.asarray(expected)
     if isinstance(got, (tuple, list, dict, str)) or got is None:
         return [problem("expected array", shape=expected.shape, dtype=expected.dtype, **_described(got)) if reveal
@@ -697,13 +605,13 @@ def _compare_arrays(got, expected, problem, reveal, rtol, atol) -> list[str]:
         return [problem("not finite", count=int(bad.sum()), first=first) if reveal
                 else problem("not finite hidden")]
     try:
-        np.testing.assert_allclose(got_array, expected, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(got_array, expected, rtol=RTOL, atol=ATOL)
         return []
     except AssertionError:  # numpy's own text is not shown: the sentence below says it in the course's words
         pass
     if not reveal:  # an error's size or index would carry values out (for example when got is all zeros)
         return [problem("values differ hidden")]
-    mismatch = ~np.isclose(got_array, expected, rtol=rtol, atol=atol)
+    mismatch = ~np.isclose(got_array, expected, rtol=RTOL, atol=ATOL)
     first = tuple(int(i) for i in np.argwhere(mismatch)[0]) if mismatch.ndim else ()
     largest = float(np.max(np.abs(got_array.astype(float) - expected.astype(float))))
     return [problem("values differ", count=int(mismatch.sum()), size=mismatch.size, first=first,
@@ -716,11 +624,10 @@ SHOWN_KEYS = 5  # and at most this many keys of a dict
 
 
 def _shown(value, language: str = "en") -> str:
-    """`value` (a string, a number, None or anything else a student's function returned) as a message shows it:
-    plain Python text, short, on one line. A numpy scalar is shown as the Python number it holds, every digit
-    (numpy 2 would show np.float64(0.1234) for 0.1234)."""
+    """`value` (anything a student's function returned) as a message shows it: short, on one line, a numpy scalar
+    as the Python number it holds (numpy 2 would show np.float64(0.1234) for 0.1234)."""
     value = value.item() if isinstance(value, np.generic) else value
-    if value is None or isinstance(value, (bool, numbers.Number)):
+    if value is None or isinstance(value, numbers.Number):
         return repr(value)
     if isinstance(value, str):
         text = repr(value)
@@ -730,7 +637,7 @@ def _shown(value, language: str = "en") -> str:
 
 def _listed(keys, language: str = "en") -> str:
     """Keys a student's dict has and should not, as a list that reads like Python's, at most SHOWN_KEYS of them."""
-    shown = ", ".join(_shown(k, language) for k in list(keys)[:SHOWN_KEYS])
+    shown = ", ".join(_shown(k, language) for k in keys[:SHOWN_KEYS])
     more = len(keys) - SHOWN_KEYS
     return f"[{shown}{say('more keys', language, more=more) if more > 0 else ''}]"
 
@@ -748,17 +655,13 @@ def report(function_name: str, case_name: str, problems: list[str], language: st
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Diagnosis: every case carries what each catalogued mistake of its function returns on it (computed by the
-# kit from the reference solution with that mistake made). A wrong answer that returns the same as one
-# mistake on every case is that mistake; the message then names it and how to fix it.
-# ---------------------------------------------------------------------------------------------------------
+# Diagnosis: every case carries what each catalogued mistake of its function returns on it; a wrong answer
+# that returns the same as one mistake on every case is that mistake (docs/diagnosis.md).
 
 
 def raised(err: BaseException, limit: int = 2000) -> str:
     """"ExceptionType: message", the message cut at `limit` characters: the one form in which a catalogued
-    mistake's exception is stored and a student's is reported (by this module and by the sandbox's runner), so
-    that the two can be compared."""
+    mistake's exception and a student's are stored and compared."""
     return f"{type(err).__name__}: {str(err)[:limit]}"
 
 
@@ -772,21 +675,22 @@ def raised_inside(err: BaseException) -> str:
     """The provided helper ("relu_backward", ...) or "numpy" in which `err` was raised, or '' when it was raised
     in the student's own code (or anywhere else)."""
     frame = err.__traceback__
-    while frame is not None and frame.tb_next is not None:
-        frame = frame.tb_next
     if frame is None:
         return ""
+    while frame.tb_next is not None:
+        frame = frame.tb_next
     code = frame.tb_frame.f_code
-    if code.co_name in PROVIDED_HELPERS and os.path.basename(code.co_filename) in ("activations.py", "param_vectors.py"):
+    provided_file = os.path.basename(code.co_filename) in ("activations.py", "param_vectors.py")
+    if code.co_name in PROVIDED_HELPERS and provided_file:
         return code.co_name
     parts = code.co_filename.replace("\\", "/").split("/")
     return "numpy" if "numpy" in parts[:-1] else ""
 
 
-def outcome(function, *args, **kwargs) -> dict:
+def outcome(function, *args) -> dict:
     """{"value": what the call returns} or {"raises": raised(the exception)}."""
     try:
-        return {"value": function(*args, **kwargs)}
+        return {"value": function(*args)}
     except Exception as err:
         return {"raises": raised(err)}
 
@@ -798,10 +702,9 @@ def _same(got: dict, predicted: dict, function_name: str) -> bool:
 
 
 def diagnose(function_name: str, cases: list, outcomes: list) -> dict | None:
-    """The catalogued mistake that explains `outcomes` (one per case, see `outcome`, with the calls the function
-    made and where it raised, see `evaluate`): first one whose recorded outcome equals the function's on every
-    case; else the first one recognised by what the function did (dnn_behaviour, `explain`). {"mistake", "says",
-    "fix", "fields"} (its sentences filled in with the values the rule found), or None."""
+    """The catalogued mistake that explains `outcomes` (one per case, as `evaluate` collects them): the first
+    whose recorded outcome equals the function's on every case, else the first that dnn_behaviour's `explain`
+    recognises by what the function did. {"mistake", "says", "fix", "fields"}, or None."""
     tables = [{m["name"]: m for m in case.get("mistakes", [])} for case in cases]
     for name in tables[0] if tables else ():
         if all(name in table and "outcome" in table[name] and _same(got, table[name]["outcome"], function_name)
@@ -833,16 +736,12 @@ def compared(got, expected, function_name: str, reveal: bool, language: str | No
 
 
 def _behaviour():
-    """dnn_behaviour (dnnkit.behaviour in the grader): the rules that recognise a mistake by what a function did;
-    None where it is missing."""
-    try:
-        from . import behaviour  # as dnnkit.checks
-    except ImportError:  # as dnn_checks, beside dnn_behaviour.py
-        try:
-            import dnn_behaviour as behaviour
-        except ImportError:  # not there: no diagnosis by behaviour, and nothing else changes
-            return None
-    return behaviour
+    """dnn_behaviour (dnnkit.behaviour in the grader), or None where it is missing: then no diagnosis by
+    behaviour, and nothing else changes."""
+    try:  # dnnkit.behaviour as dnnkit.checks; as dnn_checks, dnn_behaviour.py beside it
+        return importlib.import_module(f"{__package__}.behaviour" if __package__ else "dnn_behaviour")
+    except ImportError:
+        return None
 
 
 def filled(text: str, fields: dict) -> str:
@@ -851,9 +750,8 @@ def filled(text: str, fields: dict) -> str:
 
 
 def diagnosis_text(diagnosis: dict | None, language: str | None = None, chinese: dict | None = None) -> str:
-    """The diagnosis and its fix in `language` (None: LANGUAGE): the English as `diagnosis` holds it, the Chinese
-    looked up by its mistake's id in `chinese` (None: MISTAKE_ZH), {mistake: {"says", "fix"}}, filled in with the
-    diagnosis' fields."""
+    """The diagnosis and its fix in `language` (None: LANGUAGE), the Chinese looked up by its mistake's id in
+    `chinese` (None: MISTAKE_ZH) and filled in with the diagnosis' fields."""
     if diagnosis is None:
         return ""
     zh = (MISTAKE_ZH if chinese is None else chinese).get(diagnosis.get("mistake"), diagnosis)
@@ -865,8 +763,8 @@ def diagnosis_text(diagnosis: dict | None, language: str | None = None, chinese:
 def evaluate(function, function_name: str, cases: list, reveal: bool = True, language: str | None = None
              ) -> tuple[str, str]:
     """Run `function` on every case: (failure, note). `failure` names the first case it gets wrong, with the note
-    and the catalogued mistake it makes when one matches ('' when it gets every case right); `note` is the note
-    of KEEPS_ITS_INPUTS when it changed its arguments ('' otherwise). Raises nothing for what the function does."""
+    and the catalogued mistake it makes ('' when every case is right); `note` is input_change_note's when it
+    changed its arguments ('' otherwise). Raises nothing for what the function does."""
     if not callable(function):
         return say("not a function", language, function=function_name, kind=type(function).__name__), ""
     outcomes, first_failure, changes = [], None, []
@@ -880,14 +778,12 @@ def evaluate(function, function_name: str, cases: list, reveal: bool = True, lan
             got = {"raises": raised(err), "inside": raised_inside(err)}
         got["calls"] = calls
         outcomes.append(got)
-        if first_failure is None:
-            if "raises" in got:
-                first_failure = labelled("raised", language, case["name"], function=function_name,
-                                          error=got["raises"])
-            else:
-                problems = compared(got["value"], case["expected"], function_name, reveal, language)
-                if problems:
-                    first_failure = report(function_name, case["name"], problems, language)
+        if first_failure is None and "raises" in got:
+            first_failure = labelled("raised", language, case["name"], function=function_name, error=got["raises"])
+        elif first_failure is None:
+            problems = compared(got["value"], case["expected"], function_name, reveal, language)
+            if problems:
+                first_failure = report(function_name, case["name"], problems, language)
     note = input_change_note(function_name, language) if any(changes) else ""
     if first_failure is None:
         return "", note
@@ -896,21 +792,15 @@ def evaluate(function, function_name: str, cases: list, reveal: bool = True, lan
 
 
 def failure(message: str) -> AssertionError:
-    """The AssertionError a failing check raises. IPython (a notebook, JupyterLab, nbgrader's kernels) shows it as
-    `AssertionError: message` and nothing else, in any traceback mode: through `_render_traceback_`, the hook
-    IPython asks an exception for its own lines. So a student reads what is wrong, not frames of this file."""
+    """The AssertionError a failing check raises, raised with nothing chained. IPython shows it as
+    `AssertionError: message` alone in any traceback mode (through `_render_traceback_`), no frames of this file."""
     error = AssertionError(message)
-    error._render_traceback_ = functools.partial(_rendered, f"AssertionError: {message}")
+    error._render_traceback_ = functools.partial(str.split, f"AssertionError: {message}", "\n")
     return error
 
 
-def _rendered(text: str) -> list[str]:
-    return text.split("\n")
-
-
 def check_function(function, function_name: str, cases: list, reveal: bool = True) -> int:
-    """`evaluate`, raising its failure (see `failure`) when there is one (with the note, if any): the number of
-    cases passed."""
+    """`evaluate`, raising its failure when there is one: the number of cases passed."""
     failed, _ = evaluate(function, function_name, cases, reveal)
     if failed:
         raise failure(failed) from None
@@ -918,9 +808,8 @@ def check_function(function, function_name: str, cases: list, reveal: bool = Tru
 
 
 def check_public(function_name: str, function, path: str = "public_cases.npz") -> None:
-    """Visible test: run `function` on the released public cases and print a one-line verdict (and a second
-    line when it changed the arguments it was given, see KEEPS_ITS_INPUTS). A wrong answer raises its failure
-    from here, with no exception chained to it."""
+    """Visible test: run `function` on the released public cases and print a one-line verdict (and the note, when
+    it changed its arguments). A wrong answer raises its failure from here, with no exception chained to it."""
     cases = _public_cases(path)
     if function_name not in cases:
         raise KeyError(f"{path} has no cases for {function_name}")
@@ -939,7 +828,7 @@ def public_args(function_name: str, index: int = 0, path: str = "public_cases.np
 
 def _public_cases(path) -> dict:
     """The public cases in `path`, decoded once per process while the file stays the same (a notebook's visible
-    tests read them about twenty times, and decoding takes a tenth of a second). Callers copy what they use."""
+    tests read them about twenty times). Callers copy what they use."""
     status = os.stat(path)
     return _decoded_cases(os.path.abspath(path), (status.st_ino, status.st_size, status.st_mtime_ns))
 
@@ -949,14 +838,9 @@ def _decoded_cases(path: str, version: tuple) -> dict:
     return load_plain(path)[0]
 
 
-# ---------------------------------------------------------------------------------------------------------
-# An untouched stub, in a notebook. The released exercises end in `raise NotImplementedError()` (nbgrader's
-# c.ClearSolutions.code_stub); run as it is, the cell that calls one would show a long traceback through the
-# student's own cell. In a notebook kernel (ipykernel's shell: the student's JupyterLab, nbgrader's Validate and
-# autograde), importing this module makes IPython show that error as one line saying what to do. The error is
-# still raised (the cell fails, Run All stops, a grade cell scores 0), and nothing changes where no kernel
-# shows tracebacks (the grader's sandbox, `dnnkit check`). Any other NotImplementedError keeps its traceback.
-# ---------------------------------------------------------------------------------------------------------
+# An untouched stub, in a notebook kernel: IPython shows the NotImplementedError of an exercise's stub line as one
+# line saying what to do; the error is still raised, and any other NotImplementedError keeps its traceback
+# (docs/feedback-pages.md).
 
 STUB_LINE = "raise NotImplementedError()"
 
@@ -977,17 +861,16 @@ def stub_message(tb, language: str | None = None) -> str | None:
 
 
 def _show_stub(shell, etype, value, tb, tb_offset=None):
-    """IPython's custom exception handler for NotImplementedError (set_custom_exc): the stub's one line, shown
-    through IPython's own `_render_traceback_` protocol; any other NotImplementedError as IPython shows it."""
+    """IPython's custom exception handler for NotImplementedError (set_custom_exc): the stub's one line through
+    `_render_traceback_`; any other NotImplementedError as IPython shows it."""
     message = stub_message(tb)
     if message is not None:
-        value._render_traceback_ = functools.partial(_rendered, message)
+        value._render_traceback_ = functools.partial(str.split, message, "\n")
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 
 def explain_untouched_stubs() -> bool:
-    """Install `_show_stub` in the running notebook kernel, if there is one (a shell with a kernel): whether it
-    was installed."""
+    """Install `_show_stub` in the running notebook kernel, if there is one: whether it was installed."""
     try:
         from IPython import get_ipython
     except ImportError:
