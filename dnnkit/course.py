@@ -55,7 +55,7 @@ class Course:
     def reference_file(self, assignment: str) -> Path:
         return self.references / f"{assignment}.npz"
 
-    def shown(self, path: str | os.PathLike) -> str:
+    def relative(self, path: str | os.PathLike) -> str:
         """`path` from the course folder when inside it (datasets/x.h5), else as given."""
         try:
             return Path(path).resolve().relative_to(self.root).as_posix()

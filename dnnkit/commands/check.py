@@ -56,7 +56,7 @@ def run(args) -> int:
     problem = sandbox_problem()
     if problem is not None:
         print(sandbox_warning(problem, language), file=sys.stderr)
-    print(header(args.assignment, course.shown(notebook), problem, language), flush=True)
+    print(header(args.assignment, course.relative(notebook), problem, language), flush=True)
     release, judge = Release.of(course, args.assignment), Grader(course, args.assignment)
     sandbox = SandboxRun(course, args.assignment, limits, timeouts, sandboxed=problem is None)
     sandbox.prewarm = False  # one notebook: no spare sandbox to start for the next
@@ -85,7 +85,7 @@ def find_notebook(course: Course, assignment: str, given: str | None) -> Path:
         fix = f"give the path of your {assignment} notebook (default: {STUDY}/{assignment}/{assignment}.ipynb)"
     if not path.is_file():
         what = "not a file" if path.exists() else "no such notebook"
-        raise DnnkitError(f"{shown(course.shown(path))}: {what}; {fix}")
+        raise DnnkitError(f"{shown(course.relative(path))}: {what}; {fix}")
     return path
 
 

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise DnnkitError("--test-fraction and --seed only apply with --from-folder DIR")
     if args.check and args.force:
         raise DnnkitError("--check never builds anything; drop --force (or --check)")
-    shown = course.shown(folder)
+    shown = course.relative(folder)
     try:
         if args.course_files:
             install_course_files(args.course_files, folder)
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             if present and not args.force:
                 path = folder / FILE_NAMES[present[0]]
                 kind = _KINDS.get(identify(path), "unknown origin")
-                raise DnnkitError(f"{course.shown(path)}: already exists ({kind}); "
+                raise DnnkitError(f"{course.relative(path)}: already exists ({kind}); "
                                   "add --force to replace it with the set built from the folder")
             build_from_folder(args.from_folder, folder,
                               test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
@@ -76,5 +76,5 @@ def run(args: argparse.Namespace) -> int:
     except DatasetError as err:
         raise DnnkitError(str(err)) from None
     for info in infos.values():
-        print(f"{course.shown(info.path)}: ok — {_describe(info)}")
+        print(f"{course.relative(info.path)}: ok — {_describe(info)}")
     return 0
