@@ -1,8 +1,5 @@
 """A control group per sandbox: the memory of all its processes together (tmpfs pages included) and their number
-are bounded as a whole, not process by process.
-
-cgroup v2 (the unified hierarchy) or v1 (memory and pids controllers), whichever the machine gives root write
-access to; where neither does, `available()` says why and the sandbox keeps only its per-process rlimits.
+are bounded as a whole, with cgroup v2 or v1, whichever root can write; where neither, `available()` says why.
 """
 from __future__ import annotations
 

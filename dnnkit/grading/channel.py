@@ -1,9 +1,7 @@
 """The one way from a sandboxed runner to the grader: its standard output, a pipe read here, one JSON object a
-line. The student's code owns the writing end, so what the grader spends on it is bounded whatever arrives: the
-size of a line, the whole stream, the number of lines, the containers and items of a line (counted before it is
-parsed, so no line of any shape costs more than a few times its size), and how far the reader parses ahead of
-the supervisor (a short queue: a runner that writes faster than the supervisor reads waits on its pipe). A line
-that is not a JSON object is skipped, whatever it holds."""
+line. The student's code owns the writing end, so what the grader spends on it is bounded whatever arrives (the
+bounds below; a short queue makes a runner that writes faster than the supervisor reads wait on its pipe). A
+line that is not a JSON object is skipped."""
 from __future__ import annotations
 
 import json

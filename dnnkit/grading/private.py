@@ -1,12 +1,6 @@
-"""The grader's private state folder: where its locks, sandbox user id leases and scratch folders (which hold
-hidden cases) live, out of reach of every other local account.
-
-A shared temporary folder (/tmp) lets any account plant a file, folder or link under a name the grader is about
-to use. This folder cannot be planted in: it is /run/dnnkit for root (root-owned, mode 0700), else
-$XDG_RUNTIME_DIR/dnnkit or ~/.cache/dnnkit for the grading account ($DNNKIT_STATE_DIR overrides all three).
-It is made without following links and checked on every use: a real folder, owned by this account, that no
-other account can read or write, inside folders no other account can rename things in. Anything else is
-refused with one line, never repaired: something another account could plant there may already be inside.
+"""The grader's private state folder (locks, sandbox user id leases, scratch folders holding hidden cases), which
+no other local account can plant anything in: made without following links, checked on every use, refused with
+one line, never repaired. Where it is and why: docs/threat-model-local.md.
 """
 from __future__ import annotations
 

@@ -1,25 +1,7 @@
 """The Python environment as a sandbox sees it: a view of the grader's interpreter, standard library and virtual
-environment in which no file names a host path, mounted read-only at neutral paths (PYTHON, PYTHON_BASE).
-
-Mounting the environment itself would show the host: the base interpreter's folder in sys.path, sysconfig and
-every stdlib code object; the folder each .pyc was compiled in (a student can unmarshal one); the checkout in
-an editable install's files. So a view is built once for each state of the environment: hard links to the
-files (copies across file systems); a rewritten copy of each text file that names a host path (sysconfig's
-build data); a .pyc made anew for every module's path inside the sandbox (from the host's own .pyc where that
-is current, so building compiles little and the runner's start-up compiles nothing). Left out: the stdlib's
-tests and build configuration, the base's own site-packages when a virtual environment is used, and install
-records that name the checkout (editable finders, .pth, direct_url.json).
-
-Not rewritten: binaries. The interpreter, libpython and the stdlib's extension modules keep the base's host
-folder as their RUNPATH and compiled-in prefix (a linker shares the tails of strings, so the bytes cannot be
-changed in place safely); LD_LIBRARY_PATH finds libpython inside. A submission that reads those files and
-searches them learns where the grader's Python is installed, and nothing else.
-
-Views live in VIEWS, a root-owned folder no other account can write (a planted view would run as the
-student's code); a grader without root keeps them in its own private cache folder (private.cache_folder), where
-hard links to files it may not write are refused by the kernel (fs.protected_hardlinks), so they are copies. One
-folder per environment state, named by a fingerprint of its folders' modification times;
-a grader holds a shared lock on the view it uses, and a newer build removes only views nobody holds.
+environment in which no file names a host path, mounted read-only at neutral paths (PYTHON, PYTHON_BASE); built
+once per state of the environment. What it holds, leaves out and cannot rewrite (binaries), and where views are
+kept: docs/sandbox.md, "The Python view".
 """
 from __future__ import annotations
 
@@ -45,7 +27,7 @@ from pathlib import Path
 from .. import DnnkitError
 from . import private
 
-VIEWS = Path("/var/cache/dnnkit/python-views")
+VIEWS = Path("/var/cache/dnnkit/python-views")  # writable by root alone: a planted view would run as student code
 PYTHON = "/sandbox/python"  # the virtual environment (or the interpreter, without one)
 PYTHON_BASE = "/sandbox/python-base"  # the base interpreter of a virtual environment
 FORMAT = "3"  # part of every fingerprint: a change to what a view holds makes new views

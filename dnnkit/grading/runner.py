@@ -1,12 +1,9 @@
 """Runs one submission's code inside the sandbox and reports what its functions return, as plain data.
 
-Standalone (stdlib, numpy, IPython, and the grader's dnn_checks.py and protocol.py beside it): it is copied into
-the sandbox and run as `python -E -s runner.py GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`. It loads IPython and
-numpy, waits for its plan, runs every cell, then the graded functions level by level: it waits for each level's
-inputs, which the grader writes only once every function of the levels before is final, calls those functions
-on them and reports. Every event is a line of protocol.py on standard output (a pipe the grader reads). It
-decides nothing: the student's code owns this process, and the grader trusts nothing it says beyond what the
-grader asked for, taken as the student's answer.
+Standalone (stdlib, numpy, IPython, and dnn_checks.py and protocol.py beside it), run as `python -E -s runner.py
+GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`: it runs every cell of its plan, then each level's functions on the
+inputs handed over for it, and reports in protocol.py's events on standard output. It decides nothing: the
+student's code owns this process.
 """
 import base64
 import json

@@ -1,19 +1,6 @@
-"""The sandbox student code runs in: bubblewrap (Debian's `bubblewrap`), an unprivileged user, a system-call
-filter, rlimits.
-
-As root, each sandbox runs as a user id leased for it (setpriv). Without root (a course's own grading account),
-it runs as that account inside a user namespace of its own (`--unshare-user`): no capability, no way to make
-another namespace, and, the kernel counting processes per user namespace, a process limit of its own
-(rootless_problem says why an account cannot have one; docs/sandbox.md, "Grading without root").
-
-Inside: read-only system libraries, the Python environment (a view of it in which no file names a host path,
-mounted at neutral paths: python_view.py), the runner and the assignment's released files; private,
-size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for every run; no /proc (so neither
-bubblewrap's command line nor the host paths of the mounts can be read), no network (and no socket but AF_UNIX:
-syscalls.py), no other processes, no user namespaces, no keyrings; no view of source/, references/, the
-gradebook, other students' submissions or anyone's home. Nothing inside can write to the host's disk: the
-runner reports through its standard output, a pipe the grader reads. Outside it, nothing the student's code
-produced is trusted.
+"""The sandbox student code runs in: bubblewrap, a user id leased for each sandbox (as root) or a user namespace
+of its own (without root), a system-call filter (syscalls.py) and rlimits. What is inside, what is not, and what
+holds without root: docs/sandbox.md.
 """
 from __future__ import annotations
 
