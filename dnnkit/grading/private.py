@@ -15,21 +15,16 @@ ROOT_FOLDER = Path("/run/dnnkit")
 ENV = "DNNKIT_STATE_DIR"
 
 
-def default_location() -> Path:
-    """Where this process keeps its state (not yet checked)."""
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV]).absolute()
-    if os.geteuid() == 0:
-        return ROOT_FOLDER
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and Path(runtime).is_absolute():
-        return Path(runtime) / "dnnkit"
-    return Path.home() / ".cache" / "dnnkit"
-
-
 def folder() -> Path:
     """This process's private state folder, made if missing; DnnkitError (one line) if it is not private."""
-    return private_dir(default_location(), parents=True)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if os.environ.get(ENV):
+        return cache_folder()
+    if os.geteuid() == 0:
+        return private_dir(ROOT_FOLDER, parents=True)
+    if runtime and Path(runtime).is_absolute():
+        return private_dir(Path(runtime) / "dnnkit", parents=True)
+    return cache_folder()
 
 
 def cache_folder() -> Path:

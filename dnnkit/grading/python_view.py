@@ -54,7 +54,7 @@ class View:
 
 
 def _is_system(path: Path) -> bool:
-    return path == Path("/usr") or Path("/usr") in path.parents
+    return path.is_relative_to("/usr")
 
 
 class Layout:
@@ -90,11 +90,9 @@ class Layout:
         """(host file, place in the view) of the base interpreter's program and its shared libpython."""
         if not self.base_shown:
             return []
-        found = [(Path(os.path.realpath(sys._base_executable)), Path("base/bin") / self.version)]
-        libs = self.base / "lib"
-        for library in sorted(libs.glob("libpython*.so*")):
-            found.append((library, Path("base/lib") / library.name))
-        return found
+        libraries = sorted((self.base / "lib").glob("libpython*.so*"))
+        return [(Path(os.path.realpath(sys._base_executable)), Path("base/bin") / self.version),
+                *((library, Path("base/lib") / library.name) for library in libraries)]
 
     def fingerprint(self) -> str:
         """Changes whenever a file is added to, removed from or renamed in the environment (pip does all three)."""
@@ -120,8 +118,8 @@ def _walk(tree: Tree):
 
 
 def _rename(data: bytes, renames) -> bytes | None:
-    """Text `data` with every host path replaced by its path inside, or None if it names none (or is binary:
-    see the module's docstring)."""
+    """Text `data` with every host path replaced by its path inside, or None if it names none or is binary (a
+    binary's strings cannot be changed in place safely: docs/sandbox.md)."""
     hits = [(host, inside) for host, inside in renames if host in data]
     if not hits or b"\0" in data:
         return None

@@ -27,11 +27,8 @@ def _sent(text):
 
 
 def _outputs(captured, error):
-    outputs = []
-    if captured.stdout:
-        outputs.append({"output_type": "stream", "name": "stdout", "text": _sent(captured.stdout)})
-    if captured.stderr:
-        outputs.append({"output_type": "stream", "name": "stderr", "text": _sent(captured.stderr)})
+    outputs = [{"output_type": "stream", "name": name, "text": _sent(text)}
+               for name, text in (("stdout", captured.stdout), ("stderr", captured.stderr)) if text]
     for rich in captured.outputs[:5]:
         data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _sent(str(v)))
                 for k, v in rich.data.items() if isinstance(v, str)}
@@ -50,15 +47,14 @@ def run_cells(shell, plan):
         if cell["index"] in plan["skip_cells"]:
             continue
         _event(protocol.CELL, phase=protocol.START, index=cell["index"])
-        error = None
         with capture_output(stdout=True, stderr=True, display=True) as captured:
             try:
                 result = shell.run_cell(cell["source"], store_history=True)
                 failure = result.error_before_exec or result.error_in_exec
             except BaseException as err:  # SystemExit, KeyboardInterrupt from student code
                 failure = err
-        if failure is not None:
-            error = {"ename": type(failure).__name__, "evalue": str(failure)[:protocol.ERROR_CHARS]}
+        error = None if failure is None else {"ename": type(failure).__name__,
+                                              "evalue": str(failure)[:protocol.ERROR_CHARS]}
         _event(protocol.CELL, phase=protocol.END, index=cell["index"], outputs=_outputs(captured, error), error=error)
 
 

@@ -168,10 +168,9 @@ def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: i
     base_env = {"HOME": WORK, "PATH": f"{Path(python).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
                 "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{WORK}/.mpl", "PYTHONDONTWRITEBYTECODE": "1",
                 "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # this machine's OpenBLAS needs them, see env notes
-        if key in os.environ:
-            base_env[key] = os.environ[key]
-    for key, value in {**base_env, **dict(view.env), **(env or {})}.items():
+    # this machine's OpenBLAS needs them, see env notes
+    openblas = {key: os.environ[key] for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if key in os.environ}
+    for key, value in {**base_env, **openblas, **dict(view.env), **(env or {})}.items():
         args += ["--setenv", key, value]
     if rootless():  # bubblewrap drops every capability and sets no_new_privs itself
         args[1:1] = ["--unshare-user", "--disable-userns", "--uid", str(NAMESPACE_ID), "--gid", str(NAMESPACE_ID)]
