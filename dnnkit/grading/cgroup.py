@@ -61,17 +61,12 @@ class SandboxCgroup:
         self.folders = [parent / name for parent in parents]
         for folder in self.folders:
             folder.mkdir()
-        if kind == "v2":
-            (self.folders[0] / "memory.max").write_text(str(memory_bytes))
-            if (self.folders[0] / "memory.swap.max").exists():
-                (self.folders[0] / "memory.swap.max").write_text("0")
-            (self.folders[0] / "pids.max").write_text(str(processes))
-        else:
-            memory, pids = self.folders
-            (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
-            if (memory / "memory.memsw.limit_in_bytes").exists():  # memory and swap together: no swap
-                (memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
-            (pids / "pids.max").write_text(str(processes))
+        memory, pids, v2 = self.folders[0], self.folders[-1], kind == "v2"  # v2: one folder for both
+        (memory / ("memory.max" if v2 else "memory.limit_in_bytes")).write_text(str(memory_bytes))
+        swap = memory / ("memory.swap.max" if v2 else "memory.memsw.limit_in_bytes")  # v1: memory and swap together
+        if swap.exists():  # no swap
+            swap.write_text("0" if v2 else str(memory_bytes))
+        (pids / "pids.max").write_text(str(processes))
 
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run by a shell that first moves itself into the group (its children inherit it)."""

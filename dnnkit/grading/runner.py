@@ -102,11 +102,9 @@ def call_level(shell, grader, level, names):
     for name in names:
         _event(protocol.FUNCTION, phase=protocol.START, name=name)
         function = shell.user_ns.get(name)
-        results = {}
-        for group in ("public", "hidden"):
-            results[group] = []
+        results = {"public": [], "hidden": []}
+        for group, entries in results.items():
             for case in inputs[name][group]:
-                entry = {"ok": False, "value": None, "error": ""}
                 changes, calls = [], []  # run_case appends whether the call changed its arguments, and its calls
                 try:
                     if not callable(function):
@@ -115,14 +113,14 @@ def call_level(shell, grader, level, names):
                     dnn_checks.flatten(value, [])  # plain data only
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
-                    entry["error"] = dnn_checks.raised(err, protocol.ERROR_CHARS)
-                    entry["inside"] = dnn_checks.raised_inside(err)
+                    entry = {"ok": False, "value": None, "error": dnn_checks.raised(err, protocol.ERROR_CHARS),
+                             "inside": dnn_checks.raised_inside(err)}
                 entry["changed"] = any(changes) is True
                 try:
                     entry["calls"] = _calls_reported(calls)
                 except BaseException:
                     entry["calls"] = []
-                results[group].append(entry)
+                entries.append(entry)
         try:
             result = base64.b64encode(dnn_checks.pack_plain(results)).decode("ascii")  # in memory: the disk is theirs
             _event(protocol.FUNCTION, phase=protocol.END, name=name, result=result, error=None)

@@ -135,9 +135,7 @@ class UidLease:
         raise DnnkitError(f"all {UID_COUNT} sandbox user ids are in use ({folder})")
 
     def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        self._handle.close()
 
 
 def lease() -> UidLease | OwnUid:
