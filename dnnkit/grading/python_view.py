@@ -149,9 +149,9 @@ def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
     return code.replace(co_filename=filename, co_consts=consts)
 
 
-def _compiled(source: Path, view_file: Path, inside: str) -> bytes | None:
-    """The .pyc of `view_file` for its path inside the sandbox: the host's .pyc of `source` with its file name
-    replaced where that .pyc is current, else compiled; None for a file that does not compile."""
+def _write_pyc(source: Path, view_file: Path, inside: str) -> None:
+    """Write the .pyc of `view_file` for its path inside the sandbox: the host's .pyc of `source` with its file name
+    replaced where that .pyc is current, else compiled; none for a file that does not compile."""
     info = view_file.stat()
     header = importlib.util.MAGIC_NUMBER + struct.pack("<III", 0, int(info.st_mtime) & 0xFFFFFFFF,
                                                        info.st_size & 0xFFFFFFFF)
@@ -161,15 +161,18 @@ def _compiled(source: Path, view_file: Path, inside: str) -> bytes | None:
         if cached[:16] == header and source.stat().st_size == info.st_size:
             code = marshal.loads(memoryview(cached)[16:])
     except (OSError, ValueError, EOFError, TypeError):
-        code = None
+        pass
     try:
         if code is None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 code = compile(view_file.read_bytes(), inside, "exec", dont_inherit=True)
-        return header + marshal.dumps(_with_filename(code, inside))
+        data = header + marshal.dumps(_with_filename(code, inside))
     except (SyntaxError, ValueError, RecursionError):
-        return None
+        return
+    pyc = Path(importlib.util.cache_from_source(str(view_file)))
+    pyc.write_bytes(data)
+    pyc.chmod(0o644)
 
 
 def _copy_tree(tree: Tree, root: Path, renames) -> None:
@@ -178,7 +181,6 @@ def _copy_tree(tree: Tree, root: Path, renames) -> None:
         target = root / tree.view / relative
         target.mkdir(mode=0o755, parents=True, exist_ok=True)
         target.chmod(0o755)
-        compiled = []
         for name in subfolders + sorted(files):
             source = Path(folder) / name
             if name in files and any(fnmatch.fnmatch(name, pattern) for pattern in LEFT_OUT_FILES):
@@ -186,7 +188,7 @@ def _copy_tree(tree: Tree, root: Path, renames) -> None:
             if source.is_symlink():
                 pointed = os.readlink(source)
                 inside = (Path(folder) / pointed).resolve()
-                if not os.path.isabs(pointed) and (inside == tree.host or tree.host in inside.parents):
+                if not os.path.isabs(pointed) and inside.is_relative_to(tree.host):
                     (target / name).symlink_to(pointed)
                     continue
                 if not inside.is_file():
@@ -195,16 +197,9 @@ def _copy_tree(tree: Tree, root: Path, renames) -> None:
             if name in files and source.is_file():
                 _place(source, target / name, renames)
                 if name.endswith(".py"):
-                    compiled.append((source, target / name, f"{tree.inside}/{(relative / name).as_posix()}"))
-        if compiled:
-            cache = target / "__pycache__"
-            cache.mkdir(mode=0o755, exist_ok=True)
-            for source, view_file, inside in compiled:
-                data = _compiled(source, view_file, inside.replace("/./", "/"))
-                if data is not None:
-                    pyc = cache / Path(importlib.util.cache_from_source(view_file.name)).name
-                    pyc.write_bytes(data)
-                    pyc.chmod(0o644)
+                    (target / "__pycache__").mkdir(mode=0o755, exist_ok=True)
+                    _write_pyc(source, target / name,
+                               f"{tree.inside}/{(relative / name).as_posix()}".replace("/./", "/"))
 
 
 def _build(layout: Layout, root: Path) -> None:
