@@ -3,6 +3,7 @@ are bounded as a whole, with cgroup v2 or v1, whichever root can write; where ne
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import time
@@ -94,7 +95,5 @@ def owned_boxes(owner: str) -> list[Path]:
 def remove_boxes(owner: str) -> None:
     """Remove the groups a dead grading process `owner` left (their processes died with it)."""
     for folder in owned_boxes(owner):
-        try:
+        with contextlib.suppress(OSError):  # still has a process: left for a later sweep
             folder.rmdir()
-        except OSError:  # still has a process: left for a later sweep
-            pass

@@ -4,6 +4,7 @@ bounds below; a short queue makes a runner that writes faster than the superviso
 line that is not a JSON object is skipped."""
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -63,10 +64,8 @@ class Channel:
     def _parse(self, line: bytes) -> None:
         event = None
         if line.count(b"[") + line.count(b"{") <= MAX_CONTAINERS and line.count(b",") <= MAX_ITEMS:
-            try:
+            with contextlib.suppress(ValueError, RecursionError):
                 event = json.loads(line)
-            except (ValueError, RecursionError):
-                pass
         if not isinstance(event, dict):
             self.skipped += 1
             return

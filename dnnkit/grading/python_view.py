@@ -5,6 +5,7 @@ kept: docs/sandbox.md, "The Python view".
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import fnmatch
 import functools
@@ -156,12 +157,10 @@ def _write_pyc(source: Path, view_file: Path, inside: str) -> None:
     header = importlib.util.MAGIC_NUMBER + struct.pack("<III", 0, int(info.st_mtime) & 0xFFFFFFFF,
                                                        info.st_size & 0xFFFFFFFF)
     code = None
-    try:
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
         cached = Path(importlib.util.cache_from_source(str(source))).read_bytes()
         if cached[:16] == header and source.stat().st_size == info.st_size:
             code = marshal.loads(memoryview(cached)[16:])
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
     try:
         if code is None:
             with warnings.catch_warnings():

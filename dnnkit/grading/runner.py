@@ -30,7 +30,7 @@ def _outputs(captured, error):
     outputs = [{"output_type": "stream", "name": name, "text": _sent(text)}
                for name, text in (("stdout", captured.stdout), ("stderr", captured.stderr)) if text]
     for rich in captured.outputs[:5]:
-        data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _sent(str(v)))
+        data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _sent(v))
                 for k, v in rich.data.items() if isinstance(v, str)}
         if data:
             outputs.append({"output_type": "display_data", "data": data, "metadata": {}})

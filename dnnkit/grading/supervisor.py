@@ -6,6 +6,7 @@ are in docs/grading-path.md and docs/threat-model.md ("Against a student").
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -99,10 +100,8 @@ class Box:
 
     def kill(self) -> None:
         """Kill the process with its session (and pid namespace: no process of that user id is left)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         self.channel.stop()
 
