@@ -59,8 +59,7 @@ def private_dir(path: Path, parents: bool = False, ancestors: bool = True) -> Pa
     except OSError as err:
         raise DnnkitError(f"{path}: cannot make the grader's private folder ({err.strerror}); "
                           f"set {ENV} to a folder only this account can write") from None
-    problem = not_private(os.lstat(path), directory=True)
-    if problem:
+    if problem := not_private(os.lstat(path), directory=True):
         raise DnnkitError(f"{path}: refused as the grader's private folder: {problem}; another account may have "
                           f"made it: remove it (as root) and run again, or set {ENV} to a folder only this account "
                           "can write")
@@ -70,11 +69,10 @@ def private_dir(path: Path, parents: bool = False, ancestors: bool = True) -> Pa
 def not_private(info: os.stat_result, directory: bool, owners: tuple[int, ...] = ()) -> str | None:
     """Why an entry (its lstat) is not this account's own private folder or file (or one of `owners`'), or
     None when it is."""
-    kind = "folder" if directory else "regular file"
     if stat.S_ISLNK(info.st_mode):
         return "it is a symbolic link"
     if not (stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)):
-        return f"it is not a {kind}"
+        return f"it is not a {'folder' if directory else 'regular file'}"
     if info.st_uid not in (os.geteuid(), *owners):
         return f"it is owned by user id {info.st_uid}, not by this account ({os.geteuid()})"
     if info.st_mode & 0o077:
@@ -104,8 +102,7 @@ def open_private(path: Path, flags: int) -> int:
     """os.open a file inside a private folder without following a link (`flags` may add O_CREAT|O_EXCL); the
     descriptor, or OSError. A file that is not this account's private regular file is closed and refused."""
     fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    problem = not_private(os.fstat(fd), directory=False)
-    if problem:
+    if problem := not_private(os.fstat(fd), directory=False):
         os.close(fd)
         raise PermissionError(errno.EPERM, problem, str(path))
     return fd

@@ -64,8 +64,7 @@ def rootless_problem() -> str | None:
             return (f"this kernel does not let accounts without root make user namespaces ({name} = 0): an "
                     f"administrator can set `sysctl -w {name}=1` (where the distribution allows it), or let this "
                     "account run `dnnkit grade` as root (docs/sandbox.md, \"Grading without root\")")
-    bwrap = bubblewrap()
-    if bwrap is None:
+    if (bwrap := bubblewrap()) is None:
         return "bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`"
     probe = subprocess.run([bwrap, "--unshare-user", "--disable-userns", *_system_binds(), "--", "true"],
                            capture_output=True, text=True)
@@ -148,8 +147,7 @@ def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: i
     """The command that runs `argv` inside the sandbox (argv[0] "python" is the sandbox's interpreter, from
     python_view): `grader` and `release` (and `datasets`) read-only, the filter read from `seccomp_fd` (pass
     it to the child); as `uid` (a lease) as root, else in a user namespace of its own (`uid` unused)."""
-    bwrap = bubblewrap()
-    if bwrap is None:
+    if (bwrap := bubblewrap()) is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
                           "or pass --unsafe-no-sandbox to run student code without it")
     size = str(limits.work_bytes)
