@@ -85,8 +85,7 @@ def sweep() -> list[str]:
     own = token()
     dead = []
     for lock in where.glob(f"{PREFIX}*.lock"):
-        name = token_of(lock)
-        if name is None or name == own:
+        if (name := token_of(lock)) in (None, own):
             continue
         try:
             handle = os.fdopen(private.open_private(lock, os.O_RDWR), "r+")

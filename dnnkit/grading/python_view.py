@@ -319,11 +319,8 @@ def current() -> View:
     env: tuple[tuple[str, str], ...] = ()
     if layout.venv:
         mounts += ["--ro-bind", str(folder / "venv"), PYTHON]
-        executable = f"{PYTHON}/bin/python"
-    else:
-        executable = f"{PYTHON}/bin/{layout.version}"
     if layout.base_shown:
         mounts += ["--ro-bind", str(folder / "base"), layout.base_inside]
         if any(place.parent == Path("base/lib") for _, place in layout.binaries()):
             env = (("LD_LIBRARY_PATH", f"{layout.base_inside}/lib"),)  # the binaries' RUNPATH is the host's
-    return View(tuple(mounts), executable, env)
+    return View(tuple(mounts), f"{PYTHON}/bin/{'python' if layout.venv else layout.version}", env)
