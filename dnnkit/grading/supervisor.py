@@ -350,8 +350,8 @@ class SandboxRun:
     def _attempt(self, box: Box, cells: list[int], levels: list[tuple[int, list[str]]], hand_over, state: RunState,
                  deadline: float, trace) -> Fault | None:
         """Follow one runner process until it finishes (None), dies, overruns its time or the submission's, or
-        says too much (that Fault). Every event is checked (the process runs the student's code, which can write
-        anything), and the time checks follow every event."""
+        says too much (that Fault; `run` kills it at once). Every event is checked (the process runs the
+        student's code, which can write anything), and the time checks follow every event."""
         progress = Progress(cells, levels, time.monotonic())
         events, died = 0, None
         while True:
@@ -365,17 +365,14 @@ class SandboxRun:
             if box.channel.overflowed or events > MAX_EVENTS:
                 trace({protocol.KIND: "channel"}, f"over {box.channel.max_total} bytes, {box.channel.max_lines} "
                                                   f"lines or {MAX_EVENTS} events: process killed")
-                box.kill()
                 return Fault.REPORTED_TOO_MUCH
             if box.process.poll() is not None:
                 died = died or now  # what it said before it died is still taken (its children may hold the pipe)
                 if box.channel.drained() or now - died > DRAIN_SECONDS:
                     return None if state.done else Fault.DIED
             if now > deadline:
-                box.kill()
                 return Fault.OUT_OF_TIME
             if now - progress.since > progress.limit(self.timeouts):
-                box.kill()
                 return Fault.TIMED_OUT
 
     @staticmethod
@@ -451,9 +448,9 @@ class SandboxRun:
                         trace.handed(handed)
                 running = [cell["index"] for cell in cells if cell["index"] not in state.cell_faults]
                 ended = self._attempt(box, running, levels, hand_over, state, deadline, trace)
+                box.kill()
                 trace({protocol.KIND: "attempt", "n": attempt},
                       f"ended: {ended or 'finished'}; {box.channel.skipped} lines skipped")
-                box.kill()
                 if self._stop_after(ended, attempt, state, names):
                     break
         finally:
