@@ -66,8 +66,7 @@ class Fault(StrEnum):
 class RunState:
     """What the supervisor has taken from one submission's runs (across restarts)."""
     cell_outputs: dict[int, dict] = field(default_factory=dict)  # cell index: its "cell end" event (see handed_over)
-    functions_done: set[str] = field(default_factory=set)  # functions whose result was taken (once, final)
-    results: dict[str, object] = field(default_factory=dict)  # function: decoded results (None: unreadable)
+    results: dict[str, object] = field(default_factory=dict)  # function: decoded results (None: unreadable), final
     cell_faults: dict[int, Fault] = field(default_factory=dict)
     function_faults: dict[str, Fault] = field(default_factory=dict)
     done: bool = False  # the last attempt reported the end of its plan
@@ -78,11 +77,11 @@ class RunState:
 
     def final(self) -> set[str]:
         """The functions whose verdict can no longer change."""
-        return self.functions_done | set(self.function_faults)
+        return set(self.results) | set(self.function_faults)
 
     def not_run(self, names, reason: Fault) -> None:
         for name in names:
-            if name not in self.functions_done:
+            if name not in self.results:
                 self.function_faults.setdefault(name, reason)
 
 
@@ -399,7 +398,6 @@ class SandboxRun:
         if kind == protocol.FUNCTION and phase == protocol.END and isinstance(name, str) \
                 and progress.function_ended(name, now):
             state.results[name] = _decode_result(event.get(protocol.RESULT))  # taken once, final
-            state.functions_done.add(name)
             if progress.functions:
                 return "result taken"
             return "result taken; " + progress.hand_over_next(hand_over, state, now)
