@@ -152,7 +152,7 @@ def test_the_outputs_kept_for_a_notebook_are_bounded(grader, hidden):
 def test_a_visible_test_that_passed_in_the_notebook_while_the_same_cases_fail_outside_is_flagged(grader, hidden):
     nb = notebook()
     nb.cells[2].metadata.nbgrader = {"grade_id": f"test_{NAME}", "grade": True, "points": 10}
-    state = RunState(cell_outputs={2: {"outputs": [], "error": None}}, functions_done={NAME},
+    state = RunState(cell_outputs={2: {"outputs": [], "error": None}},
                      results={NAME: answers(grader, hidden, public=5.0)})
     result = grader.finish("ann", Intake(nb), state, hidden)
     assert result.functions[NAME].visible_passed and not result.functions[NAME].public_passed

@@ -62,7 +62,7 @@ def test_a_whole_plan_in_order_hands_each_level_over_once_its_predecessors_are_f
     assert run.handed == [0, 1]
     run.send(protocol.FUNCTION, phase=protocol.END, name="h", result=result({"public": [], "hidden": []}))
     assert run.send(protocol.DONE) == "run over" and run.state.done
-    assert run.state.functions_done == {"f", "g", "h"} and set(run.state.cell_outputs) == set(CELLS)
+    assert set(run.state.results) == {"f", "g", "h"} and set(run.state.cell_outputs) == set(CELLS)
 
 
 @pytest.mark.parametrize("kind, fields", [

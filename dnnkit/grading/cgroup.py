@@ -1,11 +1,9 @@
 """A control group per sandbox: the memory of all its processes together (tmpfs pages included) and their number
-are bounded as a whole, not process by process.
-
-cgroup v2 (the unified hierarchy) or v1 (memory and pids controllers), whichever the machine gives root write
-access to; where neither does, `available()` says why and the sandbox keeps only its per-process rlimits.
+are bounded as a whole, with cgroup v2 or v1, whichever root can write; where neither, `available()` says why.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import time
@@ -64,17 +62,12 @@ class SandboxCgroup:
         self.folders = [parent / name for parent in parents]
         for folder in self.folders:
             folder.mkdir()
-        if kind == "v2":
-            (self.folders[0] / "memory.max").write_text(str(memory_bytes))
-            if (self.folders[0] / "memory.swap.max").exists():
-                (self.folders[0] / "memory.swap.max").write_text("0")
-            (self.folders[0] / "pids.max").write_text(str(processes))
-        else:
-            memory, pids = self.folders
-            (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
-            if (memory / "memory.memsw.limit_in_bytes").exists():  # memory and swap together: no swap
-                (memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
-            (pids / "pids.max").write_text(str(processes))
+        memory, pids, v2 = self.folders[0], self.folders[-1], kind == "v2"  # v2: one folder for both
+        (memory / ("memory.max" if v2 else "memory.limit_in_bytes")).write_text(str(memory_bytes))
+        swap = memory / ("memory.swap.max" if v2 else "memory.memsw.limit_in_bytes")  # v1: memory and swap together
+        if swap.exists():  # no swap
+            swap.write_text("0" if v2 else str(memory_bytes))
+        (pids / "pids.max").write_text(str(processes))
 
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run by a shell that first moves itself into the group (its children inherit it)."""
@@ -102,7 +95,5 @@ def owned_boxes(owner: str) -> list[Path]:
 def remove_boxes(owner: str) -> None:
     """Remove the groups a dead grading process `owner` left (their processes died with it)."""
     for folder in owned_boxes(owner):
-        try:
+        with contextlib.suppress(OSError):  # still has a process: left for a later sweep
             folder.rmdir()
-        except OSError:  # still has a process: left for a later sweep
-            pass

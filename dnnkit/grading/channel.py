@@ -1,13 +1,11 @@
 """The one way from a sandboxed runner to the grader: its standard output, a pipe read here, one JSON object a
-line. The student's code owns the writing end, so what the grader spends on it is bounded whatever arrives: the
-size of a line, the whole stream, the number of lines, the containers and items of a line (counted before it is
-parsed, so no line of any shape costs more than a few times its size), and how far the reader parses ahead of
-the supervisor (a short queue: a runner that writes faster than the supervisor reads waits on its pipe). A line
-that is not a JSON object is skipped, whatever it holds."""
+line. The student's code owns the writing end, so what the grader spends on it is bounded whatever arrives (the
+bounds below; a short queue makes a runner that writes faster than the supervisor reads wait on its pipe). A
+line that is not a JSON object is skipped."""
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import queue
 import threading
 
@@ -35,34 +33,28 @@ class Channel:
         self._thread.start()
 
     def _read(self, stream) -> None:
-        fd, total, line, skipping = stream.fileno(), 0, bytearray(), False
+        total, skipping = 0, False  # skipping: the rest of a line longer than max_line
         try:
             while not self._stopped.is_set():
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    break
-                total += len(chunk)
+                line = stream.readline(self.max_line + 1)
+                total += len(line)
                 if total > self.max_total:
                     self.overflowed = True
                     break
-                parts = chunk.split(b"\n")
-                for part in parts[:-1]:  # each ends a line
-                    self.lines += 1
-                    if self.lines > self.max_lines:
-                        self.overflowed = True
-                        return
-                    if not skipping and len(line) + len(part) <= self.max_line:
-                        line += part
-                        self._parse(bytes(line))
-                    else:
-                        self.skipped += 1
-                    line.clear()
+                if not line.endswith(b"\n"):  # the end of the stream, or the first max_line + 1 bytes of a line
+                    if not line:
+                        break
+                    skipping = True
+                    continue
+                self.lines += 1
+                if self.lines > self.max_lines:
+                    self.overflowed = True
+                    break
+                if skipping:
+                    self.skipped += 1
                     skipping = False
-                if not skipping:
-                    line += parts[-1]
-                    if len(line) > self.max_line:
-                        skipping = True
-                        line.clear()
+                else:
+                    self._parse(line[:-1])
         except OSError:
             pass
         finally:
@@ -70,14 +62,10 @@ class Channel:
             self.closed.set()
 
     def _parse(self, line: bytes) -> None:
-        if line.count(b"[") + line.count(b"{") > MAX_CONTAINERS or line.count(b",") > MAX_ITEMS:
-            self.skipped += 1
-            return
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            self.skipped += 1
-            return
+        event = None
+        if line.count(b"[") + line.count(b"{") <= MAX_CONTAINERS and line.count(b",") <= MAX_ITEMS:
+            with contextlib.suppress(ValueError, RecursionError):
+                event = json.loads(line)
         if not isinstance(event, dict):
             self.skipped += 1
             return

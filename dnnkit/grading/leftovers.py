@@ -1,11 +1,8 @@
 """What a grader killed outright (SIGKILL, a lost Dask worker, a power cut) leaves behind, and its removal.
 
-Each grading process owns a token, held as an flock on `<state>/dnnkit-grade-<token>.lock` for its lifetime; its
-sandboxes' scratch folders (which hold hidden cases) are `<state>/dnnkit-grade-<token>-*` and their cgroups
-`box-<token>-*`. The kernel drops the lock when the process dies, however it dies, so the next grader on the
-machine can tell a dead owner's leftovers from a live one's (also across pid namespaces, unlike a pid) and
-removes them. <state> is the grader's private folder (private.py), which no other account can plant anything
-in; the sweep still follows no link and takes only this account's own entries.
+Each grading process holds an flock on `<state>/dnnkit-grade-<token>.lock` for its lifetime; its scratch folders
+are `<state>/dnnkit-grade-<token>-*` and its cgroups `box-<token>-*`. The kernel drops the lock however the
+process dies, so the next grader can tell a dead owner's leftovers from a live one's (across pid namespaces too).
 """
 from __future__ import annotations
 
@@ -88,8 +85,7 @@ def sweep() -> list[str]:
     own = token()
     dead = []
     for lock in where.glob(f"{PREFIX}*.lock"):
-        name = token_of(lock)
-        if name is None or name == own:
+        if (name := token_of(lock)) in (None, own):
             continue
         try:
             handle = os.fdopen(private.open_private(lock, os.O_RDWR), "r+")

@@ -1,12 +1,6 @@
-"""The grader's private state folder: where its locks, sandbox user id leases and scratch folders (which hold
-hidden cases) live, out of reach of every other local account.
-
-A shared temporary folder (/tmp) lets any account plant a file, folder or link under a name the grader is about
-to use. This folder cannot be planted in: it is /run/dnnkit for root (root-owned, mode 0700), else
-$XDG_RUNTIME_DIR/dnnkit or ~/.cache/dnnkit for the grading account ($DNNKIT_STATE_DIR overrides all three).
-It is made without following links and checked on every use: a real folder, owned by this account, that no
-other account can read or write, inside folders no other account can rename things in. Anything else is
-refused with one line, never repaired: something another account could plant there may already be inside.
+"""The grader's private state folder (locks, sandbox user id leases, scratch folders holding hidden cases), which
+no other local account can plant anything in: made without following links, checked on every use, refused with
+one line, never repaired. Where it is and why: docs/threat-model-local.md.
 """
 from __future__ import annotations
 
@@ -21,21 +15,16 @@ ROOT_FOLDER = Path("/run/dnnkit")
 ENV = "DNNKIT_STATE_DIR"
 
 
-def default_location() -> Path:
-    """Where this process keeps its state (not yet checked)."""
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV]).absolute()
-    if os.geteuid() == 0:
-        return ROOT_FOLDER
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and Path(runtime).is_absolute():
-        return Path(runtime) / "dnnkit"
-    return Path.home() / ".cache" / "dnnkit"
-
-
 def folder() -> Path:
     """This process's private state folder, made if missing; DnnkitError (one line) if it is not private."""
-    return private_dir(default_location(), parents=True)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if os.environ.get(ENV):
+        return cache_folder()
+    if os.geteuid() == 0:
+        return private_dir(ROOT_FOLDER, parents=True)
+    if runtime and Path(runtime).is_absolute():
+        return private_dir(Path(runtime) / "dnnkit", parents=True)
+    return cache_folder()
 
 
 def cache_folder() -> Path:
@@ -70,8 +59,7 @@ def private_dir(path: Path, parents: bool = False, ancestors: bool = True) -> Pa
     except OSError as err:
         raise DnnkitError(f"{path}: cannot make the grader's private folder ({err.strerror}); "
                           f"set {ENV} to a folder only this account can write") from None
-    problem = not_private(os.lstat(path), directory=True)
-    if problem:
+    if problem := not_private(os.lstat(path), directory=True):
         raise DnnkitError(f"{path}: refused as the grader's private folder: {problem}; another account may have "
                           f"made it: remove it (as root) and run again, or set {ENV} to a folder only this account "
                           "can write")
@@ -81,11 +69,10 @@ def private_dir(path: Path, parents: bool = False, ancestors: bool = True) -> Pa
 def not_private(info: os.stat_result, directory: bool, owners: tuple[int, ...] = ()) -> str | None:
     """Why an entry (its lstat) is not this account's own private folder or file (or one of `owners`'), or
     None when it is."""
-    kind = "folder" if directory else "regular file"
     if stat.S_ISLNK(info.st_mode):
         return "it is a symbolic link"
     if not (stat.S_ISDIR(info.st_mode) if directory else stat.S_ISREG(info.st_mode)):
-        return f"it is not a {kind}"
+        return f"it is not a {'folder' if directory else 'regular file'}"
     if info.st_uid not in (os.geteuid(), *owners):
         return f"it is owned by user id {info.st_uid}, not by this account ({os.geteuid()})"
     if info.st_mode & 0o077:
@@ -115,8 +102,7 @@ def open_private(path: Path, flags: int) -> int:
     """os.open a file inside a private folder without following a link (`flags` may add O_CREAT|O_EXCL); the
     descriptor, or OSError. A file that is not this account's private regular file is closed and refused."""
     fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    problem = not_private(os.fstat(fd), directory=False)
-    if problem:
+    if problem := not_private(os.fstat(fd), directory=False):
         os.close(fd)
         raise PermissionError(errno.EPERM, problem, str(path))
     return fd

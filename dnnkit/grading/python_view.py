@@ -1,28 +1,11 @@
 """The Python environment as a sandbox sees it: a view of the grader's interpreter, standard library and virtual
-environment in which no file names a host path, mounted read-only at neutral paths (PYTHON, PYTHON_BASE).
-
-Mounting the environment itself would show the host: the base interpreter's folder in sys.path, sysconfig and
-every stdlib code object; the folder each .pyc was compiled in (a student can unmarshal one); the checkout in
-an editable install's files. So a view is built once for each state of the environment: hard links to the
-files (copies across file systems); a rewritten copy of each text file that names a host path (sysconfig's
-build data); a .pyc made anew for every module's path inside the sandbox (from the host's own .pyc where that
-is current, so building compiles little and the runner's start-up compiles nothing). Left out: the stdlib's
-tests and build configuration, the base's own site-packages when a virtual environment is used, and install
-records that name the checkout (editable finders, .pth, direct_url.json).
-
-Not rewritten: binaries. The interpreter, libpython and the stdlib's extension modules keep the base's host
-folder as their RUNPATH and compiled-in prefix (a linker shares the tails of strings, so the bytes cannot be
-changed in place safely); LD_LIBRARY_PATH finds libpython inside. A submission that reads those files and
-searches them learns where the grader's Python is installed, and nothing else.
-
-Views live in VIEWS, a root-owned folder no other account can write (a planted view would run as the
-student's code); a grader without root keeps them in its own private cache folder (private.cache_folder), where
-hard links to files it may not write are refused by the kernel (fs.protected_hardlinks), so they are copies. One
-folder per environment state, named by a fingerprint of its folders' modification times;
-a grader holds a shared lock on the view it uses, and a newer build removes only views nobody holds.
+environment in which no file names a host path, mounted read-only at neutral paths (PYTHON, PYTHON_BASE); built
+once per state of the environment. What it holds, leaves out and cannot rewrite (binaries), and where views are
+kept: docs/sandbox.md, "The Python view".
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import fnmatch
 import functools
@@ -45,7 +28,7 @@ from pathlib import Path
 from .. import DnnkitError
 from . import private
 
-VIEWS = Path("/var/cache/dnnkit/python-views")
+VIEWS = Path("/var/cache/dnnkit/python-views")  # writable by root alone: a planted view would run as student code
 PYTHON = "/sandbox/python"  # the virtual environment (or the interpreter, without one)
 PYTHON_BASE = "/sandbox/python-base"  # the base interpreter of a virtual environment
 FORMAT = "3"  # part of every fingerprint: a change to what a view holds makes new views
@@ -72,7 +55,7 @@ class View:
 
 
 def _is_system(path: Path) -> bool:
-    return path == Path("/usr") or Path("/usr") in path.parents
+    return path.is_relative_to("/usr")
 
 
 class Layout:
@@ -108,11 +91,9 @@ class Layout:
         """(host file, place in the view) of the base interpreter's program and its shared libpython."""
         if not self.base_shown:
             return []
-        found = [(Path(os.path.realpath(sys._base_executable)), Path("base/bin") / self.version)]
-        libs = self.base / "lib"
-        for library in sorted(libs.glob("libpython*.so*")):
-            found.append((library, Path("base/lib") / library.name))
-        return found
+        libraries = sorted((self.base / "lib").glob("libpython*.so*"))
+        return [(Path(os.path.realpath(sys._base_executable)), Path("base/bin") / self.version),
+                *((library, Path("base/lib") / library.name) for library in libraries)]
 
     def fingerprint(self) -> str:
         """Changes whenever a file is added to, removed from or renamed in the environment (pip does all three)."""
@@ -138,8 +119,8 @@ def _walk(tree: Tree):
 
 
 def _rename(data: bytes, renames) -> bytes | None:
-    """Text `data` with every host path replaced by its path inside, or None if it names none (or is binary:
-    see the module's docstring)."""
+    """Text `data` with every host path replaced by its path inside, or None if it names none or is binary (a
+    binary's strings cannot be changed in place safely: docs/sandbox.md)."""
     hits = [(host, inside) for host, inside in renames if host in data]
     if not hits or b"\0" in data:
         return None
@@ -169,27 +150,28 @@ def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
     return code.replace(co_filename=filename, co_consts=consts)
 
 
-def _compiled(source: Path, view_file: Path, inside: str) -> bytes | None:
-    """The .pyc of `view_file` for its path inside the sandbox: the host's .pyc of `source` with its file name
-    replaced where that .pyc is current, else compiled; None for a file that does not compile."""
+def _write_pyc(source: Path, view_file: Path, inside: str) -> None:
+    """Write the .pyc of `view_file` for its path inside the sandbox: the host's .pyc of `source` with its file name
+    replaced where that .pyc is current, else compiled; none for a file that does not compile."""
     info = view_file.stat()
     header = importlib.util.MAGIC_NUMBER + struct.pack("<III", 0, int(info.st_mtime) & 0xFFFFFFFF,
                                                        info.st_size & 0xFFFFFFFF)
     code = None
-    try:
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
         cached = Path(importlib.util.cache_from_source(str(source))).read_bytes()
         if cached[:16] == header and source.stat().st_size == info.st_size:
             code = marshal.loads(memoryview(cached)[16:])
-    except (OSError, ValueError, EOFError, TypeError):
-        code = None
     try:
         if code is None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 code = compile(view_file.read_bytes(), inside, "exec", dont_inherit=True)
-        return header + marshal.dumps(_with_filename(code, inside))
+        data = header + marshal.dumps(_with_filename(code, inside))
     except (SyntaxError, ValueError, RecursionError):
-        return None
+        return
+    pyc = Path(importlib.util.cache_from_source(str(view_file)))
+    pyc.write_bytes(data)
+    pyc.chmod(0o644)
 
 
 def _copy_tree(tree: Tree, root: Path, renames) -> None:
@@ -198,7 +180,6 @@ def _copy_tree(tree: Tree, root: Path, renames) -> None:
         target = root / tree.view / relative
         target.mkdir(mode=0o755, parents=True, exist_ok=True)
         target.chmod(0o755)
-        compiled = []
         for name in subfolders + sorted(files):
             source = Path(folder) / name
             if name in files and any(fnmatch.fnmatch(name, pattern) for pattern in LEFT_OUT_FILES):
@@ -206,7 +187,7 @@ def _copy_tree(tree: Tree, root: Path, renames) -> None:
             if source.is_symlink():
                 pointed = os.readlink(source)
                 inside = (Path(folder) / pointed).resolve()
-                if not os.path.isabs(pointed) and (inside == tree.host or tree.host in inside.parents):
+                if not os.path.isabs(pointed) and inside.is_relative_to(tree.host):
                     (target / name).symlink_to(pointed)
                     continue
                 if not inside.is_file():
@@ -215,16 +196,9 @@ def _copy_tree(tree: Tree, root: Path, renames) -> None:
             if name in files and source.is_file():
                 _place(source, target / name, renames)
                 if name.endswith(".py"):
-                    compiled.append((source, target / name, f"{tree.inside}/{(relative / name).as_posix()}"))
-        if compiled:
-            cache = target / "__pycache__"
-            cache.mkdir(mode=0o755, exist_ok=True)
-            for source, view_file, inside in compiled:
-                data = _compiled(source, view_file, inside.replace("/./", "/"))
-                if data is not None:
-                    pyc = cache / Path(importlib.util.cache_from_source(view_file.name)).name
-                    pyc.write_bytes(data)
-                    pyc.chmod(0o644)
+                    (target / "__pycache__").mkdir(mode=0o755, exist_ok=True)
+                    _write_pyc(source, target / name,
+                               f"{tree.inside}/{(relative / name).as_posix()}".replace("/./", "/"))
 
 
 def _build(layout: Layout, root: Path) -> None:
@@ -345,11 +319,8 @@ def current() -> View:
     env: tuple[tuple[str, str], ...] = ()
     if layout.venv:
         mounts += ["--ro-bind", str(folder / "venv"), PYTHON]
-        executable = f"{PYTHON}/bin/python"
-    else:
-        executable = f"{PYTHON}/bin/{layout.version}"
     if layout.base_shown:
         mounts += ["--ro-bind", str(folder / "base"), layout.base_inside]
         if any(place.parent == Path("base/lib") for _, place in layout.binaries()):
             env = (("LD_LIBRARY_PATH", f"{layout.base_inside}/lib"),)  # the binaries' RUNPATH is the host's
-    return View(tuple(mounts), executable, env)
+    return View(tuple(mounts), f"{PYTHON}/bin/{'python' if layout.venv else layout.version}", env)

@@ -1,12 +1,9 @@
 """Runs one submission's code inside the sandbox and reports what its functions return, as plain data.
 
-Standalone (stdlib, numpy, IPython, and the grader's dnn_checks.py and protocol.py beside it): it is copied into
-the sandbox and run as `python -E -s runner.py GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`. It loads IPython and
-numpy, waits for its plan, runs every cell, then the graded functions level by level: it waits for each level's
-inputs, which the grader writes only once every function of the levels before is final, calls those functions
-on them and reports. Every event is a line of protocol.py on standard output (a pipe the grader reads). It
-decides nothing: the student's code owns this process, and the grader trusts nothing it says beyond what the
-grader asked for, taken as the student's answer.
+Standalone (stdlib, numpy, IPython, and dnn_checks.py and protocol.py beside it), run as `python -E -s runner.py
+GRADER_FOLDER WORK_FOLDER RELEASE_FOLDER`: it runs every cell of its plan, then each level's functions on the
+inputs handed over for it, and reports in protocol.py's events on standard output. It decides nothing: the
+student's code owns this process.
 """
 import base64
 import json
@@ -30,13 +27,10 @@ def _sent(text):
 
 
 def _outputs(captured, error):
-    outputs = []
-    if captured.stdout:
-        outputs.append({"output_type": "stream", "name": "stdout", "text": _sent(captured.stdout)})
-    if captured.stderr:
-        outputs.append({"output_type": "stream", "name": "stderr", "text": _sent(captured.stderr)})
+    outputs = [{"output_type": "stream", "name": name, "text": _sent(text)}
+               for name, text in (("stdout", captured.stdout), ("stderr", captured.stderr)) if text]
     for rich in captured.outputs[:5]:
-        data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _sent(str(v)))
+        data = {k: (v if k.startswith("image/") and len(v) < 2_000_000 else _sent(v))
                 for k, v in rich.data.items() if isinstance(v, str)}
         if data:
             outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
@@ -53,15 +47,14 @@ def run_cells(shell, plan):
         if cell["index"] in plan["skip_cells"]:
             continue
         _event(protocol.CELL, phase=protocol.START, index=cell["index"])
-        error = None
         with capture_output(stdout=True, stderr=True, display=True) as captured:
             try:
                 result = shell.run_cell(cell["source"], store_history=True)
                 failure = result.error_before_exec or result.error_in_exec
             except BaseException as err:  # SystemExit, KeyboardInterrupt from student code
                 failure = err
-        if failure is not None:
-            error = {"ename": type(failure).__name__, "evalue": str(failure)[:protocol.ERROR_CHARS]}
+        error = None if failure is None else {"ename": type(failure).__name__,
+                                              "evalue": str(failure)[:protocol.ERROR_CHARS]}
         _event(protocol.CELL, phase=protocol.END, index=cell["index"], outputs=_outputs(captured, error), error=error)
 
 
@@ -109,11 +102,9 @@ def call_level(shell, grader, level, names):
     for name in names:
         _event(protocol.FUNCTION, phase=protocol.START, name=name)
         function = shell.user_ns.get(name)
-        results = {}
-        for group in ("public", "hidden"):
-            results[group] = []
+        results = {"public": [], "hidden": []}
+        for group, entries in results.items():
             for case in inputs[name][group]:
-                entry = {"ok": False, "value": None, "error": ""}
                 changes, calls = [], []  # run_case appends whether the call changed its arguments, and its calls
                 try:
                     if not callable(function):
@@ -122,14 +113,14 @@ def call_level(shell, grader, level, names):
                     dnn_checks.flatten(value, [])  # plain data only
                     entry = {"ok": True, "value": value, "error": ""}
                 except BaseException as err:
-                    entry["error"] = dnn_checks.raised(err, protocol.ERROR_CHARS)
-                    entry["inside"] = dnn_checks.raised_inside(err)
+                    entry = {"ok": False, "value": None, "error": dnn_checks.raised(err, protocol.ERROR_CHARS),
+                             "inside": dnn_checks.raised_inside(err)}
                 entry["changed"] = any(changes) is True
                 try:
                     entry["calls"] = _calls_reported(calls)
                 except BaseException:
                     entry["calls"] = []
-                results[group].append(entry)
+                entries.append(entry)
         try:
             result = base64.b64encode(dnn_checks.pack_plain(results)).decode("ascii")  # in memory: the disk is theirs
             _event(protocol.FUNCTION, phase=protocol.END, name=name, result=result, error=None)

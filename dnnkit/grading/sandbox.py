@@ -1,19 +1,6 @@
-"""The sandbox student code runs in: bubblewrap (Debian's `bubblewrap`), an unprivileged user, a system-call
-filter, rlimits.
-
-As root, each sandbox runs as a user id leased for it (setpriv). Without root (a course's own grading account),
-it runs as that account inside a user namespace of its own (`--unshare-user`): no capability, no way to make
-another namespace, and, the kernel counting processes per user namespace, a process limit of its own
-(rootless_problem says why an account cannot have one; docs/sandbox.md, "Grading without root").
-
-Inside: read-only system libraries, the Python environment (a view of it in which no file names a host path,
-mounted at neutral paths: python_view.py), the runner and the assignment's released files; private,
-size-capped tmpfs folders (the working folder, /tmp, /dev/shm), new for every run; no /proc (so neither
-bubblewrap's command line nor the host paths of the mounts can be read), no network (and no socket but AF_UNIX:
-syscalls.py), no other processes, no user namespaces, no keyrings; no view of source/, references/, the
-gradebook, other students' submissions or anyone's home. Nothing inside can write to the host's disk: the
-runner reports through its standard output, a pipe the grader reads. Outside it, nothing the student's code
-produced is trusted.
+"""The sandbox student code runs in: bubblewrap, a user id leased for each sandbox (as root) or a user namespace
+of its own (without root), a system-call filter (syscalls.py) and rlimits. What is inside, what is not, and what
+holds without root: docs/sandbox.md.
 """
 from __future__ import annotations
 
@@ -77,8 +64,7 @@ def rootless_problem() -> str | None:
             return (f"this kernel does not let accounts without root make user namespaces ({name} = 0): an "
                     f"administrator can set `sysctl -w {name}=1` (where the distribution allows it), or let this "
                     "account run `dnnkit grade` as root (docs/sandbox.md, \"Grading without root\")")
-    bwrap = bubblewrap()
-    if bwrap is None:
+    if (bwrap := bubblewrap()) is None:
         return "bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`"
     probe = subprocess.run([bwrap, "--unshare-user", "--disable-userns", *_system_binds(), "--", "true"],
                            capture_output=True, text=True)
@@ -148,9 +134,7 @@ class UidLease:
         raise DnnkitError(f"all {UID_COUNT} sandbox user ids are in use ({folder})")
 
     def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        self._handle.close()
 
 
 def lease() -> UidLease | OwnUid:
@@ -163,8 +147,7 @@ def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: i
     """The command that runs `argv` inside the sandbox (argv[0] "python" is the sandbox's interpreter, from
     python_view): `grader` and `release` (and `datasets`) read-only, the filter read from `seccomp_fd` (pass
     it to the child); as `uid` (a lease) as root, else in a user namespace of its own (`uid` unused)."""
-    bwrap = bubblewrap()
-    if bwrap is None:
+    if (bwrap := bubblewrap()) is None:
         raise DnnkitError("bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`, "
                           "or pass --unsafe-no-sandbox to run student code without it")
     size = str(limits.work_bytes)
@@ -181,10 +164,9 @@ def command(argv: list[str], grader: Path, release: Path, limits: Limits, uid: i
     base_env = {"HOME": WORK, "PATH": f"{Path(python).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
                 "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{WORK}/.mpl", "PYTHONDONTWRITEBYTECODE": "1",
                 "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # this machine's OpenBLAS needs them, see env notes
-        if key in os.environ:
-            base_env[key] = os.environ[key]
-    for key, value in {**base_env, **dict(view.env), **(env or {})}.items():
+    # this machine's OpenBLAS needs them, see env notes
+    openblas = {key: os.environ[key] for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if key in os.environ}
+    for key, value in {**base_env, **openblas, **dict(view.env), **(env or {})}.items():
         args += ["--setenv", key, value]
     if rootless():  # bubblewrap drops every capability and sets no_new_privs itself
         args[1:1] = ["--unshare-user", "--disable-userns", "--uid", str(NAMESPACE_ID), "--gid", str(NAMESPACE_ID)]

@@ -1,22 +1,12 @@
-"""The supervisor: runs one submission's notebook (as intake repaired it) in the sandbox and takes what its runner
-reports, in order.
-
-The runner (runner.py) executes the notebook, then calls the graded functions level by level
-(dnnkit.cases.grading_levels) on the public and hidden inputs, and reports what they return as plain data
-through a pipe (channel.py), in the events of protocol.py. The supervisor accepts each report only in its phase,
-hands a level's inputs over only once the levels before it are final, and restarts the runner past a hung or
-dead cell or function (a bounded number of times), so functions already checked keep their result. It decides
-no score: judge.py does, from the `RunState` returned here.
-
-Time is the supervisor's alone: which cell or function is running and since when is decided here, from the
-plan and from its own clock, never from what the runner says; every limit is checked after every event however
-fast events arrive, and a runner that says too much (lines, bytes, events) is stopped. Cell outputs are kept
-only from runs that had not yet been handed any grading data: a run after a restart could print what an earlier
-one received (kernel state outlives a process), so its outputs are never shown.
+"""The supervisor: runs one submission's notebook (as intake repaired it) in the sandbox, takes what its runner
+(runner.py) reports through channel.py, in order and by its own clock, and restarts the runner past a hung or
+dead cell or function. It decides no score: judge.py does, from the `RunState` returned here. The rules it keeps
+are in docs/grading-path.md and docs/threat-model.md ("Against a student").
 """
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -76,8 +66,7 @@ class Fault(StrEnum):
 class RunState:
     """What the supervisor has taken from one submission's runs (across restarts)."""
     cell_outputs: dict[int, dict] = field(default_factory=dict)  # cell index: its "cell end" event (see handed_over)
-    functions_done: set[str] = field(default_factory=set)  # functions whose result was taken (once, final)
-    results: dict[str, object] = field(default_factory=dict)  # function: decoded results (None: unreadable)
+    results: dict[str, object] = field(default_factory=dict)  # function: decoded results (None: unreadable), final
     cell_faults: dict[int, Fault] = field(default_factory=dict)
     function_faults: dict[str, Fault] = field(default_factory=dict)
     done: bool = False  # the last attempt reported the end of its plan
@@ -88,11 +77,11 @@ class RunState:
 
     def final(self) -> set[str]:
         """The functions whose verdict can no longer change."""
-        return self.functions_done | set(self.function_faults)
+        return set(self.results) | set(self.function_faults)
 
     def not_run(self, names, reason: Fault) -> None:
         for name in names:
-            if name not in self.functions_done:
+            if name not in self.results:
                 self.function_faults.setdefault(name, reason)
 
 
@@ -108,24 +97,29 @@ class Box:
     channel: Channel
     group: SandboxCgroup | None
 
+    def kill(self) -> None:
+        """Kill the process with its session (and pid namespace: no process of that user id is left)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.channel.stop()
+
 
 def _inputs_only(cases: list) -> list:
-    """Cases as the sandbox gets them: arguments and the recorded helper calls sealed (checks.sealed_calls: an
-    answer opens only for the call that was recorded), no expected output, no reference code."""
+    """Cases as the sandbox gets them: arguments and the sealed recorded helper calls (checks.sealed_calls)."""
     return [{"name": case["name"], "args": case["args"], "calls": checks.sealed_calls(case.get("deps", {}))}
             for case in cases]
 
 
 def sandbox_inputs(assignment: str, public: dict, hidden: dict) -> list[dict]:
     """One {function: {"public": cases, "hidden": cases}} per grading level, in order (`public`: already as
-    _inputs_only made them): the inputs only, never an expected output, a mistake's outcome or reference code."""
+    _inputs_only made them): no expected output, mistake's outcome or reference code."""
     return [{name: {"public": public[name], "hidden": _inputs_only(hidden[name])} for name in level}
             for level in grading_levels(assignment)]
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    """Write under a temporary name, then rename: the runner, which reads a file as soon as its name exists, never
-    sees half of it."""
+    """Write, then rename: the runner, which reads a file once its name exists, never sees half of it."""
     target.with_suffix(".tmp").write_bytes(data)
     os.replace(target.with_suffix(".tmp"), target)
 
@@ -142,23 +136,22 @@ def _decode_result(text):
 
 
 class Trace:
-    """What the grader made of every line a runner sent, as JSON lines in $DNNKIT_GRADE_TRACE/<student>.jsonl
-    when that variable names a folder (tests use it to see an attack reach its target); else nothing."""
+    """When $DNNKIT_GRADE_TRACE names a folder, what the grader made of every line a runner sent, as JSON lines
+    in <student>.jsonl, and a copy of every file handed into the sandbox in <student>.handed/ (tests see attacks
+    reach their target with them); else nothing."""
 
     MAX_LINES = 20000
 
     def __init__(self, student: str):
         folder = os.environ.get("DNNKIT_GRADE_TRACE")
-        self.handle, self.handed_to = None, None
+        self.handle, self.handed_to, self.lines = None, None, 0
         if folder and student:
             name = urllib.parse.quote(student, safe='')
             self.handle = open(Path(folder) / f"{name}.jsonl", "a")
-            self.handed_to = Path(folder) / f"{name}.handed"  # a copy of every file handed into the sandbox
+            self.handed_to = Path(folder) / f"{name}.handed"
             self.handed_to.mkdir(exist_ok=True)
-        self.lines = 0
 
     def handed(self, path: Path) -> None:
-        """Keep a copy of `path`, a file just handed into the sandbox (tests read every byte a sandbox got)."""
         if self.handed_to is not None:
             count = len(list(self.handed_to.iterdir()))
             shutil.copy(path, self.handed_to / f"{count:03d}-{path.name}")
@@ -177,14 +170,12 @@ class Trace:
 
 
 class Progress:
-    """Where one run of the runner is in its plan, and since when, by the supervisor's clock: startup, then each
-    cell in order, then each function of each level in order, then finishing. A runner's event can only move it
-    forward (a cell or function ended that comes later in the plan), never back or in place, so no event resets,
-    extends or postpones a limit."""
+    """Where one run of the runner is in its plan, and since when, by the supervisor's clock: startup, each cell
+    in order, each function of each level, then finishing. An event can only move it forward, never back or in
+    place, so no event resets, extends or postpones a limit."""
 
     def __init__(self, cells: list[int], levels: list[tuple[int, list[str]]], now: float):
-        self.cells, self.pending = list(cells), list(levels)
-        self.cell_pos = 0  # the next cell expected to end
+        self.cells, self.pending = list(cells), list(levels)  # the cells and levels still to come
         self.level: int | None = None
         self.functions: list[str] = []  # the current level's functions not yet ended, in plan order
         self.step: tuple = ("startup", None)
@@ -193,34 +184,29 @@ class Progress:
     def _at(self, step: tuple, now: float) -> None:
         self.step, self.since = step, now
 
-    def started(self, now: float) -> None:
+    def next_cell(self, now: float) -> None:
         self._at(("cell", self.cells[0]) if self.cells else ("cells over", None), now)
 
     def cell_ended(self, index: int, now: float) -> bool:
         """Whether `index` is a cell still to come (those before it then count as over, without outputs)."""
-        if self.step[0] not in ("startup", "cell") or index not in self.cells[self.cell_pos:]:
+        if self.step[0] not in ("startup", "cell") or index not in self.cells:
             return False
-        self.cell_pos = self.cells.index(index) + 1
-        following = self.cells[self.cell_pos:]
-        self._at(("cell", following[0]) if following else ("cells over", None), now)
+        del self.cells[:self.cells.index(index) + 1]
+        self.next_cell(now)
         return True
 
-    def cells_over(self, now: float) -> bool:
-        if self.step[0] not in ("startup", "cell", "cells over"):
-            return False
-        self.cell_pos = len(self.cells)
-        return True
-
-    def next_level(self, now: float) -> int | None:
-        """Move to the next level (None: none left, the run is finishing); its number."""
-        if self.pending:
-            self.level, names = self.pending.pop(0)
-            self.functions = list(names)
-            self._at(("function", self.functions[0]), now)
-        else:
+    def hand_over_next(self, hand_over, state: RunState, now: float) -> str:
+        """Move to the next level and hand its inputs over (`hand_over(level)`); what happened, in words."""
+        if not self.pending:
             self.level, self.functions = None, []
             self._at(("finishing", None), now)
-        return self.level
+            return "all levels over"
+        self.level, names = self.pending.pop(0)
+        self.functions = list(names)
+        self._at(("function", self.functions[0]), now)
+        hand_over(self.level)
+        state.handed_over = True
+        return f"level {self.level} handed over"
 
     def function_ended(self, name: str, now: float) -> bool:
         """Whether `name` is a function of the current level not yet ended (taken once)."""
@@ -231,28 +217,15 @@ class Progress:
             self._at(("function", self.functions[0]), now)
         return True
 
-    def level_over(self) -> bool:
-        return not self.functions
-
     def limit(self, timeouts: Timeouts) -> float:
         return {"startup": timeouts.startup_seconds, "function": timeouts.function_seconds}.get(
             self.step[0], timeouts.cell_seconds)
 
 
 class SandboxRun:
-    """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out.
-
-    `inputs`, called on the grader's side, leaves the expected outputs there; `run` gets the notebook and those
-    inputs only, so it can run on another machine (Dask) unchanged. Picklable; thread-safe (each submission gets
-    its own folders and process).
-
-    No reference code ever enters the sandbox: a graded helper that a function calls is answered from the
-    case's recorded calls, sealed so that an answer opens only for the call a correct function makes on this
-    student's inputs (checks.sealed_calls). The cells run with no grading data at all (their outputs, from runs
-    before any hand-over, are the only ones kept), then the functions level by level; a level's inputs are
-    written into the sandbox only once every function of the levels before it has its result taken (read once,
-    never again) or its fault recorded. A runner that reports a phase over early only fixes its own results
-    early; nothing it says hands over a level out of order."""
+    """The untrusted half: runs submissions of one assignment in the sandbox and reports what came out. `inputs`
+    runs on the grader's side; `run` gets plain data only, so it can run on a Dask worker unchanged. Picklable;
+    thread-safe (each submission gets its own folders and process)."""
 
     def __init__(self, course: Course, assignment: str, limits: Limits, timeouts: Timeouts, sandboxed: bool):
         self.assignment = assignment
@@ -264,20 +237,30 @@ class SandboxRun:
         self.public = {name: _inputs_only(cases) for name, cases in public.items()}  # no expected output
         self.prewarm = True
         self.to_start: int | None = None  # submissions not yet started (batch.py sets it): no spare beyond them
+        self._fresh()
+
+    def _fresh(self) -> None:
         self._lock, self._boxes, self._spares, self._warming = threading.Lock(), {}, [], 0
         leftovers.begin()
 
+    def __getstate__(self):  # sent to Dask workers: no live processes, no spares there
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_boxes", "_spares", "_warming")}
+        return {**state, "prewarm": False}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._fresh()
+
     def inputs(self, hidden_cases: dict) -> list[dict]:
-        """What the sandbox gets for a submission graded on `hidden_cases` (called on the grader's side: the
-        expected outputs are left here)."""
+        """What the sandbox gets for a submission graded on `hidden_cases` (the expected outputs stay here)."""
         return sandbox_inputs(self.assignment, self.public, hidden_cases)
 
-    # -- running ------------------------------------------------------------------------------------------
-
     def _prepare(self, scratch: Path, uid: int) -> tuple[Path, Path]:
-        """scratch/grader (read-only inside: runner, plan, then each level's inputs) and, without the sandbox
-        only, scratch/work (inside the sandbox the working folder is a tmpfs)."""
+        """scratch/grader (read-only inside: the runner, then its plan) and, without the sandbox only, scratch/work
+        (inside, the working folder is a tmpfs), both made anew: nothing a previous run left there stays."""
         grader, work = scratch / "grader", scratch / "work"
+        for folder in (grader, work):
+            shutil.rmtree(folder, ignore_errors=True)
         grader.mkdir()
         grader.chmod(0o755)
         for name in SHIPPED:
@@ -285,30 +268,28 @@ class SandboxRun:
         (grader / "dnn_checks.py").write_text(localized_checks(self.language))
         if not self.sandboxed:
             prepare_work_folder(work, uid)
-            if self.datasets is not None:
-                (scratch / "datasets").symlink_to(self.datasets)
         return grader, work
 
-    def _start(self, grader: Path, work: Path, uid: int, group: SandboxCgroup | None = None
+    def _start(self, grader: Path, work: Path, uid: int, group: SandboxCgroup | None
                ) -> tuple[subprocess.Popen, Channel]:
         """Start a runner; it loads Python, IPython and numpy, then waits for plan.json (written by `run`)."""
         inside = (GRADER, WORK, RELEASE) if self.sandboxed else (str(grader), str(work), str(self.release))
         # -B: -E ignores PYTHONDONTWRITEBYTECODE, and without the sandbox the grader folder is writable
         argv = ["python", "-E", "-s", "-B", f"{inside[0]}/runner.py", *inside]
         env = {"NBGRADER_EXECUTION": "autograde"}
-        if not self.sandboxed:
-            process = subprocess.Popen(unsandboxed_command(argv, self.limits), stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-                                       env={**os.environ, **env})
-            return process, Channel(process.stdout)
-        seccomp_fd = open_filter()
+        fds = (open_filter(),) if self.sandboxed else ()
         try:
-            full = command(argv, grader, self.release, self.limits, uid, seccomp_fd, env=env, datasets=self.datasets)
-            full = group.wrap(full) if group is not None else full
-            process = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(seccomp_fd,))
+            if not self.sandboxed:
+                argv, env = unsandboxed_command(argv, self.limits), {**os.environ, **env}
+            else:  # bubblewrap sets the environment inside
+                argv, env = command(argv, grader, self.release, self.limits, uid, fds[0], env=env,
+                                    datasets=self.datasets), None
+                argv = group.wrap(argv) if group is not None else argv
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=fds, env=env)
         finally:
-            os.close(seccomp_fd)
+            for fd in fds:
+                os.close(fd)
         return process, Channel(process.stdout)
 
     def _new_box(self) -> Box:
@@ -317,31 +298,15 @@ class SandboxRun:
         lease = sandbox_lease() if self.sandboxed else OwnUid()
         scratch = Path(holder.name)
         grader, work = self._prepare(scratch, lease.uid)
-        group = (SandboxCgroup(self.limits.memory_bytes, self.limits.processes, leftovers.token())
-                 if self._grouped() else None)
-        process, channel = self._start(grader, work, lease.uid, group)
-        box = Box(holder, lease, scratch, grader, work, process, channel, group)
+        if not self.sandboxed and self.datasets is not None:
+            (scratch / "datasets").symlink_to(self.datasets)
+        group = None
+        if self.sandboxed and cgroup.available() is None:  # memory and processes bounded as a whole
+            group = SandboxCgroup(self.limits.memory_bytes, self.limits.processes, leftovers.token())
+        box = Box(holder, lease, scratch, grader, work, *self._start(grader, work, lease.uid, group), group)
         with self._lock:
             self._boxes[id(box)] = box
         return box
-
-    def _restart(self, box: Box) -> None:
-        """A fresh process with empty folders: nothing a previous run left can be read by the next, and no
-        level's inputs are there until handed over again."""
-        self._kill(box.process, box.channel)
-        for item in box.grader.iterdir():
-            if item.is_dir() and not item.is_symlink():  # whatever a runner without the sandbox made there
-                shutil.rmtree(item)
-            elif item.name not in (*SHIPPED, "dnn_checks.py"):
-                item.unlink()
-        shutil.rmtree(box.work, ignore_errors=True)
-        if not self.sandboxed:
-            prepare_work_folder(box.work, box.lease.uid)
-        box.process, box.channel = self._start(box.grader, box.work, box.lease.uid, box.group)
-
-    def _grouped(self) -> bool:
-        """Whether each sandbox gets a cgroup of its own (memory and processes bounded as a whole)."""
-        return self.sandboxed and cgroup.available() is None
 
     def _take_box(self) -> Box:
         """A warm spare sandbox if one is waiting (each serves one submission, never a second), else a new one."""
@@ -366,7 +331,7 @@ class SandboxRun:
             self._spares.append(box)
 
     def _drop_box(self, box: Box) -> None:
-        self._kill(box.process, box.channel)  # with its pid namespace: no process of that user id is left
+        box.kill()
         if box.group is not None:
             box.group.remove()
         box.holder.cleanup()
@@ -381,179 +346,145 @@ class SandboxRun:
         for box in boxes:
             self._drop_box(box)
 
-    def __getstate__(self):  # sent to Dask workers: no live processes, no spares there
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_boxes", "_spares", "_warming")}
-        return {**state, "prewarm": False}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._lock, self._boxes, self._spares, self._warming = threading.Lock(), {}, [], 0
-        leftovers.begin()
-
-    @staticmethod
-    def _kill(process: subprocess.Popen, channel: Channel | None = None) -> None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-        if channel is not None:
-            channel.stop()
-
     def _attempt(self, box: Box, cells: list[int], levels: list[tuple[int, list[str]]], hand_over, state: RunState,
                  deadline: float, trace) -> Fault | None:
-        """Follow one runner process until it finishes (None), dies, overruns its time or the submission's,
-        or says too much (that Fault). Every event is checked: the process runs the student's code, which can
-        write anything. Where the run is and since when is this loop's own account (Progress), kept by its own
-        clock: an event can move it forward only, to the next step of the plan, and the time checks follow every
-        event."""
-        process, channel = box.process, box.channel
+        """Follow one runner process until it finishes (None), dies, overruns its time or the submission's, or
+        says too much (that Fault; `run` kills it at once). Every event is checked (the process runs the
+        student's code, which can write anything), and the time checks follow every event."""
         progress = Progress(cells, levels, time.monotonic())
         events, died = 0, None
         while True:
-            got = channel.get(timeout=0.02)
+            got = box.channel.get(timeout=0.02)
             now = time.monotonic()
             if got is not None:
                 event, size = got
                 events += 1
                 trace(event, self.take(event, size, progress, hand_over, state, now))
             state.step = progress.step
-            if channel.overflowed or events > MAX_EVENTS:
-                trace({protocol.KIND: "channel"}, f"over {channel.max_total} bytes, {channel.max_lines} lines or "
-                                                  f"{MAX_EVENTS} events: process killed")
-                self._kill(process, channel)
+            if box.channel.overflowed or events > MAX_EVENTS:
+                trace({protocol.KIND: "channel"}, f"over {box.channel.max_total} bytes, {box.channel.max_lines} "
+                                                  f"lines or {MAX_EVENTS} events: process killed")
                 return Fault.REPORTED_TOO_MUCH
-            if process.poll() is not None:
+            if box.process.poll() is not None:
                 died = died or now  # what it said before it died is still taken (its children may hold the pipe)
-                if channel.drained() or now - died > DRAIN_SECONDS:
+                if box.channel.drained() or now - died > DRAIN_SECONDS:
                     return None if state.done else Fault.DIED
             if now > deadline:
-                self._kill(process, channel)
                 return Fault.OUT_OF_TIME
             if now - progress.since > progress.limit(self.timeouts):
-                self._kill(process, channel)
                 return Fault.TIMED_OUT
 
     @staticmethod
-    def take(event: dict, size: int, progress: "Progress", hand_over, state: RunState, now: float) -> str:
+    def take(event: dict, size: int, progress: Progress, hand_over, state: RunState, now: float) -> str:
         """Take one event the runner sent, if it is the one the plan expects now (`hand_over(level)` writes a
         level's inputs into the sandbox); what was made of it, in words (the trace's)."""
         kind, phase = event.get(protocol.KIND), event.get(protocol.PHASE)
         index, name = event.get(protocol.INDEX), event.get(protocol.NAME)
         if kind == protocol.READY and progress.step[0] == "startup":
-            progress.started(now)
+            progress.next_cell(now)
             return "runner ready; cells started"
         if kind == protocol.CELL and phase == protocol.END and type(index) is int and progress.cell_ended(index, now):
             if state.handed_over:
                 return "cell over; outputs not kept: grading data was handed over before this run"
             outputs = event.get(protocol.OUTPUTS, [])
             if not isinstance(outputs, list) or state.output_bytes + size > MAX_OUTPUT_BYTES:
-                event = {protocol.ERROR: None}
-                size = 0
+                event, size = {protocol.ERROR: None}, 0
             state.output_bytes += size
             state.cell_outputs[index] = {"outputs": outputs if size else [], "error": event.get(protocol.ERROR),
                                          "left_out": not size}
             return "cell over; outputs kept"
-        if kind == protocol.CELLS_DONE and progress.cells_over(now):
-            level = progress.next_level(now)
-            if level is not None:
-                hand_over(level)
-                state.handed_over = True
-            return f"cells over; level {level} handed over"
+        if kind == protocol.CELLS_DONE and progress.step[0] in ("startup", "cell", "cells over"):
+            return "cells over; " + progress.hand_over_next(hand_over, state, now)
         if kind == protocol.FUNCTION and phase == protocol.END and isinstance(name, str) \
                 and progress.function_ended(name, now):
             state.results[name] = _decode_result(event.get(protocol.RESULT))  # taken once, final
-            state.functions_done.add(name)
-            taken = "result taken"
-            if progress.level_over():
-                level = progress.next_level(now)
-                if level is not None:
-                    hand_over(level)
-                taken += f"; level {level} handed over" if level is not None else "; all levels over"
-            return taken
+            if progress.functions:
+                return "result taken"
+            return "result taken; " + progress.hand_over_next(hand_over, state, now)
         if kind == protocol.LEVEL_DONE and event.get(protocol.LEVEL) == progress.level and progress.level is not None:
             for missing in progress.functions:  # said it was done without reporting them: final, 0 points
                 state.function_faults[missing] = Fault.DID_NOT_REPORT
-            level = progress.next_level(now)
-            if level is not None:
-                hand_over(level)
-            return f"level over; level {level} handed over" if level is not None else "level over; all levels over"
+            return "level over; " + progress.hand_over_next(hand_over, state, now)
         if kind == protocol.DONE and progress.step[0] == "finishing":
             state.done = True
             return "run over"
         return "ignored"
 
     def run(self, student: str, nb: nbformat.NotebookNode, inputs: list[dict]) -> RunState:
-        """Run the notebook's code cells, then its functions level by level on `inputs` (see `inputs`),
-        in the sandbox, restarting past faults (at most limits.restarts times, within timeouts.submission_seconds
-        in all). Plain data in and out: on a cluster this runs on a Dask worker."""
+        """Run the notebook's code cells, then its functions level by level on `inputs` (see `inputs`), in the
+        sandbox, restarting past faults (at most limits.restarts times, within timeouts.submission_seconds in
+        all). Plain data in and out: on a cluster this runs on a Dask worker."""
         trace = Trace(student)
         names = FUNCTIONS[self.assignment]
         cells = [{"index": i, "source": c.source} for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         state = RunState()
-        flags = state.flags
         deadline = time.monotonic() + self.timeouts.submission_seconds
         box = self._take_box()
-        grader, scratch = box.grader, box.scratch
         try:
             for level, level_inputs in enumerate(inputs):  # outside the sandbox until handed over
-                checks.save_plain(scratch / protocol.level_file(level), level_inputs)
+                checks.save_plain(box.scratch / protocol.level_file(level), level_inputs)
 
             def hand_over(level: int) -> None:
                 name = protocol.level_file(level)
                 trace({protocol.KIND: "hand over", protocol.LEVEL: level}, f"{name} written")
-                _write_atomically(grader / name, (scratch / name).read_bytes())
-                trace.handed(grader / name)
+                _write_atomically(box.grader / name, (box.scratch / name).read_bytes())
+                trace.handed(box.grader / name)
 
             for attempt in range(self.limits.restarts + 1):
                 state.done = False
                 if not state.handed_over:  # a fresh run of the cells: its outputs replace the last one's
                     state.cell_outputs, state.output_bytes = {}, 0
                 final = state.final()
-                levels = [(k, [n for n in level if n not in final]) for k, level in enumerate(inputs)]
-                levels = [(k, remaining) for k, remaining in levels if remaining]
+                levels = [(k, rest) for k, level in enumerate(inputs) if (rest := [n for n in level if n not in final])]
+                if attempt:  # a fresh process and folders after a fault (no level's inputs until handed over again)
+                    box.grader, box.work = self._prepare(box.scratch, box.lease.uid)
+                    box.process, box.channel = self._start(box.grader, box.work, box.lease.uid, box.group)
                 plan = {"cells": cells, "skip_cells": sorted(state.cell_faults), "levels": levels}
-                if attempt:  # a fresh process and folders after a fault; the first process was started warm
-                    self._restart(box)
-                _write_atomically(grader / protocol.PLAN, json.dumps(plan).encode())
-                for handed in sorted(grader.iterdir()):
+                _write_atomically(box.grader / protocol.PLAN, json.dumps(plan).encode())
+                for handed in sorted(box.grader.iterdir()):
                     if handed.is_file():
                         trace.handed(handed)
                 running = [cell["index"] for cell in cells if cell["index"] not in state.cell_faults]
                 ended = self._attempt(box, running, levels, hand_over, state, deadline, trace)
+                box.kill()
                 trace({protocol.KIND: "attempt", "n": attempt},
                       f"ended: {ended or 'finished'}; {box.channel.skipped} lines skipped")
-                self._kill(box.process, box.channel)
-                if ended is None:
-                    for name in names:
-                        if name not in state.final():
-                            state.function_faults[name] = Fault.DID_NOT_REPORT
-                            flags.append(f"{name}: no result was reported although the run finished")
+                if self._stop_after(ended, attempt, state, names):
                     break
-                kind, where = state.step
-                if ended is Fault.OUT_OF_TIME:
-                    flags.append(f"the submission used up its {self.timeouts.submission_seconds:g} s "
-                                 "(c.DnnkitGrade.submission_seconds); the functions not yet checked were not run")
-                    state.not_run(names, Fault.NOT_RUN_OUT_OF_TIME)
-                    break
-                if kind == "cell" and isinstance(where, int) and where not in state.cell_faults:
-                    state.cell_faults[where] = ended
-                    flags.append(f"cell {where} {ended}; the notebook was run again without it")
-                elif kind == "function" and where in names and where not in state.function_faults:
-                    state.function_faults[where] = ended
-                    flags.append(f"{where}: the process {ended} while it ran on the grader's cases")
-                else:
-                    flags.append(f"the notebook's process {ended} outside any cell or function; "
-                                 "the functions not yet checked could not run")
-                    state.not_run(names, ended)
-                    break
-                if attempt == self.limits.restarts:
-                    flags.append(f"the process was started {attempt + 1} times (c.DnnkitGrade.restarts is "
-                                 f"{self.limits.restarts}); the functions not yet checked were not run")
-                    state.not_run(names, Fault.NOT_RUN_RESTARTS)
         finally:
             self._drop_box(box)
             trace.close()
         if self.prewarm:  # start the next submission's sandbox now, while the grader judges this one
             self._warm_spare()
         return state
+
+    def _stop_after(self, ended: Fault | None, attempt: int, state: RunState, names: list[str]) -> bool:
+        """Record how an attempt ended (`ended`: its fault, None: finished) in `state`; whether to stop."""
+        if ended is None:
+            for name in names:
+                if name not in state.final():
+                    state.function_faults[name] = Fault.DID_NOT_REPORT
+                    state.flags.append(f"{name}: no result was reported although the run finished")
+            return True
+        if ended is Fault.OUT_OF_TIME:
+            state.flags.append(f"the submission used up its {self.timeouts.submission_seconds:g} s "
+                               "(c.DnnkitGrade.submission_seconds); the functions not yet checked were not run")
+            state.not_run(names, Fault.NOT_RUN_OUT_OF_TIME)
+            return True
+        kind, where = state.step
+        if kind == "cell" and isinstance(where, int) and where not in state.cell_faults:
+            state.cell_faults[where] = ended
+            state.flags.append(f"cell {where} {ended}; the notebook was run again without it")
+        elif kind == "function" and where in names and where not in state.function_faults:
+            state.function_faults[where] = ended
+            state.flags.append(f"{where}: the process {ended} while it ran on the grader's cases")
+        else:
+            state.flags.append(f"the notebook's process {ended} outside any cell or function; "
+                               "the functions not yet checked could not run")
+            state.not_run(names, ended)
+            return True
+        if attempt == self.limits.restarts:
+            state.flags.append(f"the process was started {attempt + 1} times (c.DnnkitGrade.restarts is "
+                               f"{self.limits.restarts}); the functions not yet checked were not run")
+            state.not_run(names, Fault.NOT_RUN_RESTARTS)
+        return False

@@ -1,15 +1,6 @@
-"""The system calls student code may not make inside the sandbox: a seccomp filter built with libseccomp
-(PyPI `pyseccomp`, over Debian's libseccomp2) and handed to bubblewrap (`--seccomp FD`).
-
-Denied: new user namespaces (root in a namespace of its own would let the code mount a RAM tmpfs past every
-size limit and rearrange what it sees), joining namespaces, the kernel keyrings (a key stored under a user id
-would outlive the run and reach the next student leased the same id), ptrace and the kernel interfaces no
-grading needs (bpf, perf events, userfaultfd, io_uring, mount, kexec, modules), and sockets of every family but
-AF_UNIX (socket() and socketpair() fail with EAFNOSUPPORT, as on a kernel without that family): the runner,
-numpy, IPython and matplotlib open only AF_UNIX sockets (traced in a grading run of both solved notebooks), and
-the others (vsock to the hypervisor, netlink, packet, crypto, even TCP/IP on the sandbox's own loopback) are
-kernel code no grading needs. Calls made through another architecture's system-call table (the i386 ABI's
-socketcall) meet libseccomp's default for a foreign architecture: the process is killed.
+"""The system calls student code may not make inside the sandbox: a seccomp filter built with libseccomp (PyPI
+`pyseccomp`) and handed to bubblewrap (`--seccomp FD`). What it refuses and why: docs/sandbox.md, "The
+system-call filter".
 """
 from __future__ import annotations
 
