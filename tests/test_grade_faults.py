@@ -21,7 +21,8 @@ from dnnkit.cases import FUNCTIONS
 from dnnkit.grading import cgroup, leftovers
 from dnnkit.grading.records import record_path
 from dnnkit.gradebook import function_scores
-from grading_support import answer, dnnkit_grade, expect_row, grading_course, read_grades, scores, submit
+from grading_support import (answer, dnnkit_grade, expect_row, grading_course, read_grades, result_record, scores,
+                             submit)
 
 pytestmark = pytest.mark.slow
 NAMES = FUNCTIONS["step_by_step"]
@@ -210,6 +211,23 @@ def test_the_total_time_per_submission_is_capped(tmp_path):
     ended = [json.loads(line)["taken"] for line in (trace / "slow-cells.jsonl").read_text().splitlines()
              if json.loads(line)["event"].get("e") == "attempt"]
     assert ended == ["ended: ran out of time; 0 lines skipped"]  # landed: one run, stopped by the cap
+
+
+def test_functions_are_not_run_when_the_process_fails_outside_them(tmp_path):
+    """A runner that cannot start within c.DnnkitGrade.startup_seconds fails before any cell or function: every
+    function is `not run`, told so in those words (not as a crash of its own), and the run is not restarted."""
+    course = grading_course(tmp_path / "course")
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.DnnkitGrade.startup_seconds = 0.01\n")
+    submit(course, "cannot-start")
+    done = dnnkit_grade(course)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expect_row(read_grades(course)["cannot-start"], lost=NAMES, status="incomplete",
+               flag="timed out outside any cell or function; the functions not yet checked could not run")
+    functions = result_record(course, "cannot-start")["functions"]
+    assert {functions[name]["verdict"] for name in NAMES} == {"not run"}
+    assert all("not run: the process failed outside any cell or function" in functions[name]["message"]
+               for name in NAMES)
 
 
 def test_output_is_cut_where_the_config_says_inside_and_outside_the_sandbox(tmp_path):

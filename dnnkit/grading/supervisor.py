@@ -481,7 +481,7 @@ class SandboxRun:
         else:
             state.flags.append(f"the notebook's process {ended} outside any cell or function; "
                                "the functions not yet checked could not run")
-            state.not_run(names, ended)
+            state.not_run(names, Fault.NOT_RUN_OUTSIDE)
             return True
         if attempt == self.limits.restarts:
             state.flags.append(f"the process was started {attempt + 1} times (c.DnnkitGrade.restarts is "
