@@ -198,10 +198,17 @@ def carried(tmp_path_factory):
     submit(course, "b-receiver", answers=BORROWING, transform=cells(imports=[RECEIVER]))
     _grade(course, trace, "a-sender", "b-receiver")
 
-    _forget_page_cache()
-    submit(course, "c-restarted", answers={"linear_forward": _body(course, "linear_forward", "_leave_and_hang()")},
-           transform=cells(imports=[LEAVE_AND_HANG, PRINT_WHAT_IS_LEFT]))
-    _grade(course, trace, "c-restarted")
+    for _ in range(3):  # the landing is shown once: another test building a Python view (which reads every file of
+        # the environment) while C is graded fills the quiet file's pages and wipes what C left
+        _forget_page_cache()
+        (trace / "c-restarted.jsonl").unlink(missing_ok=True)
+        submit(course, "c-restarted", answers={"linear_forward": _body(course, "linear_forward", "_leave_and_hang()")},
+               transform=cells(imports=[LEAVE_AND_HANG, PRINT_WHAT_IS_LEFT]))
+        _grade(course, trace, "c-restarted")
+        probes = _probes(trace, "c-restarted")
+        left = [p["value"] for p in probes if p.get("role") == "left"]
+        if left and [p["found"] for p in probes if p.get("role") == "reader"][-1:] == left:
+            break
 
     _forget_page_cache()
     first = submit(course, "d-later", answers={"linear_forward": _body(course, "linear_forward", "_leave()")},
