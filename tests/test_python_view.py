@@ -2,6 +2,9 @@
 account can write (to plant a view before the grader builds it) is refused, naming the folder."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from dnnkit import DnnkitError
@@ -35,3 +38,15 @@ def test_a_views_folder_others_can_write_is_refused(planted, monkeypatch):
     with pytest.raises(DnnkitError) as refused:
         python_view.current()
     assert str(planted.parent) in str(refused.value) and "only root can write" in str(refused.value)
+
+
+def test_a_views_compiled_files_stay_in_the_view_whatever_the_hosts_pycache_prefix(tmp_path, monkeypatch):
+    """PYTHONPYCACHEPREFIX on the grader's side moves the host's .pyc files, never the view's: a view's .pyc is
+    in the __pycache__ beside its source, where the sandbox's Python looks."""
+    host = tmp_path / "host" / "pkg"
+    host.mkdir(parents=True)
+    (host / "mod.py").write_text("X = 1\n")
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    python_view._copy_tree(python_view.Tree(host.parent, Path("lib"), "/view/lib"), tmp_path / "view", ())
+    cached = tmp_path / "view" / "lib" / "pkg" / "__pycache__" / f"mod.{sys.implementation.cache_tag}.pyc"
+    assert cached.is_file() and not (tmp_path / "prefix").exists()

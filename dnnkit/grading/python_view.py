@@ -169,7 +169,9 @@ def _write_pyc(source: Path, view_file: Path, inside: str) -> None:
         data = header + marshal.dumps(_with_filename(code, inside))
     except (SyntaxError, ValueError, RecursionError):
         return
-    pyc = Path(importlib.util.cache_from_source(str(view_file)))
+    cache = view_file.parent / "__pycache__"  # in the view, whatever sys.pycache_prefix says on the host
+    cache.mkdir(mode=0o755, exist_ok=True)
+    pyc = cache / Path(importlib.util.cache_from_source(view_file.name)).name
     pyc.write_bytes(data)
     pyc.chmod(0o644)
 
@@ -196,7 +198,6 @@ def _copy_tree(tree: Tree, root: Path, renames) -> None:
             if name in files and source.is_file():
                 _place(source, target / name, renames)
                 if name.endswith(".py"):
-                    (target / "__pycache__").mkdir(mode=0o755, exist_ok=True)
                     _write_pyc(source, target / name,
                                f"{tree.inside}/{(relative / name).as_posix()}".replace("/./", "/"))
 
