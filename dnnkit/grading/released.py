@@ -32,11 +32,15 @@ def versions(nb) -> dict[str, tuple[str, str]]:
     return found
 
 
+def history_path(root: Path, assignment: str) -> Path:
+    return root / HISTORY / f"{assignment}.json"
+
+
 def known_versions(root: Path, assignment: str, master) -> dict[str, set[tuple[str, str]]]:
     """{grade id: every version released so far}, the current release `master` included (an unreadable history
     counts as none: then only the current release counts, as before there was a history)."""
     try:
-        data = json.loads((root / HISTORY / f"{assignment}.json").read_text())
+        data = json.loads(history_path(root, assignment).read_text())
         known = {gid: {tuple(pair) for pair in pairs} for gid, pairs in data.items()}
     except (OSError, ValueError, TypeError, AttributeError):
         known = {}
@@ -48,7 +52,7 @@ def known_versions(root: Path, assignment: str, master) -> dict[str, set[tuple[s
 def remember(root: Path, assignment: str, nb) -> None:
     """Add the versions of released notebook `nb` to the assignment's history."""
     known = known_versions(root, assignment, nb)
-    path = root / HISTORY / f"{assignment}.json"
+    path = history_path(root, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps({gid: sorted(map(list, pairs)) for gid, pairs in sorted(known.items())}, indent=1))
