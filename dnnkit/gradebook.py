@@ -78,6 +78,8 @@ def submission_scores(root: Path, assignment: str, students) -> dict[str, Scores
         for student in students:
             table[student] = scores = Scores(max_score=float(record.max_score),
                                              functions={n: (0.0, m) for n, m in cells.items()})
+            if student is None:
+                continue
             try:
                 submission = gb.find_submission(assignment, student)
                 notebook = gb.find_submission_notebook(assignment, assignment, student)
@@ -105,7 +107,11 @@ def has_assignment(root: Path, assignment: str) -> bool:
     if not gradebook_exists(root):
         return False
     with open_gradebook(root) as gb:
-        return any(record.name == assignment for record in gb.assignments)
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            return False
+        return True
 
 
 def roster(root: Path) -> set[str]:
