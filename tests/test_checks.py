@@ -1,6 +1,7 @@
 """checks.py: the messages students see, the plain-data .npz format, and running cases with replayed helpers."""
 from __future__ import annotations
 
+import collections
 import copy
 import re
 import zipfile
@@ -320,6 +321,14 @@ def test_non_plain_data_is_rejected(tmp_path, bad):
     with pytest.raises(TypeError):
         checks.save_plain(tmp_path / "bad.npz", bad)
     assert not (tmp_path / "bad.npz").exists()
+
+
+def test_string_keys_of_any_str_class_are_plain_and_come_back_as_str():
+    """A dict keyed by numpy strings (e.g. names taken from an array) is graded on its values, as the visible
+    test's comparison treats it, whether it is a dict or a subclass."""
+    for grads in ({np.str_("dW1"): np.ones(2)}, collections.OrderedDict({np.str_("dW1"): np.ones(2)})):
+        back = checks.unpack_plain(checks.pack_plain(grads))
+        assert list(back) == ["dW1"] and type(next(iter(back))) is str and back["dW1"].tolist() == [1.0, 1.0]
 
 
 def test_pickled_object_array_is_never_loaded(tmp_path):

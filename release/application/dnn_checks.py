@@ -115,29 +115,32 @@ def labelled(key: str, language: str | None, case: str, kind: str = "case", zh: 
 
 def flatten(obj, arrays: list) -> object:
     """The JSON layout of `obj`; every array or number is appended to `arrays` and named by its index."""
-    # concrete classes first: the abstract number classes cost more than the rest of the walk
-    if isinstance(obj, (tuple, list)):
+    # arrays first, then the other concrete classes: this walk runs on every recorded or replayed helper call,
+    # and the abstract number classes cost more than the rest of it
+    if isinstance(obj, np.ndarray):
+        kind, array = "array", np.array(obj, copy=True)
+    elif isinstance(obj, (tuple, list)):
         return {"t": "tuple" if isinstance(obj, tuple) else "list", "v": [flatten(x, arrays) for x in obj]}
-    if isinstance(obj, dict):
+    elif isinstance(obj, dict):
         if not all(isinstance(k, str) for k in obj):
             raise TypeError("dict keys must be strings to be plain data")
         return {"t": "dict", "v": [[str(k), flatten(v, arrays)] for k, v in obj.items()]}
-    if obj is None:
+    elif obj is None:
         return {"t": "none"}
-    if isinstance(obj, str):
+    elif isinstance(obj, str):
         return {"t": "str", "v": str(obj)}
-    if isinstance(obj, (bool, np.bool_)):
+    elif isinstance(obj, (bool, np.bool_)):
         kind, array = "bool", np.array(bool(obj))
-    elif isinstance(obj, (np.ndarray, np.generic)):
-        kind, array = "array" if isinstance(obj, np.ndarray) else "scalar", np.array(obj, copy=True)
-        if array.dtype.hasobject:
-            raise TypeError("arrays of Python objects are not plain data")
+    elif isinstance(obj, np.generic):
+        kind, array = "scalar", np.array(obj, copy=True)
     elif isinstance(obj, numbers.Integral):
         kind, array = "int", np.array(int(obj), dtype=np.int64)
     elif isinstance(obj, numbers.Real):
         kind, array = "float", np.array(float(obj), dtype=np.float64)
     else:
         raise TypeError(f"{type(obj).__name__} is not plain data")
+    if array.dtype.hasobject:
+        raise TypeError("arrays of Python objects are not plain data")
     arrays.append(array)
     return {"t": kind, "i": len(arrays) - 1}
 
