@@ -232,6 +232,7 @@ class SandboxRun:
         self.limits, self.timeouts, self.sandboxed = limits, timeouts, sandboxed
         self.release = course.release(assignment)
         self.language = released_language(course, assignment)  # the visible tests in the sandbox speak it
+        self.checks_text = localized_checks(self.language)  # dnn_checks.py of every sandbox, and of every restart
         self.datasets = course.datasets if course.datasets.is_dir() else None
         public, _ = checks.load_plain(self.release / "public_cases.npz")
         self.public = {name: _inputs_only(cases) for name, cases in public.items()}  # no expected output
@@ -265,7 +266,7 @@ class SandboxRun:
         grader.chmod(0o755)
         for name in SHIPPED:
             shutil.copy(PACKAGE / name, grader / name)
-        (grader / "dnn_checks.py").write_text(localized_checks(self.language))
+        (grader / "dnn_checks.py").write_text(self.checks_text)
         if not self.sandboxed:
             prepare_work_folder(work, uid)
         return grader, work
