@@ -195,18 +195,16 @@ class Progress:
         self.next_cell(now)
         return True
 
-    def hand_over_next(self, hand_over, state: RunState, now: float) -> str:
-        """Move to the next level and hand its inputs over (`hand_over(level)`); what happened, in words."""
+    def next_level(self, now: float) -> int | None:
+        """Move to the next level, whose inputs are then due; None: all levels are over."""
         if not self.pending:
             self.level, self.functions = None, []
             self._at(("finishing", None), now)
-            return "all levels over"
+            return None
         self.level, names = self.pending.pop(0)
         self.functions = list(names)
         self._at(("function", self.functions[0]), now)
-        hand_over(self.level)
-        state.handed_over = True
-        return f"level {self.level} handed over"
+        return self.level
 
     def function_ended(self, name: str, now: float) -> bool:
         """Whether `name` is a function of the current level not yet ended (taken once)."""
@@ -381,6 +379,14 @@ class SandboxRun:
         level's inputs into the sandbox); what was made of it, in words (the trace's)."""
         kind, phase = event.get(protocol.KIND), event.get(protocol.PHASE)
         index, name = event.get(protocol.INDEX), event.get(protocol.NAME)
+
+        def hand_over_next() -> str:
+            if (level := progress.next_level(now)) is None:
+                return "all levels over"
+            hand_over(level)
+            state.handed_over = True
+            return f"level {level} handed over"
+
         if kind == protocol.READY and progress.step[0] == "startup":
             progress.next_cell(now)
             return "runner ready; cells started"
@@ -395,17 +401,17 @@ class SandboxRun:
                                          "left_out": not size}
             return "cell over; outputs kept"
         if kind == protocol.CELLS_DONE and progress.step[0] in ("startup", "cell", "cells over"):
-            return "cells over; " + progress.hand_over_next(hand_over, state, now)
+            return "cells over; " + hand_over_next()
         if kind == protocol.FUNCTION and phase == protocol.END and isinstance(name, str) \
                 and progress.function_ended(name, now):
             state.results[name] = _decode_result(event.get(protocol.RESULT))  # taken once, final
             if progress.functions:
                 return "result taken"
-            return "result taken; " + progress.hand_over_next(hand_over, state, now)
+            return "result taken; " + hand_over_next()
         if kind == protocol.LEVEL_DONE and event.get(protocol.LEVEL) == progress.level and progress.level is not None:
             for missing in progress.functions:  # said it was done without reporting them: final, 0 points
                 state.function_faults[missing] = Fault.DID_NOT_REPORT
-            return "level over; " + progress.hand_over_next(hand_over, state, now)
+            return "level over; " + hand_over_next()
         if kind == protocol.DONE and progress.step[0] == "finishing":
             state.done = True
             return "run over"
