@@ -167,3 +167,33 @@ def test_a_warm_spare_sandbox_is_started_only_for_a_submission_still_to_come(mon
     run.to_start = None  # not told (dnnkit check, a cluster): a spare after every run, as before
     run._warm_spare()
     assert run._spares == ["box3"]
+
+
+def test_a_sandbox_process_is_killed_once_its_pid_is_never_signalled_after_it_was_reaped(monkeypatch, tmp_path):
+    """`run` kills each attempt's process and `_drop_box` kills the box again: a process already killed and
+    reaped is not signalled a second time (its pid, then its process group's number, may belong to another
+    process by then); the next attempt's process is killed as its own."""
+    import os
+    import signal
+    import subprocess
+
+    from dnnkit.grading.channel import Channel
+    from dnnkit.grading.supervisor import Box
+
+    signalled = []
+    real_killpg = os.killpg
+    monkeypatch.setattr(os, "killpg", lambda pgid, sig: signalled.append(pgid) or real_killpg(pgid, sig))
+
+    def started():
+        process = subprocess.Popen(["sleep", "30"], stdout=subprocess.PIPE, start_new_session=True)
+        return process, Channel(process.stdout)
+
+    box = Box(None, None, tmp_path, tmp_path, tmp_path, *started(), None)
+    first = box.process
+    box.kill()
+    box.kill()  # as _drop_box does after the attempt's own kill
+    assert signalled == [first.pid] and first.returncode == -signal.SIGKILL
+    box.process, box.channel = started()  # a restart
+    box.kill()
+    box.kill()
+    assert signalled == [first.pid, box.process.pid] and box.process.returncode == -signal.SIGKILL

@@ -96,12 +96,15 @@ class Box:
     process: subprocess.Popen
     channel: Channel
     group: SandboxCgroup | None
+    killed: subprocess.Popen | None = None  # the process last killed and reaped: its pid may be another's now
 
     def kill(self) -> None:
-        """Kill the process with its session (and pid namespace: no process of that user id is left)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        """Kill the process with its session (and pid namespace: no process of that user id is left), once."""
+        if self.killed is not self.process:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.killed = self.process
         self.channel.stop()
 
 
