@@ -145,11 +145,10 @@ def frequent_mistakes(report: Report, top: int = 3) -> list[tuple[str, str, str,
     rows = []
     for name in FUNCTIONS[report.assignment]:
         failures = [sub.functions[name] for sub in report.submissions if failed(sub.functions[name])]
-        diagnoses = {}  # mistake: the first diagnosis of it
-        for function in failures:
-            if function.diagnosis:
-                diagnoses.setdefault(function.diagnosis["mistake"], function.diagnosis)
-        counts = Counter(function.diagnosis["mistake"] for function in failures if function.diagnosis)
+        counts, diagnoses = Counter(), {}  # per mistake: the failures it explains, its first diagnosis
+        for diagnosis in (function.diagnosis for function in failures if function.diagnosis):
+            counts[diagnosis["mistake"]] += 1
+            diagnoses.setdefault(diagnosis["mistake"], diagnosis)
         for mistake, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]:
             rows.append((name, mistake, *explained(diagnoses[mistake], report.language), count))
         if unmatched := sum(function.diagnosis is None for function in failures):
