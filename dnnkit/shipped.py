@@ -113,17 +113,17 @@ def shipped_files(course: Course, language: str | None = None) -> dict[Path, str
     }
 
 
-def out_of_sync(course: Course, language: str | None = None) -> list[Path]:
-    return [p for p, text in shipped_files(course, language).items() if not p.is_file() or p.read_text() != text]
+def out_of_sync(course: Course, language: str | None = None) -> dict[Path, str]:
+    """The generated files missing or differing on disk (dnn_checks.py in `language`; None: the course's), with
+    the text each should hold."""
+    return {path: text for path, text in shipped_files(course, language).items()
+            if not path.is_file() or path.read_text() != text}
 
 
 def write_shipped(course: Course, language: str | None = None) -> list[Path]:
-    """Write the generated files that differ (dnn_checks.py in `language`; None: the course's); returns the
-    paths written."""
-    written = []
-    for path, text in shipped_files(course, language).items():
-        if not path.is_file() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            written.append(path)
-    return written
+    """Write the generated files `out_of_sync` finds; returns the paths written."""
+    stale = out_of_sync(course, language)
+    for path, text in stale.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return list(stale)
