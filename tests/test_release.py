@@ -40,7 +40,7 @@ def test_release_is_what_nbgrader_generates(tmp_path):
 
 
 def test_generated_helper_files_are_in_sync():
-    assert not out_of_sync(COURSE), "run `dnnkit release` to regenerate them"
+    assert list(out_of_sync(COURSE)) == [], "run `dnnkit release` to regenerate them"
 
 
 def _solution_lines(notebook) -> set[str]:
